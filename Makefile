@@ -1,0 +1,60 @@
+# make run  — set everything up and serve the demo county at http://127.0.0.1:8000
+# make test — set everything up and run the whole suite (DB=postgres for PostgreSQL)
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install -q --disable-pip-version-check
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+TEST_STAMP := $(VENV)/.test-installed
+PG_DEFAULT_URL := postgres://sanlian:sanlian@127.0.0.1:5432/sanlian
+ifeq ($(DB),postgres)
+export DATABASE_URL ?= $(PG_DEFAULT_URL)
+endif
+
+.PHONY: run test install install-test system-deps messages demo lint format makemessages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps --no-build-isolation -e . || $(PIP) --no-deps -e .
+	touch $@
+
+$(TEST_STAMP): requirements-test.lock $(RUNTIME_STAMP)
+	$(PIP) -r requirements-test.lock
+	touch $@
+
+install: $(RUNTIME_STAMP) messages
+
+install-test: install $(TEST_STAMP)
+
+messages: $(RUNTIME_STAMP)
+	$(BIN)/python -m sanlian.catalogues
+
+system-deps:
+	bash scripts/system-deps.sh
+
+run: install
+	$(BIN)/sanlian migrate --noinput -v 0
+	$(BIN)/sanlian demo
+	$(BIN)/sanlian runserver 127.0.0.1:8000
+
+demo: install
+	$(BIN)/sanlian migrate --noinput -v 0
+	$(BIN)/sanlian demo
+
+test: install-test system-deps
+	$(BIN)/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+makemessages: install
+	$(BIN)/sanlian makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --add-location=file

@@ -1,0 +1,175 @@
+"""The one access helper: what a user may see and do, scoped to the subtrees of their roles.
+
+Every page and API endpoint reaches org units through `get_unit_for_user` (or filters lists with
+`visible_units`). A unit outside the user's subtrees answers 404; a unit inside whose action the
+user's roles do not allow answers 403. Both leave an audit event. A check that raises denies.
+"""
+
+import logging
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.models import Role, RoleKind
+from audit.models import Result
+from audit.services import record_event
+from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+
+logger = logging.getLogger(__name__)
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    ADD_CHILD = "add_child"  # create a unit under this one, or move one here
+    CHANGE = "change"  # edit, move, retire or delete this unit
+    VIEW_AUDIT = "view_audit"
+
+
+TREE_MANAGERS = {
+    RoleKind.VILLAGE_OPERATOR,
+    RoleKind.TOWNSHIP_OFFICER,
+    RoleKind.COUNTY_OFFICER,
+    RoleKind.ADMINISTRATOR,
+}
+AUDIT_READERS = {RoleKind.COUNTY_OFFICER, RoleKind.CITY_REVIEWER, RoleKind.ADMINISTRATOR}
+
+
+def roles_of(user) -> list[Role]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_sanlian_roles", None)
+    if cached is None:
+        cached = list(Role.objects.filter(user=user, unit__status="active").select_related("unit"))
+        user._sanlian_roles = cached
+    return cached
+
+
+def _subtree_q(unit: OrgUnit) -> Q:
+    if unit.level == Level.GROUP:
+        return Q(pk=unit.pk)
+    return Q(**{f"{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
+
+
+def visible_units(user):
+    """Every unit the user may see: the union of their roles' subtrees."""
+    roles = roles_of(user)
+    if not roles:
+        return OrgUnit.objects.none()
+    condition = Q()
+    for role in roles:
+        condition |= _subtree_q(role.unit)
+    return OrgUnit.objects.filter(condition)
+
+
+def root_units(user) -> list[OrgUnit]:
+    """The top units of the user's roles, without one nested inside another."""
+    units = {role.unit.pk: role.unit for role in roles_of(user)}.values()
+    return [u for u in units if not any(o.pk != u.pk and o.contains(u) for o in units)]
+
+
+def _role_allows(role: Role, action: Action, unit: OrgUnit) -> bool:
+    if not role.unit.contains(unit):
+        return False
+    if action == Action.VIEW:
+        return True
+    if action == Action.VIEW_AUDIT:
+        return role.kind in AUDIT_READERS
+    if role.kind not in TREE_MANAGERS:
+        return False
+    if action == Action.ADD_CHILD:
+        return unit.is_active
+    if action == Action.CHANGE:
+        # A unit's own record is kept by the level above it.
+        return unit.pk != role.unit.pk
+    return False
+
+
+def can(user, action: Action, unit: OrgUnit) -> bool:
+    try:
+        return any(_role_allows(role, action, unit) for role in roles_of(user))
+    except Exception:  # a check that raises denies
+        logger.exception("Access check failed; denying.")
+        return False
+
+
+def can_see(user, unit: OrgUnit) -> bool:
+    return can(user, Action.VIEW, unit)
+
+
+def _client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def record_denial(
+    request,
+    user,
+    action: str,
+    *,
+    reason: str,
+    unit: OrgUnit | None = None,
+    object_type: str = "orgs.orgunit",
+    object_id: object = "",
+) -> None:
+    record_event(
+        actor=user,
+        action="access.denied",
+        object_type=object_type,
+        object_id=object_id or (unit.pk if unit else ""),
+        object_label=unit.name if unit else "",
+        unit_id=unit.pk if unit else None,
+        after={
+            "requested": str(action),
+            "reason": reason,
+            "path": request.path if request is not None else "",
+            "method": request.method if request is not None else "",
+        },
+        result=Result.DENIED,
+        ip_address=_client_address(request),
+    )
+
+
+def get_unit_for_user(request, unit_id, action: Action = Action.VIEW, user=None) -> OrgUnit:
+    """The unit, if the user may act on it; else 404 (outside their subtree) or 403."""
+    user = user or request.user
+    unit = None
+    try:
+        unit = OrgUnit.objects.filter(pk=int(unit_id)).first()
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None or not can_see(user, unit):
+        record_denial(
+            request, user, action, reason="not_found", unit=None, object_id=str(unit_id)[:64]
+        )
+        raise Http404("No such unit.")
+    if not can(user, action, unit):
+        record_denial(request, user, action, reason="forbidden", unit=unit)
+        raise PermissionDenied("Not allowed for your role.")
+    return unit
+
+
+def require(request, action: Action, unit: OrgUnit, user=None) -> None:
+    """For a unit already in hand (a move's target, say): 404 if unseen, 403 if not allowed."""
+    user = user or request.user
+    if not can_see(user, unit):
+        record_denial(request, user, action, reason="not_found", object_id=str(unit.pk))
+        raise Http404("No such unit.")
+    if not can(user, action, unit):
+        record_denial(request, user, action, reason="forbidden", unit=unit)
+        raise PermissionDenied("Not allowed for your role.")
+
+
+def can_view_audit_somewhere(user) -> bool:
+    return any(role.kind in AUDIT_READERS for role in roles_of(user))
+
+
+def audit_units(user):
+    """Units whose audit events the user may read."""
+    condition = Q()
+    found = False
+    for role in roles_of(user):
+        if role.kind in AUDIT_READERS:
+            condition |= _subtree_q(role.unit)
+            found = True
+    return OrgUnit.objects.filter(condition) if found else OrgUnit.objects.none()

@@ -1,0 +1,20 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.access import can_view_audit_somewhere, root_units
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [
+        ("home", _("My work"), reverse("home")),
+        ("units", _("Organisation"), reverse("orgs:tree")),
+    ]
+    if can_view_audit_somewhere(user):
+        items.append(("audit", _("Audit log"), reverse("audit_log")))
+    if user.is_staff:
+        items.append(("admin", _("System administration"), reverse("admin:index")))
+    roots = root_units(user)
+    return {"nav_items": items, "current_units": roots}

@@ -1,0 +1,11 @@
+from django.db import migrations
+
+
+def create_chain_head(apps, schema_editor):
+    apps.get_model("audit", "ChainHead").objects.get_or_create(pk=1)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+
+    operations = [migrations.RunPython(create_chain_head, migrations.RunPython.noop)]

@@ -1,0 +1,148 @@
+"""The base fixture: one small city with two counties, and the named personas.
+
+county_a (the county the personas work in)
+  township_1 (青山镇)  -> village_1 (李家村) -> groups; village_2 (王庄村)
+  township_2 (河口乡)  -> village_3 (张湾村)
+  urban_branch (城关分会) -> branch_group (home village: village_1)
+county_b (the outsider's county) -> township_b -> village_b
+"""
+
+import pytest
+
+from accounts.models import RoleKind
+from accounts.services import do_create_user, do_grant_role
+from orgs.models import Category, Level
+from orgs.services import do_create_unit
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class Tree:
+    """Named units of the base fixture, reachable as attributes."""
+
+
+def _unit(parent, name, level, **fields):
+    return do_create_unit(None, parent=parent, name=name, level=level, **fields)
+
+
+@pytest.fixture
+def tree(db):
+    t = Tree()
+    t.province = _unit(None, "湖南省", Level.PROVINCE, division_code="430000")
+    t.city = _unit(t.province, "长沙市", Level.CITY, division_code="430100")
+    t.county_a = _unit(t.city, "长沙县", Level.COUNTY, division_code="430121", population=800000)
+    t.county_b = _unit(t.city, "宁乡县", Level.COUNTY, division_code="430124")
+    t.township_1 = _unit(
+        t.county_a,
+        "青山镇",
+        Level.TOWNSHIP,
+        category=Category.TOWN,
+        division_code="430121100",
+        population=42000,
+        households=12000,
+    )
+    t.township_2 = _unit(
+        t.county_a, "河口乡", Level.TOWNSHIP, category=Category.TOWNSHIP, division_code="430121200"
+    )
+    t.urban_branch = _unit(t.county_a, "城关分会", Level.TOWNSHIP, category=Category.URBAN_BRANCH)
+    t.village_1 = _unit(
+        t.township_1,
+        "李家村",
+        Level.VILLAGE,
+        category=Category.VILLAGE,
+        division_code="430121100201",
+        population=2400,
+        households=700,
+        is_key_village=True,
+    )
+    t.village_2 = _unit(
+        t.township_1,
+        "王庄村",
+        Level.VILLAGE,
+        category=Category.VILLAGE,
+        division_code="430121100202",
+        population=1800,
+    )
+    t.village_3 = _unit(
+        t.township_2,
+        "张湾村",
+        Level.VILLAGE,
+        category=Category.VILLAGE,
+        division_code="430121200201",
+    )
+    t.group_1 = _unit(t.village_1, "第一小组", Level.GROUP)
+    t.group_2 = _unit(t.village_1, "第二小组", Level.GROUP)
+    t.group_3 = _unit(t.village_3, "第一小组", Level.GROUP)
+    t.branch_group = _unit(t.urban_branch, "李家村进城小组", Level.GROUP, home_village=t.village_1)
+    t.township_b = _unit(
+        t.county_b, "双江镇", Level.TOWNSHIP, category=Category.TOWN, division_code="430124100"
+    )
+    t.village_b = _unit(
+        t.township_b,
+        "刘家村",
+        Level.VILLAGE,
+        category=Category.VILLAGE,
+        division_code="430124100201",
+    )
+    t.group_b = _unit(t.village_b, "第一小组", Level.GROUP)
+    return t
+
+
+def _persona(username, unit, kind, **extra):
+    user = do_create_user(None, username=username, password=PASSWORD, **extra)
+    do_grant_role(None, user, unit, kind)
+    return user
+
+
+@pytest.fixture
+def county_officer(tree):
+    return _persona("county_a", tree.county_a, RoleKind.COUNTY_OFFICER, full_name="县协会干事")
+
+
+@pytest.fixture
+def township_officer(tree):
+    return _persona("township_1", tree.township_1, RoleKind.TOWNSHIP_OFFICER)
+
+
+@pytest.fixture
+def other_township_officer(tree):
+    return _persona("township_2", tree.township_2, RoleKind.TOWNSHIP_OFFICER)
+
+
+@pytest.fixture
+def village_operator(tree):
+    return _persona("village_1", tree.village_1, RoleKind.VILLAGE_OPERATOR)
+
+
+@pytest.fixture
+def outsider(tree):
+    """A county officer of the other county."""
+    return _persona("county_b", tree.county_b, RoleKind.COUNTY_OFFICER)
+
+
+@pytest.fixture
+def city_reviewer(tree):
+    return _persona("city", tree.city, RoleKind.CITY_REVIEWER)
+
+
+@pytest.fixture
+def leader(tree):
+    return _persona("leader", tree.county_a, RoleKind.LEADER)
+
+
+@pytest.fixture
+def administrator(tree):
+    return _persona(
+        "admin", tree.province, RoleKind.ADMINISTRATOR, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Log a persona in on the test client: `login(county_officer)`."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login

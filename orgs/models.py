@@ -1,0 +1,195 @@
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("Province")
+    CITY = 2, _("City")
+    COUNTY = 3, _("County")
+    TOWNSHIP = 4, _("Township / street")
+    VILLAGE = 5, _("Village / community")
+    GROUP = 6, _("Association group")
+
+
+# The ancestor column that names a unit's ancestor (or itself) at each level. Subtree queries
+# are one equality on an indexed column (docs/decisions.md).
+LEVEL_COLUMNS = {
+    Level.PROVINCE: "province",
+    Level.CITY: "city",
+    Level.COUNTY: "county",
+    Level.TOWNSHIP: "township",
+    Level.VILLAGE: "village",
+}
+
+# Digits of the statistical division code at each level; groups have none.
+DIVISION_CODE_LENGTHS = {
+    Level.PROVINCE: 6,
+    Level.CITY: 6,
+    Level.COUNTY: 6,
+    Level.TOWNSHIP: 9,
+    Level.VILLAGE: 12,
+}
+
+
+class Category(models.TextChoices):
+    NONE = "", _("—")
+    STREET = "street", _("Street")
+    TOWNSHIP = "township", _("Township")
+    TOWN = "town", _("Town")
+    URBAN_BRANCH = "urban_branch", _("Urban branch")
+    VILLAGE = "village", _("Village")
+    COMMUNITY = "community", _("Residential community")
+    ENTERPRISE = "enterprise_association", _("Enterprise association")
+
+
+CATEGORIES_BY_LEVEL = {
+    Level.PROVINCE: [Category.NONE],
+    Level.CITY: [Category.NONE],
+    Level.COUNTY: [Category.NONE],
+    Level.TOWNSHIP: [Category.TOWNSHIP, Category.TOWN, Category.STREET, Category.URBAN_BRANCH],
+    Level.VILLAGE: [Category.VILLAGE, Category.COMMUNITY, Category.ENTERPRISE],
+    Level.GROUP: [Category.NONE],
+}
+
+# Categories whose units may carry no division code (they are associations, not places).
+CODELESS_CATEGORIES = {Category.URBAN_BRANCH, Category.ENTERPRISE}
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Status.ACTIVE)
+
+    def subtree_of(self, unit: "OrgUnit"):
+        """The unit and everything below it: one equality on an indexed ancestor column."""
+        if unit.level == Level.GROUP:
+            return self.filter(pk=unit.pk)
+        return self.filter(**{f"{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
+
+    def descendants_of(self, unit: "OrgUnit"):
+        return self.subtree_of(unit).exclude(pk=unit.pk)
+
+
+def _ancestor_field(level_name: str):
+    return models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=level_name,
+        db_index=True,
+    )
+
+
+class OrgUnit(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, blank=True, default=""
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    division_code = models.CharField(
+        _("division code"),
+        max_length=12,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[RegexValidator(r"^\d+$", _("A division code contains digits only."))],
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+    is_key_village = models.BooleanField(
+        _("key village of new-countryside construction"), default=False
+    )
+    home_village = models.ForeignKey(
+        "self",
+        verbose_name=_("home village"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="migrant_groups",
+        help_text=_("For a group of an urban branch: the village its members come from."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    retired_reason = models.CharField(_("reason for retiring"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    province = _ancestor_field(_("province"))
+    city = _ancestor_field(_("city"))
+    county = _ancestor_field(_("county"))
+    township = _ancestor_field(_("township"))
+    village = _ancestor_field(_("village"))
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["level", "division_code", "name", "id"]
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        indexes = [
+            models.Index(fields=["parent", "status", "name"], name="orgunit_children"),
+            models.Index(fields=["name"], name="orgunit_name"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=models.Q(status="active"),
+                name="orgunit_unique_active_name_per_parent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == Status.ACTIVE
+
+    @property
+    def is_urban_branch(self) -> bool:
+        return self.category == Category.URBAN_BRANCH
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to the parent, read from the ancestor columns."""
+        ids = []
+        for level, column in LEVEL_COLUMNS.items():
+            if level >= self.level:
+                break
+            ancestor_id = getattr(self, f"{column}_id")
+            if ancestor_id:
+                ids.append(ancestor_id)
+        return ids
+
+    def ancestors(self) -> list["OrgUnit"]:
+        by_id = OrgUnit.objects.in_bulk(self.ancestor_ids())
+        return [by_id[i] for i in self.ancestor_ids() if i in by_id]
+
+    def contains(self, other: "OrgUnit") -> bool:
+        """Whether `other` is this unit or lies below it."""
+        if self.pk == other.pk:
+            return True
+        if self.level == Level.GROUP or other.level <= self.level:
+            return False
+        return getattr(other, f"{LEVEL_COLUMNS[self.level]}_id") == self.pk
+
+    def clean(self):
+        from orgs.validation import validate_unit
+
+        validate_unit(self)

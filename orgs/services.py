@@ -1,0 +1,192 @@
+"""Every write to the association tree, each with its audit event in the same transaction."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record_event
+from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
+
+EDITABLE_FIELDS = (
+    "name",
+    "category",
+    "division_code",
+    "population",
+    "households",
+    "is_key_village",
+    "home_village",
+)
+
+
+def unit_snapshot(unit: OrgUnit) -> dict[str, Any]:
+    return {
+        "name": unit.name,
+        "level": unit.level,
+        "category": unit.category,
+        "parent": unit.parent_id,
+        "division_code": unit.division_code,
+        "population": unit.population,
+        "households": unit.households,
+        "is_key_village": unit.is_key_village,
+        "home_village": unit.home_village_id,
+        "status": unit.status,
+    }
+
+
+def _copy_ancestor_columns(unit: OrgUnit, parent: OrgUnit | None) -> None:
+    for level, column in LEVEL_COLUMNS.items():
+        if level < unit.level:
+            setattr(unit, f"{column}_id", getattr(parent, f"{column}_id") if parent else None)
+
+
+def _normalise(unit: OrgUnit) -> None:
+    unit.name = " ".join((unit.name or "").split())
+    unit.division_code = (unit.division_code or "").strip() or None
+
+
+def do_create_unit(actor, *, parent: OrgUnit | None, **fields: Any) -> OrgUnit:
+    unit = OrgUnit(parent=parent, **fields)
+    _normalise(unit)
+    unit.full_clean()
+    with transaction.atomic():
+        _copy_ancestor_columns(unit, parent)
+        unit.save()
+        if unit.level in LEVEL_COLUMNS:
+            setattr(unit, f"{LEVEL_COLUMNS[unit.level]}_id", unit.pk)
+            unit.save(update_fields=[f"{LEVEL_COLUMNS[unit.level]}"])
+        record_event(
+            actor=actor,
+            action="orgs.unit.create",
+            obj=unit,
+            unit_id=unit.pk,
+            after=unit_snapshot(unit),
+        )
+    return unit
+
+
+def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Fields not editable here: {sorted(unknown)}")
+    with transaction.atomic():
+        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        before = unit_snapshot(unit)
+        for field, value in changes.items():
+            setattr(unit, field, value)
+        _normalise(unit)
+        unit.full_clean()
+        unit.save()
+        after = unit_snapshot(unit)
+        if after != before:
+            record_event(
+                actor=actor,
+                action="orgs.unit.update",
+                obj=unit,
+                unit_id=unit.pk,
+                before={k: v for k, v in before.items() if after[k] != v},
+                after={k: v for k, v in after.items() if before[k] != v},
+            )
+    return unit
+
+
+def do_move_unit(actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
+    with transaction.atomic():
+        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        old_parent_id = unit.parent_id
+        if old_parent_id == new_parent.pk:
+            return unit
+        unit.parent = new_parent
+        if unit.level == Level.GROUP and new_parent.category != Category.URBAN_BRANCH:
+            unit.home_village = None
+        unit.full_clean()
+        _copy_ancestor_columns(unit, new_parent)
+        unit.save()
+        above = {
+            f"{column}_id": getattr(unit, f"{column}_id")
+            for level, column in LEVEL_COLUMNS.items()
+            if level < unit.level
+        }
+        moved = OrgUnit.objects.subtree_of(unit).update(**above)
+        record_event(
+            actor=actor,
+            action="orgs.unit.move",
+            obj=unit,
+            unit_id=unit.pk,
+            before={"parent": old_parent_id},
+            after={"parent": new_parent.pk, "units_moved": moved},
+        )
+    return unit
+
+
+def do_retire_unit(actor, unit: OrgUnit, reason: str) -> int:
+    """Retire the unit and its active subtree; returns how many units were retired."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why the unit is retired.")})
+    with transaction.atomic():
+        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        if not unit.is_active:
+            raise ValidationError(_("“%(name)s” is already retired.") % {"name": unit.name})
+        retired = (
+            OrgUnit.objects.subtree_of(unit)
+            .active()
+            .update(status=Status.RETIRED, retired_at=timezone.now(), retired_reason=reason)
+        )
+        record_event(
+            actor=actor,
+            action="orgs.unit.retire",
+            obj=unit,
+            unit_id=unit.pk,
+            before={"status": Status.ACTIVE},
+            after={"status": Status.RETIRED, "reason": reason, "units_retired": retired},
+        )
+    return retired
+
+
+def do_reinstate_unit(actor, unit: OrgUnit) -> OrgUnit:
+    """Bring one retired unit back (not its subtree, which is reinstated unit by unit)."""
+    with transaction.atomic():
+        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        if unit.is_active:
+            return unit
+        unit.status, unit.retired_at, unit.retired_reason = Status.ACTIVE, None, ""
+        unit.full_clean()
+        unit.save()
+        record_event(
+            actor=actor,
+            action="orgs.unit.reinstate",
+            obj=unit,
+            unit_id=unit.pk,
+            before={"status": Status.RETIRED},
+            after={"status": Status.ACTIVE},
+        )
+    return unit
+
+
+def can_delete_unit(unit: OrgUnit) -> bool:
+    return not OrgUnit.objects.filter(parent=unit).exists()
+
+
+def do_delete_unit(actor, unit: OrgUnit) -> None:
+    """Delete a unit entered by mistake. A unit with children or records is retired instead."""
+    if not can_delete_unit(unit):
+        raise ValidationError(_("A unit with subordinate units cannot be deleted; retire it."))
+    try:
+        with transaction.atomic():
+            snapshot = unit_snapshot(unit)
+            record_event(
+                actor=actor,
+                action="orgs.unit.delete",
+                obj=unit,
+                unit_id=unit.parent_id,
+                before=snapshot,
+            )
+            unit.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("Records refer to this unit, so it cannot be deleted; retire it instead.")
+        ) from error

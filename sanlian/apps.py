@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SanlianConfig(AppConfig):
+    name = "sanlian"
+    verbose_name = "Sanlian"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: Chromium for the browser tests, Noto CJK fonts for PDFs and
+# screenshots, gettext for catalogue checks, PostgreSQL for the second database. Installs only
+# what is missing, and only as root; otherwise says what to install.
+set -euo pipefail
+wanted=(chromium fonts-noto-cjk gettext)
+[ "${WITH_POSTGRES:-0}" = 1 ] && wanted+=(postgresql)
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "Missing Debian packages: ${missing[*]} (run as root: apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "Installing ${missing[*]} …" >&2
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
