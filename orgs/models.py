@@ -80,7 +80,8 @@ def _ancestor_field(level_name: str):
         "self",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # The parent link already protects ancestors; a unit's own column points at itself.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         verbose_name=level_name,
         db_index=True,
