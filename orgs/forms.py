@@ -3,12 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.models import CATEGORIES_BY_LEVEL, Category, Level, OrgUnit
 from orgs.services import EDITABLE_FIELDS
-
-
-def child_level_for(parent: OrgUnit) -> int | None:
-    if parent.level == Level.GROUP:
-        return None
-    return parent.level + 1
+from orgs.validation import child_level_for  # noqa: F401  (re-exported for views and API)
 
 
 class UnitForm(forms.ModelForm):

@@ -19,6 +19,23 @@ def allowed_parent_levels(level: int) -> set[int]:
     return {level - 1}
 
 
+def accepts_child(parent: OrgUnit, level: int) -> bool:
+    """Whether a unit of `level` may sit under `parent`: an urban branch holds groups directly."""
+    if parent.level not in allowed_parent_levels(level):
+        return False
+    if parent.level == Level.TOWNSHIP:
+        return (level == Level.GROUP) == (parent.category == Category.URBAN_BRANCH)
+    return True
+
+
+def child_level_for(parent: OrgUnit) -> int | None:
+    if parent.level == Level.GROUP:
+        return None
+    if parent.category == Category.URBAN_BRANCH:
+        return Level.GROUP
+    return parent.level + 1
+
+
 def _parent_errors(unit: OrgUnit) -> list[str]:
     parent = unit.parent
     if parent is None:
@@ -28,17 +45,16 @@ def _parent_errors(unit: OrgUnit) -> list[str]:
     errors = []
     if not parent.is_active:
         errors.append(_("The parent unit “%(name)s” is retired.") % {"name": parent.name})
-    if parent.level not in allowed_parent_levels(unit.level):
-        errors.append(
-            _("A %(level)s cannot be placed under a %(parent_level)s.")
-            % {"level": Level(unit.level).label, "parent_level": Level(parent.level).label}
-        )
-    elif (
-        unit.level == Level.GROUP
-        and parent.level == Level.TOWNSHIP
-        and parent.category != Category.URBAN_BRANCH
-    ):
-        errors.append(_("A group sits under a village, or directly under an urban branch."))
+    if not accepts_child(parent, unit.level):
+        if unit.level == Level.VILLAGE and parent.category == Category.URBAN_BRANCH:
+            errors.append(_("An urban branch holds groups directly, not villages."))
+        elif unit.level == Level.GROUP and parent.level == Level.TOWNSHIP:
+            errors.append(_("A group sits under a village, or directly under an urban branch."))
+        else:
+            errors.append(
+                _("A %(level)s cannot be placed under a %(parent_level)s.")
+                % {"level": Level(unit.level).label, "parent_level": Level(parent.level).label}
+            )
     if unit.pk and parent.pk and unit.contains(parent):
         errors.append(_("A unit cannot be moved under itself or its own subtree."))
     return errors

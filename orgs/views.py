@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import Action, can, get_unit_for_user, require, root_units, visible_units
 from orgs import selectors, services
-from orgs.forms import MoveForm, RetireForm, UnitForm, child_level_for
+from orgs.forms import MoveForm, RetireForm, UnitForm
 from orgs.models import Category, Level, OrgUnit
-from orgs.validation import allowed_parent_levels
+from orgs.validation import accepts_child, allowed_parent_levels, child_level_for
 
 
 def _visible_ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
@@ -77,6 +77,7 @@ def unit_detail(request, pk: int):
         "can_add": can(request.user, Action.ADD_CHILD, unit) and child_level_for(unit),
         "can_change": can(request.user, Action.CHANGE, unit),
         "can_delete": services.can_delete_unit(unit),
+        "can_view_audit": can(request.user, Action.VIEW_AUDIT, unit),
         "migrant_groups": unit.migrant_groups.filter(status="active").select_related("parent"),
         "nav_active": "units",
     }
@@ -163,13 +164,11 @@ def _move_candidates(user, unit: OrgUnit):
     candidates = visible_units(user).filter(
         level__in=allowed_parent_levels(unit.level), status="active"
     )
-    if unit.level == Level.GROUP:
-        candidates = candidates.filter(level=Level.VILLAGE) | candidates.filter(
-            level=Level.TOWNSHIP, category=Category.URBAN_BRANCH
-        )
     if unit.county_id and unit.level > Level.COUNTY:
         candidates = candidates.filter(county_id=unit.county_id)
-    candidate_ids = [c.pk for c in candidates if can(user, Action.ADD_CHILD, c)]
+    candidate_ids = [
+        c.pk for c in candidates if accepts_child(c, unit.level) and can(user, Action.ADD_CHILD, c)
+    ]
     return (
         OrgUnit.objects.filter(pk__in=candidate_ids)
         .exclude(pk=unit.parent_id)

@@ -131,3 +131,14 @@ def test_it_saves_nothing_when_a_rule_fails(tree):
         division_code="bad",
     )
     assert OrgUnit.objects.count() == before
+
+
+def test_it_refuses_a_village_under_an_urban_branch(tree):
+    errors = _errors(
+        parent=tree.urban_branch,
+        name="新村",
+        level=Level.VILLAGE,
+        category=Category.VILLAGE,
+        division_code="430121100299",
+    )
+    assert errors["parent"] == ["城关分会下直接设协会小组，不设村(居)。"]
