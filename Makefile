@@ -1,7 +1,7 @@
 # make run  — set everything up and serve the demo county at http://127.0.0.1:8000
 # make test — set everything up and run the whole suite (DB=postgres for PostgreSQL)
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q --disable-pip-version-check
