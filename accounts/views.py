@@ -54,18 +54,16 @@ def audit_log(request):
         )
         raise PermissionDenied
     events = _audit_queryset(request.user)
+    readable_units = None if request.user.is_superuser else audit_units(request.user)
     form = AuditFilterForm(request.GET or None)
-    if form.is_valid():
+    if form.is_bound:
+        # Apply every filter that is valid, even beside an invalid one: a start date after the
+        # end date shows its error over an empty list, never the whole unfiltered log.
+        form.is_valid()
         data = form.cleaned_data
         if data.get("unit"):
-            unit = (
-                OrgUnit.objects.filter(
-                    pk__in=audit_units(request.user).values("pk"), pk=data["unit"].pk
-                ).first()
-                if not request.user.is_superuser
-                else data["unit"]
-            )
-            if unit is None:
+            unit = data["unit"]
+            if readable_units is not None and not readable_units.filter(pk=unit.pk).exists():
                 events = events.none()
             else:
                 events = events.filter(unit_id__in=OrgUnit.objects.subtree_of(unit).values("pk"))
@@ -82,7 +80,9 @@ def audit_log(request):
                 created_at__lt=_day_start(data["date_to"]) + timezone.timedelta(days=1)
             )
     page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
-    units = OrgUnit.objects.in_bulk({e.unit_id for e in page if e.unit_id})
+    # Name and link only the units the reader may see (an actor's event can concern another).
+    shown = OrgUnit.objects.all() if readable_units is None else readable_units
+    units = shown.in_bulk({e.unit_id for e in page if e.unit_id})
     rows = [(event, units.get(event.unit_id)) for event in page]
     query = request.GET.copy()
     query.pop("page", None)
