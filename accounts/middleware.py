@@ -2,7 +2,8 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
 
 from accounts.signals import LOGIN_AT_KEY
 
@@ -18,6 +19,12 @@ class AbsoluteSessionLimitMiddleware:
         if user is not None and user.is_authenticated:
             login_at = request.session.get(LOGIN_AT_KEY)
             if login_at is None or time.time() - login_at > settings.SESSION_ABSOLUTE_SECONDS:
+                path = request.get_full_path()
                 logout(request)
-                return redirect(settings.LOGIN_URL)
+                response = redirect_to_login(path)
+                if request.headers.get("HX-Request"):
+                    # htmx follows a redirect inside its request and would swap the login
+                    # page into a fragment; HX-Redirect makes the whole page go there.
+                    response = HttpResponse(headers={"HX-Redirect": response.url})
+                return response
         return self.get_response(request)

@@ -13,7 +13,11 @@ LOGIN_AT_KEY = "sanlian_login_at"
 
 
 def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    # The address axes counts failures against (it honours the AXES_IPWARE_* proxy settings),
+    # so that the audit log and the lockout agree; REMOTE_ADDR when axes has not seen it.
+    if request is None:
+        return ""
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
 
 
 @receiver(user_logged_in)
