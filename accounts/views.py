@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -77,7 +77,7 @@ def audit_log(request):
             events = events.filter(created_at__gte=_day_start(data["date_from"]))
         if data.get("date_to"):
             events = events.filter(
-                created_at__lt=_day_start(data["date_to"]) + timezone.timedelta(days=1)
+                created_at__lt=_day_start(data["date_to"]) + timedelta(days=1)
             )
     page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
     # Name and link only the units the reader may see (an actor's event can concern another).

@@ -21,7 +21,8 @@ class AuditEvent(models.Model):
         verbose_name=_("user"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The actor id is hashed: deleting a user must not rewrite it.
+        on_delete=models.DO_NOTHING,
         db_constraint=False,
         related_name="+",
     )
