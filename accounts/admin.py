@@ -10,12 +10,11 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
-from django.db import models, router, transaction
+from django.db import router, transaction
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import ApiToken, Role
 from accounts.services import do_grant_role, do_revoke_role, do_revoke_token
-from audit.models import AuditEvent
 from audit.services import record_event
 from orgs.admin import copy_saved_state
 
@@ -129,30 +128,14 @@ def user_snapshot(user) -> dict:
     }
 
 
-def user_deletion_rewrites_log(user) -> bool:
-    """Whether deleting the user would change audit events they wrote (and break the chain).
-
-    AuditEvent.actor is SET_NULL: deleting a user who ever acted would update their events.
-    """
-    on_delete = AuditEvent._meta.get_field("actor").remote_field.on_delete
-    if on_delete is models.DO_NOTHING:
-        return False
-    return AuditEvent.objects.filter(actor_id=user.pk).exists()
-
-
 class AuditedUserAdmin(UserAdmin):
     """Django's user admin; every save, password change and deletion writes an audit event."""
 
     def get_actions(self, request):
-        # Bulk deletion would skip the per-user checks below; deactivate accounts instead.
+        # Bulk deletion would skip the per-user audit events below.
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and user_deletion_rewrites_log(obj):
-            return False
-        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         # The groups and permissions are saved after this, in save_related; the event is
