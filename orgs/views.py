@@ -78,7 +78,10 @@ def unit_detail(request, pk: int):
         "can_change": can(request.user, Action.CHANGE, unit),
         "can_delete": services.can_delete_unit(unit),
         "can_view_audit": can(request.user, Action.VIEW_AUDIT, unit),
-        "migrant_groups": unit.migrant_groups.filter(status="active").select_related("parent"),
+        "migrant_groups": [
+            (group, can(request.user, Action.VIEW, group))
+            for group in unit.migrant_groups.filter(status="active").select_related("parent")
+        ],
         "nav_active": "units",
     }
     return render(request, "orgs/unit_detail.html", context)

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.HtmxLoginRedirectMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -176,6 +177,9 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     if env_bool("SANLIAN_BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        # Count lockouts against the client's address, not the proxy's (one proxy hop).
+        AXES_IPWARE_PROXY_COUNT = env_int("SANLIAN_PROXY_COUNT", 1, minimum=1)
+        AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 UNITS_PAGE_SIZE = 50
 

@@ -141,3 +141,9 @@ class _Clock:
 
     def time(self) -> float:
         return self.now
+
+
+def test_it_sends_an_anonymous_htmx_request_to_the_login_page_as_a_whole(client, tree):
+    response = client.get(reverse("orgs:tree"), {"q": "村"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("login"))

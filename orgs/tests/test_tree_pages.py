@@ -119,3 +119,14 @@ def test_it_moves_a_village_to_the_chosen_township(login, county_officer, tree):
     client.post(url, {"new_parent": tree.township_2.pk})
     tree.village_2.refresh_from_db()
     assert tree.village_2.parent_id == tree.township_2.pk
+
+
+def test_it_names_migrant_groups_but_links_only_those_the_user_may_open(
+    login, township_officer, county_officer, tree
+):
+    url = reverse("orgs:unit", args=[tree.village_1.pk])
+    group_url = reverse("orgs:unit", args=[tree.branch_group.pk])
+    as_township = login(township_officer).get(url).content.decode()
+    assert "李家村进城小组" in as_township and group_url not in as_township
+    as_county = login(county_officer).get(url).content.decode()
+    assert group_url in as_county

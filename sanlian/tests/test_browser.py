@@ -124,12 +124,6 @@ def test_it_searches_with_htmx_within_the_officers_subtree(
     _assert_nothing_foreign(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orgs/_search_form.html swaps the results fragment, which carries its own "
-    "#search-results wrapper, into #search-results (innerHTML): the id ends up twice. "
-    "Fix with hx-swap=outerHTML (or drop the wrapper), then remove this marker.",
-)
 def test_it_keeps_one_search_results_box_after_a_search(browser, live_server, township_officer):
     page = new_page(browser)
     _log_in(page, live_server)
