@@ -26,7 +26,7 @@ from audit.models import Result
 from audit.services import record_event
 from orgs.demo_names import NamePicker, group_name
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
-from orgs.services import _copy_ancestor_columns, _normalise
+from orgs.services import copy_ancestor_columns, normalise_unit
 
 DEFAULT_BATCH_SIZE = 1000
 BULK_LOAD_ACTION = "orgs.bulk_load"
@@ -78,8 +78,8 @@ class BulkLoader:
             parent = unit.parent
             if parent is not None and parent.pk is None:
                 raise ValueError(f"The parent of {unit.name} is not saved yet.")
-            _normalise(unit)
-            _copy_ancestor_columns(unit, parent)
+            normalise_unit(unit)
+            copy_ancestor_columns(unit, parent)
         OrgUnit.objects.bulk_create(batch)
         own: dict[int, list[OrgUnit]] = {}
         for unit in batch:

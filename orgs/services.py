@@ -37,23 +37,23 @@ def unit_snapshot(unit: OrgUnit) -> dict[str, Any]:
     }
 
 
-def _copy_ancestor_columns(unit: OrgUnit, parent: OrgUnit | None) -> None:
+def copy_ancestor_columns(unit: OrgUnit, parent: OrgUnit | None) -> None:
     for level, column in LEVEL_COLUMNS.items():
         if level < unit.level:
             setattr(unit, f"{column}_id", getattr(parent, f"{column}_id") if parent else None)
 
 
-def _normalise(unit: OrgUnit) -> None:
+def normalise_unit(unit: OrgUnit) -> None:
     unit.name = " ".join((unit.name or "").split())
     unit.division_code = (unit.division_code or "").strip() or None
 
 
 def do_create_unit(actor, *, parent: OrgUnit | None, **fields: Any) -> OrgUnit:
     unit = OrgUnit(parent=parent, **fields)
-    _normalise(unit)
+    normalise_unit(unit)
     unit.full_clean()
     with transaction.atomic():
-        _copy_ancestor_columns(unit, parent)
+        copy_ancestor_columns(unit, parent)
         unit.save()
         if unit.level in LEVEL_COLUMNS:
             setattr(unit, f"{LEVEL_COLUMNS[unit.level]}_id", unit.pk)
@@ -77,7 +77,7 @@ def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
         before = unit_snapshot(unit)
         for field, value in changes.items():
             setattr(unit, field, value)
-        _normalise(unit)
+        normalise_unit(unit)
         unit.full_clean()
         unit.save()
         after = unit_snapshot(unit)
@@ -103,7 +103,7 @@ def do_move_unit(actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
         if unit.level == Level.GROUP and new_parent.category != Category.URBAN_BRANCH:
             unit.home_village = None
         unit.full_clean()
-        _copy_ancestor_columns(unit, new_parent)
+        copy_ancestor_columns(unit, new_parent)
         unit.save()
         above = {
             f"{column}_id": getattr(unit, f"{column}_id")
