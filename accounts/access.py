@@ -86,9 +86,14 @@ def _role_allows(role: Role, action: Action, unit: OrgUnit) -> bool:
     return False
 
 
+def _allowed(user, action: Action, unit: OrgUnit) -> bool:
+    """The decision itself; raises if a check raises (callers turn that into a denial)."""
+    return any(_role_allows(role, action, unit) for role in roles_of(user))
+
+
 def can(user, action: Action, unit: OrgUnit) -> bool:
     try:
-        return any(_role_allows(role, action, unit) for role in roles_of(user))
+        return _allowed(user, action, unit)
     except Exception:  # a check that raises denies
         logger.exception("Access check failed; denying.")
         return False
@@ -138,24 +143,34 @@ def get_unit_for_user(request, unit_id, action: Action = Action.VIEW, user=None)
         unit = OrgUnit.objects.filter(pk=int(unit_id)).first()
     except (TypeError, ValueError):
         unit = None
-    if unit is None or not can_see(user, unit):
+    if unit is None:
         record_denial(
             request, user, action, reason="not_found", unit=None, object_id=str(unit_id)[:64]
         )
         raise Http404("No such unit.")
-    if not can(user, action, unit):
-        record_denial(request, user, action, reason="forbidden", unit=unit)
-        raise PermissionDenied("Not allowed for your role.")
+    _enforce(request, user, action, unit)
     return unit
 
 
 def require(request, action: Action, unit: OrgUnit, user=None) -> None:
     """For a unit already in hand (a move's target, say): 404 if unseen, 403 if not allowed."""
-    user = user or request.user
-    if not can_see(user, unit):
+    _enforce(request, user or request.user, action, unit)
+
+
+def _enforce(request, user, action: Action, unit: OrgUnit) -> None:
+    """404 if the user cannot see the unit, 403 if the action is not allowed or a check raised;
+    each denial recorded."""
+    try:
+        sees = _allowed(user, Action.VIEW, unit)
+        allowed = sees and _allowed(user, action, unit)
+    except Exception:  # a check that raises denies, with 403 (security.md)
+        logger.exception("Access check failed; denying.")
+        record_denial(request, user, action, reason="check_failed", unit=unit)
+        raise PermissionDenied("Not allowed for your role.") from None
+    if not sees:
         record_denial(request, user, action, reason="not_found", object_id=str(unit.pk))
         raise Http404("No such unit.")
-    if not can(user, action, unit):
+    if not allowed:
         record_denial(request, user, action, reason="forbidden", unit=unit)
         raise PermissionDenied("Not allowed for your role.")
 

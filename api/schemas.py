@@ -1,6 +1,26 @@
+"""Request and response shapes of the API. Request shapes refuse what the database cannot store."""
+
+from typing import Annotated
+
 from ninja import Field, Schema
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from orgs.models import Category
+
+# The ceiling of a PostgreSQL integer column, which also holds population and households.
+MAX_COUNT = 2_147_483_647
+
+
+def _no_null_characters(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+    if "\x00" in value:
+        raise PydanticCustomError("null_characters", "Null characters are not allowed.")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_null_characters)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class UnitOut(Schema):
@@ -24,27 +44,30 @@ class UnitOut(Schema):
 
 class UnitCreate(Schema):
     parent_id: int
-    name: str = Field(..., min_length=1, max_length=100)
+    name: Text = Field(..., min_length=1, max_length=100)
     category: Category = Category.NONE
-    division_code: str | None = Field(None, max_length=12)
-    population: int | None = Field(None, ge=0, le=2_000_000_000)
-    households: int | None = Field(None, ge=0, le=2_000_000_000)
+    division_code: Text | None = Field(None, max_length=12)
+    population: Count | None = None
+    households: Count | None = None
     is_key_village: bool = False
     home_village_id: int | None = None
 
 
 class UnitUpdate(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    category: Category | None = None
-    division_code: str | None = Field(None, max_length=12)
-    population: int | None = Field(None, ge=0, le=2_000_000_000)
-    households: int | None = Field(None, ge=0, le=2_000_000_000)
-    is_key_village: bool | None = None
+    """Send only the fields that change. Name, category and the key-village flag cannot be null."""
+
+    # A default of None keeps them optional, while an explicit null still fails their type.
+    name: Text = Field(None, min_length=1, max_length=100)
+    category: Category = None
+    division_code: Text | None = Field(None, max_length=12)
+    population: Count | None = None
+    households: Count | None = None
+    is_key_village: bool = None
     home_village_id: int | None = None
 
 
 class RetireIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=200)
+    reason: Text = Field(..., min_length=1, max_length=200)
 
 
 class MoveIn(Schema):

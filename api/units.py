@@ -1,14 +1,23 @@
+"""The association tree over the API. Every unit is reached through the one access helper."""
+
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, get_unit_for_user, root_units, visible_units
-from api.schemas import ErrorOut, MoveIn, RetireIn, UnitCreate, UnitOut, UnitUpdate
+from api.schemas import ErrorOut, MoveIn, RetireIn, Text, UnitCreate, UnitOut, UnitUpdate
 from orgs import selectors, services
-from orgs.forms import child_level_for
 from orgs.models import OrgUnit
+from orgs.validation import child_level_for
 
 router = Router(tags=["units"])
-DENIALS = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+# What a request can answer besides success; every error has the ErrorOut shape.
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
+
+MAX_PAGE_SIZE = 200
 
 
 class UnitPage(Schema):
@@ -19,14 +28,17 @@ class UnitPage(Schema):
 
 
 class PageParams(Schema):
-    page: int = 1
-    page_size: int = 50
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class SearchParams(PageParams):
+    q: Text = Field("", max_length=100)
 
 
 def _page(queryset, params: PageParams) -> dict:
-    size = min(max(params.page_size, 1), 200)
-    paginator = Paginator(queryset, size)
-    page = paginator.get_page(params.page)
+    paginator = Paginator(queryset, params.page_size)
+    page = paginator.get_page(params.page)  # past the last page: the last page
     return {
         "count": paginator.count,
         "page": page.number,
@@ -41,35 +53,33 @@ def _home_village(request, home_village_id):
     return get_unit_for_user(request, home_village_id)
 
 
-@router.get("/", response=UnitPage)
-def list_units(request, q: str = "", params: Query[PageParams] = None):
-    """Search by name or division code within your subtree; without `q`, your top units."""
-    params = params or PageParams()
-    if q.strip():
-        return _page(selectors.search_units(visible_units(request.user), q), params)
+@router.get("/", response={200: UnitPage, **READ_ERRORS})
+def list_units(request, params: Query[SearchParams]):
+    """Search by name or division code within your subtrees; without `q`, your top units."""
+    if params.q.strip():
+        return _page(selectors.search_units(visible_units(request.user), params.q), params)
     roots = [u.pk for u in root_units(request.user)]
-    return _page(OrgUnit.objects.filter(pk__in=roots).order_by("level", "name"), params)
+    return _page(OrgUnit.objects.filter(pk__in=roots).order_by("level", "name", "id"), params)
 
 
-@router.get("/{int:unit_id}", response={200: UnitOut, **DENIALS})
+@router.get("/{unit_id}", response={200: UnitOut, **READ_ERRORS})
 def get_unit(request, unit_id: int):
     return get_unit_for_user(request, unit_id)
 
 
-@router.get("/{int:unit_id}/children", response={200: UnitPage, **DENIALS})
-def list_children(
-    request, unit_id: int, include_retired: bool = False, params: Query[PageParams] = None
-):
+@router.get("/{unit_id}/children", response={200: UnitPage, **READ_ERRORS})
+def list_children(request, unit_id: int, params: Query[PageParams], include_retired: bool = False):
     unit = get_unit_for_user(request, unit_id)
-    return _page(selectors.children_of(unit, include_retired), params or PageParams())
+    return _page(selectors.children_of(unit, include_retired), params)
 
 
-@router.post("/", response={201: UnitOut, **DENIALS})
+@router.post("/", response={201: UnitOut, **WRITE_ERRORS})
 def create_unit(request, payload: UnitCreate):
+    """Create a unit under `parent_id`; its level is the one below the parent's."""
     parent = get_unit_for_user(request, payload.parent_id, Action.ADD_CHILD)
     level = child_level_for(parent)
     if level is None:
-        return 422, {"detail": "An association group has no subordinate units."}
+        raise ValidationError({"parent_id": [_("An association group has no subordinate units.")]})
     fields = payload.dict(exclude={"parent_id", "home_village_id"})
     unit = services.do_create_unit(
         request.user,
@@ -78,11 +88,12 @@ def create_unit(request, payload: UnitCreate):
         home_village=_home_village(request, payload.home_village_id),
         **fields,
     )
-    return 201, unit
+    return Status(201, unit)
 
 
-@router.patch("/{int:unit_id}", response={200: UnitOut, **DENIALS})
+@router.patch("/{unit_id}", response={200: UnitOut, **WRITE_ERRORS})
 def update_unit(request, unit_id: int, payload: UnitUpdate):
+    """Change the fields sent; the others stay as they are."""
     unit = get_unit_for_user(request, unit_id, Action.CHANGE)
     changes = payload.dict(exclude_unset=True)
     if "home_village_id" in changes:
@@ -90,16 +101,33 @@ def update_unit(request, unit_id: int, payload: UnitUpdate):
     return services.do_update_unit(request.user, unit, **changes)
 
 
-@router.post("/{int:unit_id}/move", response={200: UnitOut, **DENIALS})
+@router.post("/{unit_id}/move", response={200: UnitOut, **WRITE_ERRORS})
 def move_unit(request, unit_id: int, payload: MoveIn):
+    """Move the unit, with its subtree, under `parent_id`."""
     unit = get_unit_for_user(request, unit_id, Action.CHANGE)
     new_parent = get_unit_for_user(request, payload.parent_id, Action.ADD_CHILD)
     return services.do_move_unit(request.user, unit, new_parent)
 
 
-@router.post("/{int:unit_id}/retire", response={200: UnitOut, **DENIALS})
+@router.post("/{unit_id}/retire", response={200: UnitOut, **WRITE_ERRORS})
 def retire_unit(request, unit_id: int, payload: RetireIn):
+    """Retire the unit and every active unit below it."""
     unit = get_unit_for_user(request, unit_id, Action.CHANGE)
     services.do_retire_unit(request.user, unit, payload.reason)
     unit.refresh_from_db()
     return unit
+
+
+@router.post("/{unit_id}/reinstate", response={200: UnitOut, **WRITE_ERRORS})
+def reinstate_unit(request, unit_id: int):
+    """Bring a retired unit back (only this unit; the ones below it one by one)."""
+    unit = get_unit_for_user(request, unit_id, Action.CHANGE)
+    return services.do_reinstate_unit(request.user, unit)
+
+
+@router.delete("/{unit_id}", response={204: None, **WRITE_ERRORS})
+def delete_unit(request, unit_id: int):
+    """Delete a unit entered by mistake; one with units below it must be retired instead."""
+    unit = get_unit_for_user(request, unit_id, Action.CHANGE)
+    services.do_delete_unit(request.user, unit)
+    return Status(204, None)
