@@ -1,5 +1,6 @@
 """The Chinese catalogue is complete: every string the code marks for translation has Chinese."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,20 @@ def _untranslated(po: polib.POFile) -> list[str]:
 
 def test_it_has_a_chinese_translation_for_every_catalogued_string():
     assert _untranslated(polib.pofile(str(CATALOGUE))) == []
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\([a-z_]+\)(?:\.\d+)?[sdf]|\{[a-z_]+\}", text))
+
+
+def test_it_keeps_every_placeholder_in_the_chinese_text():
+    mismatched = []
+    for entry in polib.pofile(str(CATALOGUE)):
+        chinese = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+        source = entry.msgid_plural or entry.msgid
+        if _placeholders(source) != _placeholders(chinese):
+            mismatched.append(entry.msgid)
+    assert mismatched == []
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
