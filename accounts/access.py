@@ -103,8 +103,12 @@ def can_see(user, unit: OrgUnit) -> bool:
     return can(user, Action.VIEW, unit)
 
 
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+def client_address(request) -> str:
+    """The address axes counts failures against (it honours the AXES_IPWARE_* proxy settings),
+    so that the audit log and the lockout agree; REMOTE_ADDR when axes has not seen it."""
+    if request is None:
+        return ""
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
 
 
 def record_denial(
@@ -131,7 +135,7 @@ def record_denial(
             "method": request.method if request is not None else "",
         },
         result=Result.DENIED,
-        ip_address=_client_address(request),
+        ip_address=client_address(request),
     )
 
 

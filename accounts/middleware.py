@@ -22,6 +22,9 @@ class AbsoluteSessionLimitMiddleware:
             if login_at is None or time.time() - login_at > settings.SESSION_ABSOLUTE_SECONDS:
                 path = request.get_full_path()
                 logout(request)
+                if request.path.startswith("/api/"):
+                    # The API answers for itself: now anonymous, the request gets its JSON 401.
+                    return self.get_response(request)
                 return redirect_to_login(path)
         return self.get_response(request)
 

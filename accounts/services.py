@@ -9,6 +9,11 @@ from audit.services import record_event
 from orgs.models import OrgUnit
 
 
+def _forget_cached_roles(user) -> None:
+    # accounts.access caches a user's roles on the user object for the request.
+    user.__dict__.pop("_sanlian_roles", None)
+
+
 def do_create_user(
     actor,
     *,
@@ -43,6 +48,7 @@ def do_grant_role(actor, user, unit: OrgUnit, kind: str) -> Role:
     role.full_clean()
     with transaction.atomic():
         role.save()
+        _forget_cached_roles(user)
         record_event(
             actor=actor,
             action="accounts.role.grant",
@@ -63,6 +69,7 @@ def do_revoke_role(actor, role: Role) -> None:
             before={"user": role.user.get_username(), "kind": role.kind, "unit": role.unit_id},
         )
         role.delete()
+        _forget_cached_roles(role.user)
 
 
 def do_create_token(actor, user, name: str) -> tuple[ApiToken, str]:

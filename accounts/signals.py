@@ -6,31 +6,26 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from accounts.access import client_address
 from audit.models import Result
 from audit.services import record_event
 
 LOGIN_AT_KEY = "sanlian_login_at"
 
 
-def _address(request) -> str:
-    # The address axes counts failures against (it honours the AXES_IPWARE_* proxy settings),
-    # so that the audit log and the lockout agree; REMOTE_ADDR when axes has not seen it.
-    if request is None:
-        return ""
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "")
-
-
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[LOGIN_AT_KEY] = int(time.time())
-    record_event(actor=user, action="accounts.login", obj=user, ip_address=_address(request))
+    record_event(actor=user, action="accounts.login", obj=user, ip_address=client_address(request))
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
-        record_event(actor=user, action="accounts.logout", obj=user, ip_address=_address(request))
+        record_event(
+            actor=user, action="accounts.logout", obj=user, ip_address=client_address(request)
+        )
 
 
 @receiver(user_login_failed)
@@ -42,7 +37,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         object_type="auth.user",
         object_label=username,
         result=Result.FAILED,
-        ip_address=_address(request),
+        ip_address=client_address(request),
     )
 
 

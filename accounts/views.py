@@ -76,9 +76,7 @@ def audit_log(request):
         if data.get("date_from"):
             events = events.filter(created_at__gte=_day_start(data["date_from"]))
         if data.get("date_to"):
-            events = events.filter(
-                created_at__lt=_day_start(data["date_to"]) + timedelta(days=1)
-            )
+            events = events.filter(created_at__lt=_day_start(data["date_to"]) + timedelta(days=1))
     page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
     # Name and link only the units the reader may see (an actor's event can concern another).
     shown = OrgUnit.objects.all() if readable_units is None else readable_units

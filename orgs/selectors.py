@@ -47,7 +47,8 @@ def descendant_counts_by_child(unit: OrgUnit, children: list[OrgUnit]) -> dict[i
 
 
 def search_units(visible: QuerySet, text: str) -> QuerySet:
-    text = " ".join(text.split())
+    # NUL cannot be stored or compared by PostgreSQL; it is never part of a name.
+    text = " ".join(text.replace("\x00", "").split())
     condition = Q(name__icontains=text)
     if text.isdigit():
         condition |= Q(division_code__startswith=text)

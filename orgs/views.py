@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -50,7 +51,13 @@ def tree(request):
     return render(
         request,
         template,
-        {"q": text, "page": page, "paths": paths, "nav_active": "units", "query": f"q={text}"},
+        {
+            "q": text,
+            "page": page,
+            "paths": paths,
+            "nav_active": "units",
+            "query": urlencode({"q": text}),
+        },
     )
 
 

@@ -147,3 +147,13 @@ def test_it_sends_an_anonymous_htmx_request_to_the_login_page_as_a_whole(client,
     response = client.get(reverse("orgs:tree"), {"q": "村"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+def test_it_lets_the_api_answer_401_when_the_absolute_limit_has_passed(client, county_officer):
+    client.force_login(county_officer)
+    session = client.session
+    session["sanlian_login_at"] = int(time.time()) - 13 * 3600
+    session.save()
+    response = client.get("/api/v1/units/")
+    assert response.status_code == 401
+    assert response.json()["detail"]

@@ -130,3 +130,9 @@ def test_it_names_migrant_groups_but_links_only_those_the_user_may_open(
     assert "李家村进城小组" in as_township and group_url not in as_township
     as_county = login(county_officer).get(url).content.decode()
     assert group_url in as_county
+
+
+def test_it_ignores_a_nul_character_in_a_search(login, county_officer, tree):
+    response = login(county_officer).get(reverse("orgs:tree"), {"q": "李家\x00村"})
+    assert response.status_code == 200
+    assert {u.name for u in response.context["page"]} == {"李家村", "李家村进城小组"}
