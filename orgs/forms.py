@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.models import CATEGORIES_BY_LEVEL, Category, Level, OrgUnit
 from orgs.services import EDITABLE_FIELDS
-from orgs.validation import child_level_for  # noqa: F401  (re-exported for views and API)
 
 
 class UnitForm(forms.ModelForm):
