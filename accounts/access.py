@@ -25,6 +25,8 @@ class Action(StrEnum):
     ADD_CHILD = "add_child"  # create a unit under this one, or move one here
     CHANGE = "change"  # edit, move, retire or delete this unit
     VIEW_AUDIT = "view_audit"
+    EDIT_RECORDS = "edit_records"  # keep this unit's registers: members, posts, trainings…
+    UNMASK = "unmask"  # see ID numbers and phones in full (needs the permission too)
 
 
 TREE_MANAGERS = {
@@ -41,7 +43,7 @@ def roles_of(user) -> list[Role]:
         return []
     cached = getattr(user, "_sanlian_roles", None)
     if cached is None:
-        cached = list(Role.objects.filter(user=user, unit__status="active").select_related("unit"))
+        cached = list(user.roles.filter(unit__status="active").select_related("unit"))
         user._sanlian_roles = cached
     return cached
 
@@ -76,8 +78,13 @@ def _role_allows(role: Role, action: Action, unit: OrgUnit) -> bool:
         return True
     if action == Action.VIEW_AUDIT:
         return role.kind in AUDIT_READERS
+    if action == Action.UNMASK:
+        return role.user.has_perm("registers.unmask_personal_info")
     if role.kind not in TREE_MANAGERS:
         return False
+    if action == Action.EDIT_RECORDS:
+        # Unlike the unit's own record, its registers are kept by the unit itself.
+        return unit.is_active
     if action == Action.ADD_CHILD:
         return unit.is_active
     if action == Action.CHANGE:

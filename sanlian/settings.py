@@ -35,6 +35,26 @@ if PRODUCTION:
 else:
     SECRET_KEY = env_str("SANLIAN_SECRET_KEY", "") or _development_secret_key()
 
+
+def _development_pii_key() -> str:
+    # Development only: the key that encrypts ID numbers and phones, outside the database.
+    key_file = VAR_DIR / "pii_key.txt"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    from cryptography.fernet import Fernet
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+if PRODUCTION:
+    PII_KEY = env_str("SANLIAN_PII_KEY")
+else:
+    PII_KEY = env_str("SANLIAN_PII_KEY", "") or _development_pii_key()
+
 DEBUG = env_bool("SANLIAN_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise SettingError("SANLIAN_DEBUG cannot be true in production.")
@@ -58,6 +78,7 @@ INSTALLED_APPS = [
     "audit",
     "orgs",
     "accounts",
+    "registers",
     "api",
     "sanlian",
 ]
@@ -161,6 +182,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Evidence uploads: checked by content, capped, served only through the app as attachments.
+EVIDENCE_MAX_BYTES = env_int("SANLIAN_EVIDENCE_MAX_MB", 10, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
