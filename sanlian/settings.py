@@ -52,6 +52,15 @@ def _development_pii_key() -> str:
 
 if PRODUCTION:
     PII_KEY = env_str("SANLIAN_PII_KEY")
+    try:
+        from cryptography.fernet import Fernet
+
+        Fernet(PII_KEY.encode())
+    except ValueError as error:
+        raise SettingError(
+            "SANLIAN_PII_KEY is not a valid key; make one with "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`.'
+        ) from error
 else:
     PII_KEY = env_str("SANLIAN_PII_KEY", "") or _development_pii_key()
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import connection
 
@@ -46,6 +47,7 @@ def _production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SANLIAN_ENV": "production",
         "SANLIAN_SECRET_KEY": secrets.token_urlsafe(45)[:60],
         "SANLIAN_ALLOWED_HOSTS": "example.org",
+        "SANLIAN_PII_KEY": Fernet.generate_key().decode(),
     }
     values.update(overrides)
     env = _clean_env(tmp_path, **values)
@@ -268,6 +270,8 @@ def test_it_sets_secure_cookies_in_production(tmp_path):
         ({"SANLIAN_DEBUG": "true"}, "SANLIAN_DEBUG cannot be true"),
         ({"SANLIAN_DEBUG": "maybe"}, "SANLIAN_DEBUG='maybe' is not a boolean"),
         ({"SANLIAN_ENV": "staging"}, "SANLIAN_ENV='staging' must be one of"),
+        ({"SANLIAN_PII_KEY": ""}, "SANLIAN_PII_KEY is required"),
+        ({"SANLIAN_PII_KEY": "not-a-key"}, "SANLIAN_PII_KEY is not a valid key"),
     ],
 )
 def test_it_refuses_to_start_with_bad_production_settings(tmp_path, overrides, message):
