@@ -2,6 +2,8 @@
 
 from api import errors
 from api.auth import API_AUTH
+from api.members import router as members_router
+from api.records import router as records_router
 from api.units import router as units_router
 
 api = errors.SanlianAPI(
@@ -18,3 +20,5 @@ api = errors.SanlianAPI(
 )
 errors.install(api)
 api.add_router("/units", units_router)
+api.add_router("/members", members_router)
+api.add_router("/records", records_router)
