@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "audit",
     "orgs",
     "accounts",
+    "spreadsheets",
     "registers",
     "api",
     "sanlian",

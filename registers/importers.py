@@ -1,0 +1,1035 @@
+"""Importing org units and registers from office spreadsheets (.xlsx, .csv).
+
+`run_import(kind, source, filename=…, actor=…)` is the one entry point, for the command line
+(`sanlian import`) and the web upload alike. It streams the rows (spreadsheets.reading), checks
+every row, and writes in one transaction:
+
+- every bad row is reported as a `RowError` with its row number as Excel shows it, the column
+  header as written in the file and the reason;
+- by default nothing is written while any row is bad; `only_valid=True` writes the good rows;
+  `dry_run=True` writes nothing but reports what would happen (the same checks run, inside a
+  transaction that is rolled back, so later rows may refer to units created by earlier ones);
+- importing the same file again changes nothing (created=0, updated=0, unchanged=N).
+
+Matching (docs: decisions to record):
+- org units by division code; a unit without one (a group, an urban branch, an enterprise
+  association) by its parent and name. “上级代码” names the parent by its code, or, for a parent
+  without a code, as “CODE/NAME” (the child NAME of the unit with CODE), which is what the export
+  writes.
+- members by the blind index of their ID number; a row without an ID number (or with a masked
+  one, as exports write them) by unit + name + birth date, and such a row needs a birth date.
+  A masked ID number or phone is accepted only when it matches the stored member's masked form,
+  and it leaves the stored value untouched.
+- a blank cell never erases a stored value; a column missing from the file is left alone.
+
+Members are written in bulk (bulk_create / bulk_update, categories through the M2M table) with
+one `registers.import` audit event per run carrying the counts; org units go through
+orgs.services (one event per unit) plus the run's event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import Action, can
+from audit.services import record_event
+from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
+from orgs.services import EDITABLE_FIELDS, do_create_unit, do_update_unit
+from registers import pii
+from registers.identity import (
+    IdentityError,
+    birth_date_from_id,
+    clean_text,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+    parse_phone,
+    sex_from_id,
+)
+from registers.models import Education, Member, RecruitmentCategory, Sex
+from registers.services import holds_register
+from spreadsheets.columns import Column, Header, find_header
+from spreadsheets.normalise import (
+    CellError,
+    clean,
+    digits_text,
+    parse_bool,
+    parse_date,
+    parse_int,
+    split_list,
+)
+from spreadsheets.reading import UnreadableFile, open_rows
+
+__all__ = [
+    "KINDS",
+    "ImportReport",
+    "RowError",
+    "UnreadableFile",
+    "layout_for",
+    "run_import",
+]
+
+KINDS = ("orgs", "members", "posts", "trainings", "activities")
+BATCH_SIZE = 1000
+IMPORT_ACTION = "registers.import"
+
+
+@dataclass
+class RowError:
+    row: int  # as Excel shows it (1-based sheet row)
+    column: str  # the header as written in the file
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    valid: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    imported: bool = False
+    extra_columns: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "valid": self.valid,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [asdict(error) for error in self.errors],
+            "extra_columns": list(self.extra_columns),
+            "imported": self.imported,
+        }
+
+
+# Column layouts: the template header first, then the variants offices write.
+
+ORG_COLUMNS = [
+    Column("name", "单位名称", ("名称", "协会名称", "单位"), required=True),
+    Column("level", "层级", ("级别", "单位层级"), required=True),
+    Column("category", "类别", ("单位类别", "类型")),
+    Column("division_code", "行政区划代码", ("区划代码", "统计用区划代码", "代码")),
+    Column("parent_code", "上级代码", ("上级行政区划代码", "上级单位代码", "上级区划代码")),
+    Column("population", "人口", ("人口数", "总人口")),
+    Column("households", "户数", ("总户数",)),
+    Column("is_key_village", "新农村建设重点村", ("重点村", "是否新农村建设重点村")),
+    Column(
+        "home_village_code",
+        "流出地村(居)代码",
+        ("流出地村居代码", "流出地代码", "流出地村代码"),
+    ),
+]
+
+MEMBER_COLUMNS = [
+    Column("name", "姓名", ("会员姓名",), required=True),
+    Column("sex", "性别"),
+    Column("birth_date", "出生日期", ("出生年月日", "出生年月", "生日")),
+    Column(
+        "id_number",
+        "身份证号码",
+        ("身份证号", "公民身份号码", "公民身份证号码", "身份证", "证件号码"),
+    ),
+    Column("phone", "联系电话", ("手机", "手机号", "手机号码", "联系方式", "电话", "电话号码")),
+    Column(
+        "unit_code",
+        "所属村(居)代码",
+        ("村(居)代码", "村居代码", "所属村居代码", "村代码", "社区代码"),
+        required=True,
+    ),
+    Column("group", "所属小组", ("小组", "协会小组", "所在小组")),
+    Column("categories", "会员类别", ("类别", "会员类型", "发展类别")),
+    Column("join_date", "入会日期", ("入会时间",)),
+    Column("education", "文化程度", ("学历",)),
+    Column("occupation", "职业", ("从事职业",)),
+]
+
+LAYOUTS = {"orgs": ORG_COLUMNS, "members": MEMBER_COLUMNS}
+
+
+def layout_for(kind: str) -> list[Column]:
+    if kind not in LAYOUTS:
+        raise UnreadableFile(
+            _("Importing %(kind)s from a spreadsheet is not available yet.") % {"kind": kind}
+        )
+    return LAYOUTS[kind]
+
+
+# Words offices write, to stored values (shared with the exporters, which write the first).
+
+LEVEL_WORDS: dict[int, tuple[str, ...]] = {
+    Level.PROVINCE: ("省", "省级", "province"),
+    Level.CITY: ("市", "市级", "地级市", "州", "city"),
+    Level.COUNTY: ("县", "县级", "区", "县(区)", "县(市、区)", "县/区", "县区", "county"),
+    Level.TOWNSHIP: (
+        "乡镇(街道)",
+        "乡镇",
+        "乡镇/街道",
+        "乡镇街道",
+        "街道",
+        "乡",
+        "镇",
+        "township",
+    ),
+    Level.VILLAGE: ("村(居)", "村", "村居", "村/社区", "社区", "居", "村(社区)", "village"),
+    Level.GROUP: ("小组", "组", "协会小组", "group"),
+}
+# A level written as 乡, 镇, 街道, 村 or 社区 also says the category when that column is blank.
+LEVEL_IMPLIES_CATEGORY = {
+    "乡": Category.TOWNSHIP,
+    "镇": Category.TOWN,
+    "街道": Category.STREET,
+    "村": Category.VILLAGE,
+    "社区": Category.COMMUNITY,
+    "居": Category.COMMUNITY,
+}
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    Category.STREET: ("街道",),
+    Category.TOWNSHIP: ("乡",),
+    Category.TOWN: ("镇",),
+    Category.URBAN_BRANCH: ("城关分会", "分会", "urban_branch"),
+    Category.VILLAGE: ("村",),
+    Category.COMMUNITY: ("社区", "居", "居委会", "居民委员会", "community"),
+    Category.ENTERPRISE: ("企业协会", "企业", "enterprise_association"),
+}
+SEX_WORDS = {
+    Sex.MALE: ("男", "男性", "m", "male"),
+    Sex.FEMALE: ("女", "女性", "f", "female"),
+}
+EDUCATION_WORDS = {
+    Education.PRIMARY: ("小学及以下", "小学", "文盲", "半文盲", "不识字", "primary"),
+    Education.JUNIOR: ("初中", "junior"),
+    Education.SENIOR: (
+        "高中/中专",
+        "高中",
+        "中专",
+        "职高",
+        "技校",
+        "高中(中专)",
+        "中技",
+        "senior",
+    ),
+    Education.COLLEGE: ("大专", "专科", "高职", "college"),
+    Education.UNIVERSITY: (
+        "本科及以上",
+        "本科",
+        "大学",
+        "大学本科",
+        "研究生",
+        "硕士",
+        "博士",
+        "university",
+    ),
+}
+
+
+def _reverse(words: dict) -> dict[str, Any]:
+    return {clean(word).lower(): value for value, forms in words.items() for word in forms}
+
+
+LEVEL_BY_WORD = _reverse(LEVEL_WORDS)
+CATEGORY_BY_WORD = _reverse(CATEGORY_WORDS)
+SEX_BY_WORD = _reverse(SEX_WORDS)
+EDUCATION_BY_WORD = _reverse(EDUCATION_WORDS)
+
+
+def word_for(words: dict, value) -> str:
+    """The first (template) word for a stored value, for exports."""
+    forms = words.get(value)
+    return forms[0] if forms else ""
+
+
+def _lookup(table: dict, value) -> Any:
+    return table.get(clean(value).replace(" ", "").lower())
+
+
+def _choices_text(words: dict) -> str:
+    return "、".join(forms[0] for forms in words.values())
+
+
+# The run
+
+
+@dataclass
+class Row:
+    number: int
+    cells: dict[str, Any]  # field -> raw cell, for the columns present in the file
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
+
+    def error(self, field_name: str, message: str) -> None:
+        self.errors.append((field_name, message))
+
+
+class Importer:
+    """One kind's rules. Subclasses check and write a batch of rows at a time."""
+
+    kind = ""
+    columns: list[Column] = []
+
+    def __init__(self, actor, report: ImportReport, header: Header):
+        self.actor = actor
+        self.report = report
+        self.header = header
+        self.units_touched: dict[int, OrgUnit] = {}
+
+    def column_text(self, field_name: str) -> str:
+        if field_name in self.header.texts:
+            return self.header.texts[field_name]
+        for column in self.columns:
+            if column.field == field_name:
+                return column.header
+        return ""
+
+    def has(self, row: Row, field_name: str) -> bool:
+        """Whether the file has the column and the row a non-blank value in it."""
+        value = row.cells.get(field_name)
+        return value is not None and clean(value) != ""
+
+    def process(self, rows: list[Row]) -> None:
+        raise NotImplementedError
+
+    def settle(self, row: Row) -> bool:
+        """Count the row's errors into the report; True when the row is good."""
+        self.report.rows += 1
+        if row.errors:
+            for field_name, message in row.errors:
+                self.report.errors.append(
+                    RowError(row=row.number, column=self.column_text(field_name), message=message)
+                )
+            return False
+        self.report.valid += 1
+        return True
+
+    def allowed(self, action: Action, unit: OrgUnit | None) -> bool:
+        if self.actor is None:
+            return True
+        if unit is None:
+            return bool(getattr(self.actor, "is_superuser", False))
+        return can(self.actor, action, unit)
+
+    def common_unit_id(self) -> int | None:
+        """The lowest unit that holds every unit the run touched, for the run's audit event."""
+        units = list(self.units_touched.values())
+        if not units:
+            return None
+        if len(units) == 1:
+            return units[0].pk
+        for level in sorted(LEVEL_COLUMNS, reverse=True):
+            column = f"{LEVEL_COLUMNS[level]}_id"
+            ids = {getattr(u, column) for u in units}
+            if len(ids) == 1 and None not in ids:
+                return ids.pop()
+        return None
+
+
+def _out_of_scope() -> str:
+    return _("This unit is outside the units you manage; the row cannot be imported.")
+
+
+# Org units
+
+
+class OrgImporter(Importer):
+    kind = "orgs"
+    columns = ORG_COLUMNS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen: dict[tuple, int] = {}
+
+    def process(self, rows: list[Row]) -> None:
+        for row in rows:
+            self._process_row(row)
+            self.settle(row)
+
+    def _find_parent(self, row: Row, text: str) -> OrgUnit | None:
+        code, _slash, name = text.partition("/")
+        code = code.strip()
+        parent = OrgUnit.objects.filter(division_code=code).first()
+        if parent is None:
+            row.error("parent_code", _("No unit has the code %(code)s.") % {"code": code})
+            return None
+        if name:
+            child = OrgUnit.objects.filter(
+                parent=parent, name=clean_text(name), status=Status.ACTIVE
+            ).first()
+            if child is None:
+                row.error(
+                    "parent_code",
+                    _("“%(parent)s” has no unit named “%(name)s”.")
+                    % {"parent": parent.name, "name": clean_text(name)},
+                )
+            return child
+        return parent
+
+    def _process_row(self, row: Row) -> None:
+        name = clean_text(row.cells.get("name"))
+        if not name:
+            row.error("name", _("The name is required."))
+        level = _lookup(LEVEL_BY_WORD, row.cells.get("level"))
+        if level is None:
+            row.error(
+                "level",
+                _("Unknown level; write one of: %(choices)s.")
+                % {"choices": _choices_text(LEVEL_WORDS)},
+            )
+        category = ""
+        if self.has(row, "category"):
+            category = _lookup(CATEGORY_BY_WORD, row.cells["category"])
+            if category is None:
+                row.error(
+                    "category",
+                    _("Unknown category; write one of: %(choices)s.")
+                    % {"choices": _choices_text(CATEGORY_WORDS)},
+                )
+                category = ""
+        elif level is not None:
+            category = LEVEL_IMPLIES_CATEGORY.get(clean(row.cells.get("level")), "")
+        fields: dict[str, Any] = {}
+        try:
+            code = digits_text(
+                row.cells.get("division_code"), what=self.column_text("division_code")
+            )
+            fields["division_code"] = code.replace(" ", "") or None
+        except CellError as error:
+            row.error("division_code", str(error))
+        for number_field in ("population", "households"):
+            if self.has(row, number_field):
+                try:
+                    fields[number_field] = parse_int(row.cells[number_field])
+                except CellError as error:
+                    row.error(number_field, str(error))
+        if self.has(row, "is_key_village"):
+            try:
+                fields["is_key_village"] = parse_bool(row.cells["is_key_village"])
+            except CellError as error:
+                row.error("is_key_village", str(error))
+        parent = None
+        parent_text = ""
+        try:
+            parent_text = digits_text(
+                row.cells.get("parent_code"), what=self.column_text("parent_code")
+            )
+        except CellError as error:
+            row.error("parent_code", str(error))
+        if parent_text:
+            parent = self._find_parent(row, parent_text.replace(" ", ""))
+        elif level is not None and level > Level.COUNTY:
+            row.error("parent_code", _("The parent's code is required below the county level."))
+        home = None
+        if self.has(row, "home_village_code"):
+            try:
+                home_code = digits_text(
+                    row.cells["home_village_code"], what=self.column_text("home_village_code")
+                ).replace(" ", "")
+            except CellError as error:
+                row.error("home_village_code", str(error))
+            else:
+                home = OrgUnit.objects.filter(division_code=home_code).first()
+                if home is None:
+                    row.error(
+                        "home_village_code",
+                        _("No unit has the code %(code)s.") % {"code": home_code},
+                    )
+        if row.errors:
+            return
+        code = fields.get("division_code")
+        key = ("code", code) if code else ("name", parent.pk if parent else None, name)
+        if key in self.seen:
+            row.error(
+                "division_code" if code else "name",
+                _("Duplicate of row %(row)d.") % {"row": self.seen[key]},
+            )
+            return
+        self.seen[key] = row.number
+        if code:
+            existing = OrgUnit.objects.filter(division_code=code).first()
+        else:
+            existing = OrgUnit.objects.filter(
+                parent=parent, name=name, level=level, status=Status.ACTIVE
+            ).first()
+        fields["name"] = name
+        fields["category"] = category
+        if home is not None or "home_village_code" in row.cells:
+            fields["home_village"] = home
+        if existing is None:
+            self._create(row, parent, level, fields)
+        else:
+            self._update(row, existing, parent, level, fields)
+
+    def _validation_errors(self, row: Row, error: ValidationError) -> None:
+        columns = {
+            "parent": "parent_code",
+            "home_village": "home_village_code",
+            "__all__": "name",
+        }
+        for field_name, messages in error.message_dict.items():
+            target = columns.get(field_name, field_name)
+            if target not in {c.field for c in ORG_COLUMNS}:
+                target = "name"
+            for message in messages:
+                row.error(target, message)
+
+    def _create(self, row: Row, parent, level, fields) -> None:
+        if not self.allowed(Action.ADD_CHILD, parent):
+            row.error("parent_code", _out_of_scope())
+            return
+        fields = {k: v for k, v in fields.items() if v is not None or k == "division_code"}
+        try:
+            unit = do_create_unit(self.actor, parent=parent, level=level, **fields)
+        except ValidationError as error:
+            self._validation_errors(row, error)
+            return
+        self.units_touched[unit.pk] = unit
+        self.report.created += 1
+
+    def _update(self, row: Row, unit: OrgUnit, parent, level, fields) -> None:
+        if unit.level != level:
+            row.error(
+                "level",
+                _("“%(name)s” is already registered as a %(level)s.")
+                % {"name": unit.name, "level": Level(unit.level).label},
+            )
+            return
+        if not unit.is_active:
+            row.error("name", _("“%(name)s” is retired.") % {"name": unit.name})
+            return
+        if unit.parent_id != (parent.pk if parent else None):
+            row.error(
+                "parent_code",
+                _("“%(name)s” is already registered under another unit; move it on its page.")
+                % {"name": unit.name},
+            )
+            return
+        changes = {
+            name: value
+            for name, value in fields.items()
+            if name in EDITABLE_FIELDS
+            and value is not None
+            and getattr(unit, name) != value
+            and not (name == "home_village" and value == unit.home_village)
+        }
+        if "category" in changes and not changes["category"]:
+            del changes["category"]  # a blank category keeps the stored one
+        if not changes:
+            self.report.unchanged += 1
+            return
+        if not self.allowed(Action.CHANGE, unit):
+            row.error("name", _out_of_scope())
+            return
+        try:
+            unit = do_update_unit(self.actor, unit, **changes)
+        except ValidationError as error:
+            self._validation_errors(row, error)
+            return
+        self.units_touched[unit.pk] = unit
+        self.report.updated += 1
+
+
+# Members
+
+
+@dataclass
+class MemberRow:
+    row: Row
+    unit: OrgUnit | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # stored values given in the row
+    id_number: str = ""
+    id_masked: str = ""  # a masked ID number as exports write it
+    phone: str = ""
+    phone_masked: str = ""
+    categories: list[int] | None = None
+    existing: Member | None = None
+
+
+MEMBER_VALUE_FIELDS = ("sex", "birth_date", "group_id", "education", "occupation", "join_date")
+
+
+class MemberImporter(Importer):
+    kind = "members"
+    columns = MEMBER_COLUMNS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+        self.units: dict[str, OrgUnit | None] = {}
+        self.groups: dict[int, dict[str, OrgUnit]] = {}
+        self.allowed_units: dict[int, bool] = {}
+        self.categories = {
+            clean(c.name): c.pk for c in RecruitmentCategory.objects.filter(is_active=True)
+        } | {c.code: c.pk for c in RecruitmentCategory.objects.filter(is_active=True)}
+        self.category_names = "、".join(
+            RecruitmentCategory.objects.filter(is_active=True).values_list("name", flat=True)
+        )
+        self.seen_ids: dict[str, int] = {}
+        self.seen_people: dict[tuple, int] = {}
+
+    # Reading one row
+
+    def _unit(self, code: str) -> OrgUnit | None:
+        if code not in self.units:
+            self.units[code] = OrgUnit.objects.filter(division_code=code).first()
+        return self.units[code]
+
+    def _groups_of(self, unit: OrgUnit) -> dict[str, OrgUnit]:
+        if unit.pk not in self.groups:
+            self.groups[unit.pk] = {
+                clean(g.name).replace(" ", ""): g
+                for g in OrgUnit.objects.filter(
+                    parent=unit, level=Level.GROUP, status=Status.ACTIVE
+                )
+            }
+        return self.groups[unit.pk]
+
+    def _may_edit(self, unit: OrgUnit) -> bool:
+        if unit.pk not in self.allowed_units:
+            self.allowed_units[unit.pk] = self.allowed(Action.EDIT_RECORDS, unit)
+        return self.allowed_units[unit.pk]
+
+    def _read(self, row: Row) -> MemberRow:
+        item = MemberRow(row)
+        cells = row.cells
+        values = item.values
+        name = clean_text(cells.get("name"))
+        if not name:
+            row.error("name", _("The name is required."))
+        elif len(name) > 50:
+            row.error("name", _("The name is longer than %(n)d characters.") % {"n": 50})
+        values["name"] = name
+        try:
+            code = digits_text(cells.get("unit_code"), what=self.column_text("unit_code"))
+        except CellError as error:
+            row.error("unit_code", str(error))
+            code = ""
+        code = code.replace(" ", "")
+        if not code:
+            row.error("unit_code", _("The village (community) code is required."))
+        else:
+            unit = self._unit(code)
+            if unit is None:
+                row.error("unit_code", _("No unit has the code %(code)s.") % {"code": code})
+            elif not holds_register(unit):
+                row.error(
+                    "unit_code",
+                    _(
+                        "Members are registered in a village, community or urban branch association."  # noqa: E501
+                    ),
+                )
+            elif not unit.is_active:
+                row.error("unit_code", _("“%(name)s” is retired.") % {"name": unit.name})
+            elif not self._may_edit(unit):
+                row.error("unit_code", _out_of_scope())
+            else:
+                item.unit = unit
+        if self.has(row, "sex"):
+            sex = _lookup(SEX_BY_WORD, cells["sex"])
+            if sex is None:
+                row.error("sex", _("Write 男 or 女."))
+            else:
+                values["sex"] = sex
+        for date_field in ("birth_date", "join_date"):
+            if self.has(row, date_field):
+                try:
+                    value = parse_date(cells[date_field])
+                except CellError as error:
+                    row.error(date_field, str(error))
+                    continue
+                if value > self.today:
+                    row.error(date_field, _("The date is in the future."))
+                elif value.year < 1900:
+                    row.error(date_field, _("The date is before 1900."))
+                else:
+                    values[date_field] = value
+        self._read_id(item)
+        self._read_phone(item)
+        if item.unit is not None and self.has(row, "group"):
+            group_name = clean(cells["group"]).replace(" ", "")
+            group = self._groups_of(item.unit).get(group_name)
+            if group is None:
+                row.error(
+                    "group",
+                    _("“%(unit)s” has no group named “%(group)s”.")
+                    % {"unit": item.unit.name, "group": clean(cells["group"])},
+                )
+            else:
+                values["group_id"] = group.pk
+        if self.has(row, "categories"):
+            ids = []
+            for word in split_list(cells["categories"]):
+                pk = self.categories.get(word)
+                if pk is None:
+                    row.error(
+                        "categories",
+                        _("Unknown member category “%(word)s”; the categories are: %(names)s.")
+                        % {"word": word, "names": self.category_names},
+                    )
+                elif pk not in ids:
+                    ids.append(pk)
+            item.categories = sorted(ids)
+        if self.has(row, "education"):
+            education = _lookup(EDUCATION_BY_WORD, cells["education"])
+            if education is None:
+                row.error(
+                    "education",
+                    _("Unknown education; write one of: %(choices)s.")
+                    % {"choices": _choices_text(EDUCATION_WORDS)},
+                )
+            else:
+                values["education"] = education
+        if self.has(row, "occupation"):
+            occupation = clean_text(cells["occupation"])
+            if len(occupation) > 50:
+                row.error("occupation", _("The text is longer than %(n)d characters.") % {"n": 50})
+            else:
+                values["occupation"] = occupation
+        birth, joined = values.get("birth_date"), values.get("join_date")
+        if birth and joined and joined < birth:
+            row.error("join_date", _("The join date is before the birth date."))
+        return item
+
+    def _read_id(self, item: MemberRow) -> None:
+        row, values = item.row, item.values
+        if not self.has(row, "id_number"):
+            return
+        try:
+            text = digits_text(row.cells["id_number"], what=self.column_text("id_number"))
+        except CellError as error:
+            row.error("id_number", str(error))
+            return
+        if "*" in text:
+            item.id_masked = text.replace(" ", "").upper()
+            return
+        try:
+            number = parse_id_number(text, today=self.today)
+        except IdentityError as error:
+            row.error("id_number", str(error))
+            return
+        item.id_number = number
+        born, sex = birth_date_from_id(number), sex_from_id(number)
+        if "birth_date" in values and values["birth_date"] != born:
+            row.error("birth_date", _("The birth date does not match the ID number."))
+        if "sex" in values and values["sex"] != sex:
+            row.error("sex", _("The sex does not match the ID number."))
+        values.setdefault("birth_date", born)
+        values.setdefault("sex", sex)
+
+    def _read_phone(self, item: MemberRow) -> None:
+        row = item.row
+        if not self.has(row, "phone"):
+            return
+        text = clean(row.cells["phone"])
+        if "*" in text:
+            item.phone_masked = text.replace(" ", "")
+            return
+        try:
+            item.phone = parse_phone(text)
+        except IdentityError as error:
+            row.error("phone", str(error))
+
+    # A batch
+
+    def process(self, rows: list[Row]) -> None:
+        items = [self._read(row) for row in rows]
+        self._match(items)
+        new: list[MemberRow] = []
+        changed: list[MemberRow] = []
+        for item in items:
+            self._check(item)
+            if not self.settle(item.row):
+                continue
+            if item.existing is None:
+                new.append(item)
+            elif self._changes(item):
+                changed.append(item)
+            else:
+                self.report.unchanged += 1
+        self._create(new)
+        self._update(changed)
+
+    def _match(self, items: list[MemberRow]) -> None:
+        hashes = {}
+        for item in items:
+            if item.id_number:
+                item.values["id_number_hash"] = pii.blind_index("id", item.id_number)
+                hashes[item.values["id_number_hash"]] = item
+        by_hash = {
+            m.id_number_hash: m
+            for m in Member.objects.filter(id_number_hash__in=list(hashes)).select_related("unit")
+        }
+        # Rows without an ID number (or with a masked one) are matched by unit + name + birth
+        # date; so is a row whose ID number is new, against a registered member without one.
+        people = [
+            i for i in items if i.unit is not None and i.values.get("name") and not i.row.errors
+        ]
+        by_person: dict[tuple, list[Member]] = {}
+        if people:
+            candidates = Member.objects.filter(
+                unit_id__in={i.unit.pk for i in people},
+                name__in={i.values["name"] for i in people},
+            ).select_related("unit")
+            for member in candidates:
+                key = (member.unit_id, member.name, member.birth_date)
+                by_person.setdefault(key, []).append(member)
+        for item in people:
+            if item.id_number:
+                item.existing = by_hash.get(item.values["id_number_hash"])
+                if item.existing is None:
+                    key = (item.unit.pk, item.values["name"], item.values.get("birth_date"))
+                    without_id = [m for m in by_person.get(key, []) if not m.id_number_hash]
+                    if len(without_id) == 1:
+                        item.existing = without_id[0]
+                continue
+            birth = item.values.get("birth_date")
+            if birth is None:
+                item.row.error(
+                    "birth_date",
+                    _("A row without an ID number needs the birth date to identify the person."),
+                )
+                continue
+            found = by_person.get((item.unit.pk, item.values["name"], birth), [])
+            if len(found) > 1:
+                item.row.error(
+                    "name",
+                    _(
+                        "%(n)d members of “%(unit)s” share this name and birth date; "
+                        "give the ID number."
+                    )
+                    % {"n": len(found), "unit": item.unit.name},
+                )
+            elif found:
+                item.existing = found[0]
+        existing = [i.existing.pk for i in items if i.existing is not None]
+        current: dict[int, list[int]] = {}
+        through = Member.categories.through
+        for member_id, category_id in through.objects.filter(member_id__in=existing).values_list(
+            "member_id", "recruitmentcategory_id"
+        ):
+            current.setdefault(member_id, []).append(category_id)
+        for item in items:
+            if item.existing is not None:
+                item.existing._category_ids = sorted(current.get(item.existing.pk, []))
+
+    def _check(self, item: MemberRow) -> None:
+        row, existing = item.row, item.existing
+        if row.errors:
+            return
+        if item.id_number:
+            hash_ = item.values["id_number_hash"]
+            if hash_ in self.seen_ids:
+                row.error(
+                    "id_number", _("Duplicate of row %(row)d.") % {"row": self.seen_ids[hash_]}
+                )
+                return
+            self.seen_ids[hash_] = row.number
+        else:
+            key = (item.unit.pk, item.values["name"], item.values.get("birth_date"))
+            if key in self.seen_people:
+                row.error("name", _("Duplicate of row %(row)d.") % {"row": self.seen_people[key]})
+                return
+            self.seen_people[key] = row.number
+        if existing is not None and existing.unit_id != item.unit.pk:
+            row.error(
+                "id_number",
+                _("This person is already registered in “%(unit)s”.")
+                % {"unit": existing.unit.name},
+            )
+            return
+        if item.id_masked:
+            if existing is None:
+                row.error(
+                    "id_number",
+                    _(
+                        "A masked ID number (with *) can only stand for a member already "
+                        "registered; type the full number or leave the cell blank."
+                    ),
+                )
+            elif existing.id_number_masked != item.id_masked:
+                row.error(
+                    "id_number",
+                    _("The masked ID number does not match the member's registered one."),
+                )
+        if item.phone_masked and (existing is None or existing.phone_masked != item.phone_masked):
+            row.error(
+                "phone",
+                _(
+                    "A masked phone (with *) must match the member's registered one; type the "
+                    "full number."
+                ),
+            )
+
+    def _changes(self, item: MemberRow) -> bool:
+        member = item.existing
+        changed = False
+        for name in MEMBER_VALUE_FIELDS:
+            if name in item.values and getattr(member, name) != item.values[name]:
+                setattr(member, name, item.values[name])
+                changed = True
+        if item.id_number and not member.id_number_hash:
+            self._set_id(member, item)
+            changed = True
+        if item.phone and member.phone_hash != pii.blind_index("phone", item.phone):
+            self._set_phone(member, item.phone)
+            changed = True
+        if item.categories is not None and item.categories != member._category_ids:
+            member._new_categories = item.categories
+            changed = True
+        return changed
+
+    @staticmethod
+    def _set_id(member: Member, item: MemberRow) -> None:
+        member.id_number_encrypted = pii.encrypt(item.id_number)
+        member.id_number_hash = item.values["id_number_hash"]
+        member.id_number_masked = mask_id_number(item.id_number)
+
+    @staticmethod
+    def _set_phone(member: Member, phone: str) -> None:
+        member.phone_encrypted = pii.encrypt(phone)
+        member.phone_hash = pii.blind_index("phone", phone)
+        member.phone_masked = mask_phone(phone)
+
+    def _create(self, items: list[MemberRow]) -> None:
+        if not items:
+            return
+        members = []
+        for item in items:
+            member = Member(
+                unit=item.unit,
+                name=item.values["name"],
+                **{k: item.values[k] for k in MEMBER_VALUE_FIELDS if k in item.values},
+            )
+            if item.id_number:
+                self._set_id(member, item)
+            if item.phone:
+                self._set_phone(member, item.phone)
+            members.append(member)
+            self.units_touched[item.unit.pk] = item.unit
+        Member.objects.bulk_create(members, batch_size=BATCH_SIZE)
+        through = Member.categories.through
+        links = [
+            through(member_id=member.pk, recruitmentcategory_id=category_id)
+            for member, item in zip(members, items, strict=True)
+            for category_id in item.categories or []
+        ]
+        through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+        self.report.created += len(members)
+
+    def _update(self, items: list[MemberRow]) -> None:
+        if not items:
+            return
+        members = [item.existing for item in items]
+        for member in members:
+            member.version += 1
+            member.updated_at = timezone.now()
+            self.units_touched[member.unit_id] = member.unit
+        Member.objects.bulk_update(
+            members,
+            [
+                *MEMBER_VALUE_FIELDS,
+                "id_number_encrypted",
+                "id_number_hash",
+                "id_number_masked",
+                "phone_encrypted",
+                "phone_hash",
+                "phone_masked",
+                "version",
+                "updated_at",
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        recategorised = [m for m in members if hasattr(m, "_new_categories")]
+        if recategorised:
+            through = Member.categories.through
+            through.objects.filter(member_id__in=[m.pk for m in recategorised]).delete()
+            through.objects.bulk_create(
+                [
+                    through(member_id=m.pk, recruitmentcategory_id=category_id)
+                    for m in recategorised
+                    for category_id in m._new_categories
+                ],
+                batch_size=BATCH_SIZE,
+            )
+        self.report.updated += len(members)
+
+
+IMPORTERS: dict[str, type[Importer]] = {"orgs": OrgImporter, "members": MemberImporter}
+
+
+def _rows_of(header: Header, rows: Iterable[tuple[int, list]]) -> Iterable[Row]:
+    positions = header.positions
+    for number, cells in rows:
+        width = len(cells)
+        yield Row(
+            number,
+            {name: cells[index] if index < width else None for name, index in positions.items()},
+        )
+
+
+def run_import(
+    kind: str,
+    source: Path | BinaryIO,
+    *,
+    filename: str,
+    actor,
+    dry_run: bool = False,
+    only_valid: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Check and import one file (see the module doc). Raises UnreadableFile when the file
+    itself cannot be read; row problems are in the report."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown import kind {kind!r}; one of {', '.join(KINDS)}.")
+    layout = layout_for(kind)
+    sheet = open_rows(source, filename)
+    header, rows = find_header(sheet.rows(), layout)
+    report = ImportReport(kind=kind, extra_columns=header.extra)
+    importer = IMPORTERS[kind](actor, report, header)
+    total = max(sheet.total - header.row, 0)
+    with transaction.atomic():
+        batch: list[Row] = []
+        for row in _rows_of(header, rows):
+            batch.append(row)
+            if len(batch) >= BATCH_SIZE:
+                importer.process(batch)
+                batch = []
+                if progress:
+                    progress(report.rows, max(total, report.rows))
+        if batch:
+            importer.process(batch)
+        if progress:
+            progress(report.rows, report.rows)
+        if report.rows == 0:
+            raise UnreadableFile(_("The file has a header row but no data rows."))
+        keep = not dry_run and (only_valid or not report.errors)
+        if keep and (report.created or report.updated):
+            record_event(
+                actor=actor,
+                action=IMPORT_ACTION,
+                object_type="registers.member" if kind == "members" else "orgs.orgunit",
+                object_label=str(filename)[:200],
+                unit_id=importer.common_unit_id(),
+                after={
+                    "kind": kind,
+                    "file": str(filename)[:200],
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "refused": report.rows - report.valid,
+                    "only_valid": only_valid,
+                },
+            )
+        report.imported = keep
+        if not keep:
+            transaction.set_rollback(True)
+    return report

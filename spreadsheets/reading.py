@@ -1,0 +1,284 @@
+"""Reading office spreadsheets (.xlsx, .csv) row by row, refusing malformed files early.
+
+`open_rows(source, filename)` checks the content (never the name) and returns a `Sheet` whose
+`rows()` yields `(excel_row_number, [cell, …])` one row at a time: python-calamine for .xlsx (the
+sheet stays in Rust; Python sees one row at a time), the csv module over a decoded stream for
+.csv. Every problem with the file itself raises `UnreadableFile` with a message for the user.
+"""
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from django.utils.translation import gettext as _
+
+# Limits that keep a hostile or broken file within bounded time and memory.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # all members of an .xlsx together
+MAX_COMPRESSION_RATIO = 200  # per member larger than 1 MB; real sheets compress 5–30×
+MAX_ROWS = 1_048_576  # Excel's own limit
+MAX_BLANK_RUN = 1000  # consecutive blank rows that end the data
+MAX_COLUMNS = 200
+CSV_FIELD_LIMIT = 100_000
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+class UnreadableFile(Exception):
+    """The file itself cannot be read; the message is for the user."""
+
+
+Cell = object
+
+
+def is_blank(cells) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+@dataclass
+class Sheet:
+    """One sheet's rows, read lazily. `total` is an upper bound of the rows, for progress."""
+
+    format: str
+    total: int
+    _rows: Iterator[tuple[int, list]]
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """Non-blank rows as (row number as Excel shows it, cells); see `_guard_blank_runs`."""
+        return _guard_blank_runs(self._rows)
+
+
+def _guard_blank_runs(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """Skip blank rows. A run of MAX_BLANK_RUN blank rows ends the data; if anything but blank
+    rows follows it the file is refused (scanning the rest is cheap and bounded by MAX_ROWS)."""
+    blank_run = 0
+    ended_at = None
+    for number, cells in rows:
+        if number > MAX_ROWS:
+            raise UnreadableFile(
+                _("The file has more than %(max)d rows; split it into smaller files.")
+                % {"max": MAX_ROWS}
+            )
+        if is_blank(cells):
+            blank_run += 1
+            if blank_run == MAX_BLANK_RUN and ended_at is None:
+                ended_at = number - MAX_BLANK_RUN + 1
+            continue
+        if ended_at is not None:
+            raise UnreadableFile(
+                _(
+                    "Rows %(first)d onwards hold more than %(max)d blank rows with data after "
+                    "them at row %(row)d; delete the blank rows and import again."
+                )
+                % {"first": ended_at, "max": MAX_BLANK_RUN, "row": number}
+            )
+        blank_run = 0
+        yield number, cells
+
+
+def _read_head(stream: BinaryIO, size: int) -> bytes:
+    position = stream.tell()
+    head = stream.read(size)
+    stream.seek(position)
+    return head or b""
+
+
+def open_rows(source: Path | str | BinaryIO, filename: str = "") -> Sheet:
+    """The first sheet of an .xlsx, or a .csv, checked by content. Raises UnreadableFile."""
+    if isinstance(source, str | Path):
+        try:
+            stream: BinaryIO = open(source, "rb")  # noqa: SIM115 — closed when the rows end
+        except OSError as error:
+            raise UnreadableFile(
+                _("The file cannot be opened: %(reason)s") % {"reason": error.strerror}
+            ) from error
+    else:
+        stream = source
+    try:
+        stream.seek(0, io.SEEK_END)
+        size = stream.tell()
+        stream.seek(0)
+    except (OSError, ValueError) as error:
+        raise UnreadableFile(_("The file cannot be read.")) from error
+    if size == 0:
+        raise UnreadableFile(_("The file is empty."))
+    if size > MAX_FILE_BYTES:
+        raise UnreadableFile(
+            _("The file is larger than %(mb)d MB; split it into smaller files.")
+            % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    head = _read_head(stream, 8)
+    if head.startswith(ZIP_MAGIC):
+        return _open_xlsx(stream)
+    if head.startswith(OLE_MAGIC):
+        if ENCRYPTED_PACKAGE in _read_head(stream, 4 * 1024 * 1024):
+            raise UnreadableFile(
+                _("The workbook is password-protected; remove the password and import again.")
+            )
+        raise UnreadableFile(
+            _("This is an old .xls workbook; save it as .xlsx (Excel Workbook) and import again.")
+        )
+    return _open_csv(stream, size)
+
+
+# .xlsx
+
+
+def check_zip(stream: BinaryIO) -> None:
+    """Refuse a truncated archive, or a zip bomb by its declared sizes, before decompressing."""
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise UnreadableFile(
+            _("The workbook is damaged or incomplete (perhaps cut off while copying).")
+        ) from error
+    with archive:
+        names = set()
+        total = 0
+        for info in archive.infolist():
+            names.add(info.filename)
+            total += info.file_size
+            if info.file_size > 1024 * 1024 and (
+                info.compress_size == 0
+                or info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
+            ):
+                raise UnreadableFile(
+                    _(
+                        "The workbook expands to far more than its size (a “zip bomb”); it is "
+                        "refused."
+                    )
+                )
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise UnreadableFile(
+                _("The workbook expands to more than %(mb)d MB; split it into smaller files.")
+                % {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}
+            )
+        if "[Content_Types].xml" not in names or not any(
+            n.startswith("xl/worksheets/") for n in names
+        ):
+            raise UnreadableFile(_("The file is a zip archive but not an Excel workbook."))
+    stream.seek(0)
+
+
+def _open_xlsx(stream: BinaryIO) -> Sheet:
+    import python_calamine
+
+    check_zip(stream)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(stream)
+        sheet = workbook.get_sheet_by_index(0)
+        start = sheet.start
+    except python_calamine.PasswordError as error:
+        raise UnreadableFile(
+            _("The workbook is password-protected; remove the password and import again.")
+        ) from error
+    except Exception as error:  # calamine raises several types for damaged content
+        raise UnreadableFile(
+            _("The workbook is damaged or incomplete (perhaps cut off while copying).")
+        ) from error
+    if start is None:
+        return Sheet("xlsx", 0, iter(()))
+    first_row, first_col = start
+    if sheet.width > MAX_COLUMNS + first_col:
+        raise UnreadableFile(
+            _("The sheet has more than %(max)d columns; is it the right file?")
+            % {"max": MAX_COLUMNS}
+        )
+
+    def rows() -> Iterator[tuple[int, list]]:
+        try:
+            for index, cells in enumerate(sheet.iter_rows()):
+                # iter_rows starts at the first used row; calamine pads columns from column A.
+                yield first_row + index + 1, [None if c == "" else c for c in cells]
+        except UnreadableFile:
+            raise
+        except Exception as error:
+            raise UnreadableFile(
+                _("The workbook is damaged or incomplete (perhaps cut off while copying).")
+            ) from error
+
+    return Sheet("xlsx", first_row + sheet.height, rows())
+
+
+# .csv
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM) if the sample decodes as UTF-8, else GB18030 (GBK's superset,
+    what Chinese Excel writes)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        return ""
+
+
+def _count_lines(stream: BinaryIO) -> int:
+    lines = 0
+    while chunk := stream.read(1024 * 1024):
+        lines += chunk.count(b"\n")
+    stream.seek(0)
+    return lines + 1
+
+
+def _open_csv(stream: BinaryIO, size: int) -> Sheet:
+    sample = _read_head(stream, 256 * 1024)
+    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile(
+            _("The file is not a spreadsheet: upload an .xlsx workbook or a .csv file.")
+        )
+    encoding = detect_encoding(sample)
+    if not encoding:
+        raise UnreadableFile(
+            _("The file is not a spreadsheet: upload an .xlsx workbook or a .csv file.")
+        )
+    total = _count_lines(stream)
+    # Excel writes commas (or tabs for “Unicode text”); categories inside cells may hold “;”.
+    dialect = csv.excel_tab if b"\t" in sample and b"," not in sample else csv.excel
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+
+    def rows() -> Iterator[tuple[int, list]]:
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        reader = csv.reader(text, dialect)
+        number = 0
+        try:
+            for number, cells in enumerate(reader, start=1):  # noqa: B007 — used below
+                if len(cells) > MAX_COLUMNS:
+                    raise UnreadableFile(
+                        _("Row %(row)d has more than %(max)d columns; is it the right file?")
+                        % {"row": number, "max": MAX_COLUMNS}
+                    )
+                yield number, [c if c.strip() else None for c in cells]
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(
+                _(
+                    "The text near row %(row)d is neither UTF-8 nor GBK; save the file as "
+                    "“CSV UTF-8” and import again."
+                )
+                % {"row": number + 1}
+            ) from error
+        except csv.Error as error:
+            raise UnreadableFile(
+                _("The CSV file cannot be read near row %(row)d: %(reason)s")
+                % {"row": number + 1, "reason": error}
+            ) from error
+        finally:
+            text.detach()  # leave the caller's stream open
+
+    return Sheet("csv", total, rows())

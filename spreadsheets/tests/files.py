@@ -1,0 +1,37 @@
+"""Building spreadsheet files in tests, the way offices make them."""
+
+from pathlib import Path
+
+import openpyxl
+
+
+def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
+    lines = [",".join("" if cell is None else str(cell) for cell in row) for row in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def write_xlsx(
+    path: Path,
+    rows: list[list],
+    *,
+    title: str | None = None,
+    merge_title: bool = True,
+    text_columns: set[int] = frozenset(),
+) -> Path:
+    """An .xlsx with an optional merged title row above the rows (the first row is the header)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    offset = 0
+    if title:
+        sheet.cell(row=1, column=1, value=title)
+        if merge_title:
+            sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(rows[0]))
+        offset = 2  # a title row and one blank row
+    for r, row in enumerate(rows, start=1 + offset):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if c - 1 in text_columns:
+                cell.number_format = "@"
+    workbook.save(path)
+    return path
