@@ -1,0 +1,241 @@
+"""Forms of the trainings, service activities, 三纳入四同时 and profile pages. They parse what the
+user typed; the rules live in registers.record_services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registers.models import Audience, Carrier, InclusionItem, Need, ProfileItem
+from registers.record_services import FIRST_YEAR, carrier_choices, eligible_attendees
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
+
+
+def year_choices():
+    this_year = timezone.localdate().year
+    return [(y, str(y)) for y in range(this_year, FIRST_YEAR - 1, -1)]
+
+
+class AttendeeField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.unit.name} · {obj.name}"
+
+
+class CarrierField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        if obj.is_local:
+            return f"{obj.name}（{_('Example, to be confirmed locally')}）"
+        return obj.name
+
+
+class TrainingForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    title = forms.CharField(label=_("Title"), max_length=100)
+    audiences = forms.MultipleChoiceField(
+        label=_("Audience"), choices=Audience.choices, widget=forms.CheckboxSelectMultiple
+    )
+    hours = forms.DecimalField(
+        label=_("Hours"),
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal("0.1"),
+        max_value=Decimal(100),
+        help_text=_("More than 0 and at most 100."),
+    )
+    location = forms.CharField(label=_("Place"), max_length=100, required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea({"rows": 3}))
+    attendees = AttendeeField(
+        label=_("Attendees"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple({"size": 12}),
+        help_text=_("Active members of the associations under the organising unit."),
+    )
+
+    def __init__(self, *args, organiser, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = eligible_attendees(organiser)
+        self.fields["title"].widget.attrs["autofocus"] = True
+
+
+class ActivityForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    carrier = CarrierField(label=_("Carrier or project"), queryset=None)
+    needs = forms.MultipleChoiceField(
+        label=_("Needs served"),
+        choices=Need.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    title = forms.CharField(label=_("Title"), max_length=100)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea({"rows": 4})
+    )
+    people_served = forms.IntegerField(
+        label=_("People served"), min_value=0, max_value=2_147_483_647, initial=0
+    )
+    funds = forms.DecimalField(label=_("Funds (yuan)"), initial=0, **MONEY)
+
+    def __init__(self, *args, current_carrier: Carrier | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset = carrier_choices()
+        if current_carrier is not None and not current_carrier.is_active:
+            queryset = Carrier.objects.filter(pk__in=[*queryset.values_list("pk", flat=True)])
+            queryset = (queryset | Carrier.objects.filter(pk=current_carrier.pk)).distinct()
+        self.fields["carrier"].queryset = queryset
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(
+        label=_("Evidence file"),
+        help_text=_("JPEG, PNG or WebP images, or PDF documents."),
+        widget=forms.ClearableFileInput(
+            {"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
+    )
+
+
+class TrainingFilterForm(forms.Form):
+    q = forms.CharField(label=_("Title"), required=False, max_length=100)
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    audience = forms.ChoiceField(label=_("Audience"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years")), *year_choices()]
+        self.fields["audience"].choices = [("", _("All audiences")), *Audience.choices]
+
+
+class ActivityFilterForm(forms.Form):
+    q = forms.CharField(label=_("Title"), required=False, max_length=100)
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    carrier = forms.ModelChoiceField(
+        label=_("Carrier or project"),
+        queryset=Carrier.objects.all(),
+        required=False,
+        empty_label=_("All carriers"),
+    )
+    need = forms.ChoiceField(label=_("Needs served"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("All years")), *year_choices()]
+        self.fields["need"].choices = [("", _("All needs")), *Need.choices]
+
+
+class InclusionForm(forms.Form):
+    """One row per item: achieved, date, note (fields named `<item>-achieved` and so on)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in InclusionItem:
+            self.fields[f"{item.value}-achieved"] = forms.BooleanField(
+                label=item.label, required=False
+            )
+            self.fields[f"{item.value}-date"] = forms.DateField(
+                label=_("Date"), required=False, widget=DATE_INPUT
+            )
+            self.fields[f"{item.value}-note"] = forms.CharField(
+                label=_("Note"), required=False, max_length=300
+            )
+
+    def rows(self):
+        return [
+            (
+                item,
+                self[f"{item.value}-achieved"],
+                self[f"{item.value}-date"],
+                self[f"{item.value}-note"],
+            )
+            for item in InclusionItem
+        ]
+
+    def entries(self) -> dict:
+        data = self.cleaned_data
+        return {
+            item.value: {
+                "achieved": data[f"{item.value}-achieved"],
+                "date": data[f"{item.value}-date"],
+                "note": data[f"{item.value}-note"],
+            }
+            for item in InclusionItem
+        }
+
+
+class ProfileForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    has_venue = forms.BooleanField(label=_("Has an activity venue"), required=False)
+    venue_area = forms.DecimalField(
+        label=_("Venue area (m²)"),
+        required=False,
+        max_digits=8,
+        decimal_places=1,
+        min_value=Decimal(0),
+    )
+    venue_address = forms.CharField(label=_("Venue address"), max_length=200, required=False)
+    funds_village_committee = forms.DecimalField(
+        label=_("Funds from the village committees (yuan)"), **MONEY
+    )
+    funds_township = forms.DecimalField(label=_("Funds from the township (yuan)"), **MONEY)
+    funds_county = forms.DecimalField(label=_("Funds from the county (yuan)"), **MONEY)
+    funds_donations = forms.DecimalField(label=_("Donations (yuan)"), **MONEY)
+    funds_happiness_project = forms.DecimalField(label=_("Funds from 幸福工程 (yuan)"), **MONEY)
+    spending = forms.DecimalField(label=_("Spending (yuan)"), **MONEY)
+    president_paid = forms.BooleanField(label=_("President's remuneration paid"), required=False)
+    leaders_paid = forms.BooleanField(label=_("Group leaders' remuneration paid"), required=False)
+
+    VENUE = ("has_venue", "venue_area", "venue_address")
+    FUNDS = (
+        "funds_village_committee",
+        "funds_township",
+        "funds_county",
+        "funds_donations",
+        "funds_happiness_project",
+        "spending",
+    )
+    PAID = ("president_paid", "leaders_paid")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in ProfileItem:
+            self.fields[f"item-{item.value}-present"] = forms.BooleanField(
+                label=item.label, required=False
+            )
+            self.fields[f"item-{item.value}-note"] = forms.CharField(
+                label=_("Note"), required=False, max_length=300
+            )
+
+    @classmethod
+    def initial_from(cls, profile) -> dict:
+        initial = {name: getattr(profile, name) for name in (*cls.VENUE, *cls.FUNDS, *cls.PAID)}
+        initial["version"] = profile.version
+        for code, entry in (profile.checklist or {}).items():
+            initial[f"item-{code}-present"] = entry.get("present", False)
+            initial[f"item-{code}-note"] = entry.get("note", "")
+        return initial
+
+    def group(self, names):
+        return [self[name] for name in names]
+
+    def checklist_rows(self):
+        return [
+            (item, self[f"item-{item.value}-present"], self[f"item-{item.value}-note"])
+            for item in ProfileItem
+        ]
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {name: data[name] for name in (*self.VENUE, *self.FUNDS, *self.PAID)}
+
+    def checklist(self) -> dict:
+        data = self.cleaned_data
+        return {
+            item.value: {
+                "present": data[f"item-{item.value}-present"],
+                "note": data[f"item-{item.value}-note"],
+            }
+            for item in ProfileItem
+        }
