@@ -1,0 +1,175 @@
+"""Exports and blank templates, with the importers' own headers so that an export imports back.
+
+Personal information is masked in every export (the ID number as 430***********0012, the phone as
+138****5678) unless `unmasked=True` is asked for by a caller that has checked the unmask
+permission and audits it. A masked export imports back unchanged: the importer matches a row with
+a masked ID number by unit + name + birth date and leaves the stored number alone.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.access import visible_units
+from orgs.models import Level, OrgUnit
+from registers import pii
+from registers.importers import (
+    CATEGORY_WORDS,
+    EDUCATION_WORDS,
+    LEVEL_WORDS,
+    MEMBER_COLUMNS,
+    ORG_COLUMNS,
+    SEX_WORDS,
+    word_for,
+)
+from registers.models import Member, RecruitmentCategory
+from spreadsheets.writing import write_table
+
+EXPORT_KINDS = ("orgs", "members")
+
+
+def _title(kind: str) -> str:
+    return {"orgs": _("Association units"), "members": _("Member register")}[kind]
+
+
+def _instructions(kind: str) -> list[str]:
+    common = [
+        _("Keep the header row; the title row above it may be changed or removed."),
+        _("Columns may be in any order; columns not listed here are ignored."),
+        _("Dates: 1985-03-05, 1985/3/5, 1985.3.5, 19850305 or 1985年3月5日."),
+        _("A blank cell leaves the stored value unchanged."),
+    ]
+    if kind == "orgs":
+        return [
+            *common,
+            _("层级: %(words)s.")
+            % {"words": "、".join(forms[0] for forms in LEVEL_WORDS.values())},
+            _("类别: %(words)s.")
+            % {"words": "、".join(forms[0] for forms in CATEGORY_WORDS.values())},
+            _(
+                "上级代码: the parent's division code; for a parent without one (an urban branch, "
+                "an enterprise association), its parent's code and its name as CODE/NAME."
+            ),
+            _("A group has no code: it is identified by 上级代码 and its name."),
+            _("List parents before their children."),
+        ]
+    names = "、".join(
+        RecruitmentCategory.objects.filter(is_active=True).values_list("name", flat=True)
+    )
+    return [
+        *common,
+        _("身份证号码: format the column as Text so that Excel keeps all 18 characters."),
+        _(
+            "A row without an ID number needs the birth date; it is matched to a registered "
+            "member by village, name and birth date."
+        ),
+        _("会员类别: %(names)s; several separated by 、 or , or ;.") % {"names": names},
+        _("文化程度: %(words)s.")
+        % {"words": "、".join(forms[0] for forms in EDUCATION_WORDS.values())},
+    ]
+
+
+def template_workbook(kind: str) -> bytes:
+    """A blank template: a title row, the Chinese headers, and an instructions sheet."""
+    columns = {"orgs": ORG_COLUMNS, "members": MEMBER_COLUMNS}.get(kind)
+    if columns is None:
+        raise ValueError(f"No template for {kind!r}.")
+    return write_table(
+        None,
+        title=_title(kind),
+        headers=[c.header for c in columns],
+        rows=[],
+        instructions=_instructions(kind),
+        instructions_title=_("Instructions"),
+    )
+
+
+def _scope(actor, unit: OrgUnit | None) -> QuerySet:
+    units = OrgUnit.objects.all() if actor is None else visible_units(actor)
+    if unit is not None:
+        units = units.filter(pk__in=OrgUnit.objects.subtree_of(unit).values("pk"))
+    return units
+
+
+def _parent_reference(unit: OrgUnit, parents: dict[int, OrgUnit]) -> str:
+    parent = parents.get(unit.parent_id)
+    if parent is None:
+        return ""
+    if parent.division_code:
+        return parent.division_code
+    grandparent = parents.get(parent.parent_id)
+    return f"{grandparent.division_code if grandparent else ''}/{parent.name}"
+
+
+def org_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
+    units = _scope(actor, unit).filter(status="active").order_by("level", "division_code", "id")
+    parents: dict[int, OrgUnit] = {}
+    codes: dict[int, str] = {}
+    for org in units.iterator(chunk_size=2000):
+        parents[org.pk] = org  # parents come first: the order is by level
+        if org.division_code:
+            codes[org.pk] = org.division_code
+        level_word = word_for(LEVEL_WORDS, org.level)
+        yield [
+            org.name,
+            level_word,
+            word_for(CATEGORY_WORDS, org.category) if org.category else "",
+            org.division_code or "",
+            _parent_reference(org, parents) if org.parent_id else "",
+            org.population,
+            org.households,
+            "是" if org.is_key_village else ("否" if org.level == Level.VILLAGE else ""),
+            codes.get(org.home_village_id, "") if org.home_village_id else "",
+        ]
+
+
+def member_rows(actor=None, unit: OrgUnit | None = None, unmasked: bool = False) -> Iterator[list]:
+    members = (
+        Member.objects.filter(unit__in=_scope(actor, unit))
+        .select_related("unit", "group")
+        .prefetch_related(Prefetch("categories", queryset=RecruitmentCategory.objects.all()))
+        .order_by("unit__division_code", "unit_id", "name", "id")
+    )
+    for member in members.iterator(chunk_size=2000):
+        yield [
+            member.name,
+            word_for(SEX_WORDS, member.sex) if member.sex else "",
+            member.birth_date,
+            pii.decrypt(member.id_number_encrypted) if unmasked else member.id_number_masked,
+            pii.decrypt(member.phone_encrypted) if unmasked else member.phone_masked,
+            member.unit.division_code or "",
+            member.group.name if member.group else "",
+            "、".join(c.name for c in member.categories.all()),
+            member.join_date,
+            word_for(EDUCATION_WORDS, member.education) if member.education else "",
+            member.occupation,
+        ]
+
+
+def export_workbook(
+    kind: str,
+    target: Path | str | BinaryIO | None,
+    *,
+    actor=None,
+    unit: OrgUnit | None = None,
+    unmasked: bool = False,
+) -> bytes | None:
+    """Write an export; returns the bytes when `target` is None."""
+    if kind == "orgs":
+        rows, columns = org_rows(actor, unit), ORG_COLUMNS
+    elif kind == "members":
+        rows, columns = member_rows(actor, unit, unmasked), MEMBER_COLUMNS
+    else:
+        raise ValueError(f"No export for {kind!r}.")
+    return write_table(
+        target,
+        title=_title(kind) + (f" — {unit.name}" if unit is not None else ""),
+        headers=[c.header for c in columns],
+        rows=rows,
+    )
+
+
+__all__ = ["EXPORT_KINDS", "export_workbook", "template_workbook"]
