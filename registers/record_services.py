@@ -74,6 +74,15 @@ PROFILE_MONEY_FIELDS = (
 )
 
 
+def _decimal_text(instance, name: str) -> str | None:
+    """A decimal as the database keeps it (its field's places), so that snapshots compare."""
+    value = getattr(instance, name)
+    if value is None:
+        return None
+    places = instance._meta.get_field(name).decimal_places
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
+
+
 def _add(errors: dict, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
@@ -159,7 +168,7 @@ def training_snapshot(training: Training) -> dict[str, Any]:
         "date": training.date.isoformat() if training.date else None,
         "title": training.title,
         "audiences": sorted(training.audiences or []),
-        "hours": str(training.hours) if training.hours is not None else None,
+        "hours": _decimal_text(training, "hours"),
         "location": training.location,
         "note": training.note,
         "attendees": sorted(training.attendees.values_list("pk", flat=True)) if training.pk else [],
@@ -310,7 +319,7 @@ def activity_snapshot(activity: ServiceActivity) -> dict[str, Any]:
         "title": activity.title,
         "description": activity.description,
         "people_served": activity.people_served,
-        "funds": str(activity.funds) if activity.funds is not None else None,
+        "funds": _decimal_text(activity, "funds"),
     }
 
 
@@ -669,7 +678,7 @@ def profile_snapshot(profile: AssociationProfile) -> dict[str, Any]:
     snapshot: dict[str, Any] = {}
     for name in PROFILE_FIELDS:
         value = getattr(profile, name)
-        snapshot[name] = str(value) if isinstance(value, Decimal) else value
+        snapshot[name] = _decimal_text(profile, name) if isinstance(value, Decimal) else value
     snapshot["checklist"] = profile.checklist
     return snapshot
 
