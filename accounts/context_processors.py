@@ -11,6 +11,7 @@ def navigation(request):
     items = [
         ("home", _("My work"), reverse("home")),
         ("units", _("Organisation"), reverse("orgs:tree")),
+        ("members", _("Members and posts"), reverse("registers:members_home")),
         ("records", _("Trainings and activities"), reverse("registers:records_home")),
     ]
     if can_view_audit_somewhere(user):

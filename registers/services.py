@@ -3,7 +3,8 @@
 Personal information never reaches the audit log in full: snapshots carry the masked forms.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,7 +25,15 @@ from registers.identity import (
     parse_phone,
     sex_from_id,
 )
-from registers.models import Member, MemberStatus, RecruitmentCategory
+from registers.models import (
+    REQUIRED_POSTS,
+    SINGLE_HOLDER_POSTS,
+    Member,
+    MemberStatus,
+    Post,
+    PostKind,
+    RecruitmentCategory,
+)
 
 MEMBER_FIELDS = (
     "name",
@@ -219,23 +228,84 @@ def do_update_member(actor, member: Member, expected_version: int | None = None,
     return member
 
 
+def check_member(unit: OrgUnit, member: Member | None = None, **fields: Any) -> dict:
+    """The errors a save would report, per field, without saving (forms validate as you type)."""
+    unknown = set(fields) - set(MEMBER_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown member fields: {sorted(unknown)}")
+    if member is None:
+        draft = Member(unit=unit)
+    else:
+        draft = Member.objects.select_related("unit").get(pk=member.pk)
+    try:
+        _apply(draft, dict(fields), timezone.localdate())
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def _end_current_posts(actor, member: Member, on: date, reason: str) -> None:
+    """End the terms the member holds when they leave the register or its association."""
+    for post in Post.objects.select_for_update().filter(member=member, end_date__isnull=True):
+        before = post_snapshot(post)
+        post.end_date = max(on, post.start_date)
+        post.save(update_fields=["end_date"])
+        record_event(
+            actor=actor,
+            action="registers.post.end",
+            obj=post,
+            unit_id=post.unit_id,
+            before={"end_date": before["end_date"]},
+            after={"end_date": post.end_date.isoformat(), "reason": reason},
+        )
+
+
 def do_change_member_status(
-    actor, member: Member, status: str, on: date, reason: str = "", moved_to=None
+    actor,
+    member: Member,
+    status: str,
+    on: date | None,
+    reason: str = "",
+    moved_to=None,
+    expected_version: int | None = None,
 ) -> Member:
-    """Withdraw (劝退), record a move away or a death, or reinstate as active."""
+    """Withdraw (劝退), record a move away or a death, or put the member back on the register.
+
+    Leaving the register (any status but active) needs its date, and a withdrawal its reason; the
+    member's current posts end on that date. Putting them back clears the date and the reason;
+    their posts stay ended (appoint them again).
+    """
     reason = clean_text(reason)
     errors: dict[str, list[str]] = {}
     if status not in MemberStatus.values:
         errors["status"] = [_("Choose a status.")]
+    if status != MemberStatus.ACTIVE and not on:
+        errors["status_date"] = [_("Give the date.")]
     if status == MemberStatus.WITHDRAWN and not reason:
         errors["status_reason"] = [_("Say why the member was asked to leave.")]
     if on and on > timezone.localdate():
         errors["status_date"] = [_("The date is in the future.")]
+    if moved_to is not None and not holds_register(moved_to):
+        errors["moved_to"] = [
+            _("Members are registered in a village, community or urban branch association.")
+        ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
-        before = {"status": member.status, "status_date": str(member.status_date or "")}
+        if expected_version is not None and member.version != expected_version:
+            raise ConflictError(
+                _("Someone else changed this member after you opened it. Reload and redo.")
+            )
+        if status == member.status == MemberStatus.ACTIVE:
+            raise ValidationError({"status": [_("The member is already on the register.")]})
+        if member.join_date and on and on < member.join_date:
+            raise ValidationError({"status_date": [_("The date is before the join date.")]})
+        before = {
+            "status": member.status,
+            "status_date": str(member.status_date or ""),
+            "reason": member.status_reason,
+        }
         member.status = status
         member.status_date = on if status != MemberStatus.ACTIVE else None
         member.status_reason = reason if status != MemberStatus.ACTIVE else ""
@@ -255,11 +325,19 @@ def do_change_member_status(
                 "moved_to": member.moved_to_id,
             },
         )
+        if status != MemberStatus.ACTIVE:
+            _end_current_posts(actor, member, on, status)
     return member
 
 
-def do_transfer_member(actor, member: Member, to_unit: OrgUnit, group=None) -> Member:
-    """Move a member's registration to another association; the history stays with them."""
+def do_transfer_member(
+    actor, member: Member, to_unit: OrgUnit, group=None, expected_version: int | None = None
+) -> Member:
+    """Move a member's registration to another association; the history stays with them.
+
+    Their current posts in the old association end today. Callers check that the actor may keep
+    the registers of both associations.
+    """
     if not holds_register(to_unit):
         raise ValidationError(
             {
@@ -270,6 +348,12 @@ def do_transfer_member(actor, member: Member, to_unit: OrgUnit, group=None) -> M
         )
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
+        if expected_version is not None and member.version != expected_version:
+            raise ConflictError(
+                _("Someone else changed this member after you opened it. Reload and redo.")
+            )
+        if member.unit_id == to_unit.pk:
+            raise ValidationError({"unit": [_("The member is already registered there.")]})
         before = {"unit": member.unit_id, "group": member.group_id}
         member.unit, member.group = to_unit, group
         errors: dict = {}
@@ -286,20 +370,254 @@ def do_transfer_member(actor, member: Member, to_unit: OrgUnit, group=None) -> M
             before=before,
             after={"unit": to_unit.pk, "group": member.group_id},
         )
+        _end_current_posts(actor, member, timezone.localdate(), "transfer")
     return member
 
 
 def reveal_personal_info(actor, member: Member, request_address: str = "") -> dict[str, str]:
-    """The full ID number and phone. Callers check the unmask permission; this audits it."""
+    """The full ID number and phone. Callers check the unmask permission; this audits it.
+
+    The event names what was revealed, in its masked form only.
+    """
     with transaction.atomic():
         record_event(
             actor=actor,
             action="registers.member.unmask",
             obj=member,
             unit_id=member.unit_id,
+            after={"id_number": member.id_number_masked, "phone": member.phone_masked},
             ip_address=request_address,
         )
     return {
         "id_number": pii.decrypt(member.id_number_encrypted),
         "phone": pii.decrypt(member.phone_encrypted),
     }
+
+
+# Posts
+
+
+def post_snapshot(post: Post) -> dict[str, Any]:
+    return {
+        "unit": post.unit_id,
+        "kind": post.kind,
+        "member": post.member_id,
+        "holder_name": post.holder_name,
+        "start_date": post.start_date.isoformat() if post.start_date else None,
+        "end_date": post.end_date.isoformat() if post.end_date else None,
+        "note": post.note,
+    }
+
+
+def _post_unit_errors(unit: OrgUnit, kind: str) -> list[str]:
+    if kind == PostKind.GROUP_LEADER:
+        if unit.level != Level.GROUP:
+            return [_("A group leader is appointed on an association group.")]
+    elif unit.level == Level.GROUP:
+        return [_("An association group has only a group leader.")]
+    if not unit.is_active:
+        return [_("The unit is retired.")]
+    return []
+
+
+def _holder_errors(unit: OrgUnit, kind: str, member: Member | None) -> list[str]:
+    if member is None:
+        if kind == PostKind.GROUP_LEADER:
+            return [_("Choose the group leader from the village's members.")]
+        return []
+    if member.status != MemberStatus.ACTIVE:
+        return [_("“%(name)s” is not on the register.") % {"name": member.name}]
+    home = unit.parent if kind == PostKind.GROUP_LEADER else unit
+    if home is None:
+        return [_("Choose the group leader from the village's members.")]
+    if kind == PostKind.GROUP_LEADER or holds_register(home):
+        belongs = member.unit_id == home.pk
+    else:  # a township or county association: a member anywhere below it
+        belongs = home.contains(member.unit)
+    if not belongs:
+        return [
+            _("“%(name)s” is not a member of “%(unit)s”.")
+            % {"name": member.name, "unit": home.name}
+        ]
+    return []
+
+
+def do_appoint_post(
+    actor,
+    unit: OrgUnit,
+    kind: str,
+    start_date: date,
+    member: Member | None = None,
+    holder_name: str | None = None,
+    note: str = "",
+) -> Post:
+    """Start a term: `member` from the register, or only a `holder_name` for someone who is not.
+
+    A person may hold several posts. President, secretary-general and group leader have one
+    current holder at a time:
+
+    - a new **president** or **secretary-general** is refused while a term is current — the
+      council's change of office is recorded by ending that term first (`do_end_post`), so that
+      nobody's term is closed by mistake;
+    - a new **group leader** replaces the current one: that term ends the day before the new one
+      starts (groups change leaders often, and the village operator records only the new name).
+      The new term must start after the current one did.
+
+    A group leader's post lives on the group (level GROUP) and its holder must be a member of
+    the group's village (or urban branch). Dates cannot be in the future.
+    """
+    today = timezone.localdate()
+    if member is not None:  # as stored now, not as the caller read it
+        member = Member.objects.select_related("unit").get(pk=member.pk)
+    holder_name = clean_text(holder_name or (member.name if member else ""))
+    note = clean_text(note)
+    errors: dict[str, list[str]] = {}
+    if kind not in PostKind.values:
+        errors["kind"] = [_("Choose a post.")]
+    else:
+        if unit_errors := _post_unit_errors(unit, kind):
+            errors["unit"] = unit_errors
+        if holder_errors := _holder_errors(unit, kind, member):
+            errors["member"] = holder_errors
+    if not holder_name:
+        errors.setdefault("holder_name", []).append(_("Give the holder's name."))
+    if start_date is None:
+        errors["start_date"] = [_("Give the date.")]
+    elif start_date > today:
+        errors["start_date"] = [_("The date is in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = Post.objects.select_for_update().filter(
+            unit=unit, kind=kind, end_date__isnull=True
+        )
+        if kind in SINGLE_HOLDER_POSTS:
+            holder = current.first()
+            if holder is not None and kind != PostKind.GROUP_LEADER:
+                raise ValidationError(
+                    {
+                        "kind": [
+                            _(
+                                "“%(name)s” is the current %(post)s since %(date)s; "
+                                "end that term first."
+                            )
+                            % {
+                                "name": holder.holder_name,
+                                "post": holder.get_kind_display(),
+                                "date": holder.start_date.isoformat(),
+                            }
+                        ]
+                    }
+                )
+            if holder is not None:
+                if start_date <= holder.start_date:
+                    raise ValidationError(
+                        {
+                            "start_date": [
+                                _("The new term must start after the current one (%(date)s).")
+                                % {"date": holder.start_date.isoformat()}
+                            ]
+                        }
+                    )
+                _end_post(actor, holder, start_date - timedelta(days=1), "replaced")
+        elif member is not None and current.filter(member=member).exists():
+            raise ValidationError(
+                {"member": [_("“%(name)s” already holds this post.") % {"name": member.name}]}
+            )
+        post = Post(
+            unit=unit,
+            kind=kind,
+            member=member,
+            holder_name=holder_name,
+            start_date=start_date,
+            note=note,
+        )
+        try:
+            post.full_clean(validate_constraints=False)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        try:
+            with transaction.atomic():
+                post.save()
+        except IntegrityError as error:  # a concurrent appointment won the race
+            raise ValidationError(
+                {"kind": [_("Someone else filled this post at the same time. Reload and check.")]}
+            ) from error
+        record_event(
+            actor=actor,
+            action="registers.post.appoint",
+            obj=post,
+            unit_id=unit.pk,
+            after=post_snapshot(post),
+        )
+    return post
+
+
+def _end_post(actor, post: Post, end_date: date, reason: str = "") -> Post:
+    post.end_date = end_date
+    post.save(update_fields=["end_date"])
+    after = {"end_date": end_date.isoformat()}
+    if reason:
+        after["reason"] = reason
+    record_event(
+        actor=actor,
+        action="registers.post.end",
+        obj=post,
+        unit_id=post.unit_id,
+        before={"end_date": None},
+        after=after,
+    )
+    return post
+
+
+def do_end_post(actor, post: Post, end_date: date) -> Post:
+    """End a current term on `end_date` (not before it started, not in the future)."""
+    errors: dict[str, list[str]] = {}
+    if end_date is None:
+        errors["end_date"] = [_("Give the date.")]
+    elif end_date > timezone.localdate():
+        errors["end_date"] = [_("The date is in the future.")]
+    elif end_date < post.start_date:
+        errors["end_date"] = [
+            _("A term cannot end before it started (%(date)s).")
+            % {"date": post.start_date.isoformat()}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        if post.end_date is not None:
+            raise ValidationError({"end_date": [_("This term has already ended.")]})
+        return _end_post(actor, post, end_date)
+
+
+@dataclass(frozen=True)
+class PostGap:
+    """A required post with nobody in it: `unit` is the association or, for a leader, the group."""
+
+    unit: OrgUnit
+    kind: str
+
+    @property
+    def label(self) -> str:
+        return str(PostKind(self.kind).label)
+
+
+def post_gaps(unit: OrgUnit) -> list[PostGap]:
+    """Required posts that are empty: REQUIRED_POSTS of a register-holding association, and a
+    group leader for each of its active groups. Other units have no required posts here."""
+    if not holds_register(unit):
+        return []
+    groups = list(unit.children.filter(level=Level.GROUP, status="active").order_by("name", "id"))
+    filled = set(
+        Post.objects.filter(unit__in=[unit, *groups], end_date__isnull=True).values_list(
+            "unit_id", "kind"
+        )
+    )
+    gaps = [PostGap(unit, kind) for kind in REQUIRED_POSTS if (unit.pk, kind) not in filled]
+    gaps += [
+        PostGap(group, PostKind.GROUP_LEADER)
+        for group in groups
+        if (group.pk, PostKind.GROUP_LEADER) not in filled
+    ]
+    return gaps
