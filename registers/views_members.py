@@ -278,11 +278,11 @@ def member_validate(request, unit_id):
         if member.unit_id != unit.pk:
             raise Http404("No such member.")
     form = _member_form(request, unit, request.POST, member=member)
-    errors: dict[str, list[str]] = {}
-    if form.is_valid():
-        errors = services.check_member(unit, member, **form.service_fields())
-    else:
-        errors = {name: list(messages_) for name, messages_ in form.errors.items()}
+    form.is_valid()
+    # The form's own findings first; the services' rules over the fields that passed them.
+    errors = {name: list(found) for name, found in form.errors.items()}
+    for name, found in services.check_member(unit, member, **form.service_fields()).items():
+        errors.setdefault(name, found)
     touched = {name for name, value in request.POST.items() if value}
     trigger = request.headers.get("HX-Trigger-Name", "")
     shown = {
@@ -411,8 +411,7 @@ def member_reveal(request, pk):
             "registers/member_detail.html",
             _detail_context(request, member, revealed=revealed),
         )
-    response["Cache-Control"] = "no-store"
-    return response
+    return response  # never_cache: no copy of the full values in any cache
 
 
 @login_required
