@@ -143,3 +143,29 @@ def test_it_answers_404_to_an_unmask_outside_the_subtree(
         response = _api(outsider).post(f"/api/v1/members/{members.wang.pk}/unmask")
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="registers.member.unmask").exists()
+
+
+def test_it_masks_members_in_the_admin_and_keeps_them_read_only(
+    login, administrator, tree, members
+):
+    client = login(administrator)
+    for url in (
+        reverse("admin:registers_member_changelist"),
+        reverse("admin:registers_member_change", args=[members.wang.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        _assert_masked(html)
+        assert "id_number_encrypted" not in html and "id_number_hash" not in html
+    assert client.get(reverse("admin:registers_member_add")).status_code == 403
+
+
+def test_it_audits_a_recruitment_category_edited_in_the_admin(login, administrator, tree):
+    response = login(administrator).post(
+        reverse("admin:registers_recruitmentcategory_add"),
+        {"code": "returnee", "name": "返乡创业人员", "sort_order": 9, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="registers.recruitmentcategory.create")
+    assert event.after["name"] == "返乡创业人员"
