@@ -242,3 +242,24 @@ def test_it_edits_an_activity_and_records_only_the_change(login, village_operato
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="registers.activity.update")
     assert event.before == {"date": "2025-04-01"} and event.after == {"date": "2025-04-02"}
+
+
+def test_it_lists_activities_in_the_same_number_of_queries_however_many(
+    login, village_operator, tree
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(village_operator)
+    url = reverse("registers:activity_list", args=[tree.village_1.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    do_create_activity(None, tree.village_1, **_valid())
+    few = count()
+    for _number in range(5):
+        do_create_activity(None, tree.village_1, **_valid(carrier=carrier("幸福工程")))
+    assert count() == few

@@ -207,3 +207,50 @@ def test_it_edits_a_training(login, village_operator, tree, people):
     training.refresh_from_db()
     assert training.title == "改过的标题"
     assert list(training.attendees.all()) == [people["li"]]
+
+
+def test_it_takes_the_navigation_item_to_the_users_unit(login, village_operator, tree):
+    response = login(village_operator).get(reverse("registers:records_home"))
+    assert response.url == reverse("registers:training_list", args=[tree.village_1.pk])
+
+
+def test_it_lets_a_user_with_several_units_choose(login, village_operator, tree):
+    from accounts.models import RoleKind
+    from accounts.services import do_grant_role
+
+    do_grant_role(None, village_operator, tree.village_3, RoleKind.VILLAGE_OPERATOR)
+    response = login(village_operator).get(reverse("registers:records_home"))
+    assert response.status_code == 200
+    assert {u.pk for u in response.context["roots"]} == {tree.village_1.pk, tree.village_3.pk}
+
+
+def test_it_offers_only_active_members_of_the_subtree_on_the_form(
+    login, township_officer, tree, people
+):
+    do_change_member_status(None, people["li"], "withdrawn", date(2025, 1, 1), reason="不起作用")
+    response = login(township_officer).get(
+        reverse("registers:training_create", args=[tree.township_1.pk])
+    )
+    offered = {m.name for m in response.context["form"].fields["attendees"].queryset}
+    assert offered == {"王建国", "周平"}
+
+
+def test_it_lists_trainings_in_the_same_number_of_queries_however_many(
+    login, village_operator, tree, people
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(village_operator)
+    url = reverse("registers:training_list", args=[tree.village_1.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    do_create_training(None, tree.village_1, **_valid(attendees=[people["wang"]]))
+    few = count()
+    for number in range(5):
+        do_create_training(None, tree.village_1, **_valid(title=f"培训{number}"))
+    assert count() == few
