@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registers.models import (
     Education,
@@ -18,7 +19,7 @@ class MemberForm(forms.Form):
     """A member's fields. ID number and phone are typed in full; on an edit they stay empty and
     an empty box keeps what is stored (the page shows the masked form beside it)."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     id_number = forms.CharField(
         label=_("ID number"),

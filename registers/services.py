@@ -119,7 +119,9 @@ def _validate(member: Member, errors: dict, today: date) -> None:
         errors.setdefault("unit", []).append(
             _("Members are registered in a village, community or urban branch association.")
         )
-    if member.group is not None and member.group.parent_id != member.unit_id:
+    if member.group is not None and (
+        member.group.level != Level.GROUP or member.group.parent_id != member.unit_id
+    ):
         errors.setdefault("group", []).append(
             _("The group “%(group)s” does not belong to “%(unit)s”.")
             % {"group": member.group.name, "unit": member.unit.name}

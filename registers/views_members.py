@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -157,7 +158,7 @@ def member_list(request, unit_id):
         statuses=MemberStatus.choices,
         post_kinds=PostKind.choices,
         sorts=[
-            ("name", _("Name")),
+            ("name", pgettext("person", "Name")),
             ("-name", _("Name, descending")),
             ("join_date", _("Join date")),
             ("-join_date", _("Join date, newest first")),
