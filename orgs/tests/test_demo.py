@@ -1,56 +1,27 @@
+"""The demo tree builder (orgs.demo); the `sanlian demo` command is tested in sanlian/tests."""
+
 import hashlib
-import io
-import stat
 from collections import defaultdict
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.test import override_settings
-from django.urls import reverse
 
-from accounts.models import Role, RoleKind
 from audit.models import AuditEvent
-from audit.services import verify_chain
+from orgs import demo
 from orgs.bulk import BULK_LOAD_ACTION
-from orgs.management.commands import demo
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
 from orgs.services import do_create_unit
 
-PASSWORD = "demo-password-for-tests"
 LEVEL_COLUMNS_ORDER = list(LEVEL_COLUMNS.values())
 
 
-@pytest.fixture
-def var_dir(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    # The accounts' hashing is not what these tests are about; Argon2 costs ~0.3 s a password.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return tmp_path
-
-
-def _run_demo(*args) -> str:
-    out = io.StringIO()
-    call_command("demo", *args, stdout=out)
-    return out.getvalue()
-
-
 @pytest.fixture(scope="class")
-def built(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo built once for a class of read-only tests, inside a transaction rolled back at
-    the end of the class (each test still runs in its own savepoint); returns its output."""
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        transaction.atomic(),
-        override_settings(PASSWORD_HASHERS=hashers),
-        override_settings(VAR_DIR=tmp_path_factory.mktemp("var")),
-        pytest.MonkeyPatch.context() as monkeypatch,
-    ):
-        monkeypatch.setenv(demo.PASSWORD_ENV, PASSWORD)
-        output = _run_demo()
-        yield output
+def built(django_db_setup, django_db_blocker):
+    """The demo tree built once for a class of read-only tests, inside a transaction rolled back
+    at the end of the class (each test still runs in its own savepoint)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        tree = demo.build_demo_tree(demo.DEFAULT_SEED)
+        yield tree
         transaction.set_rollback(True)
 
 
@@ -221,96 +192,20 @@ class TestTheBuiltDemo:
         for unit in sample:
             unit.full_clean()
 
-    def test_it_creates_the_accounts_with_their_roles(self, db, built):
-        main = OrgUnit.objects.get(division_code=demo.MAIN_COUNTY[1])
-        expected = {
-            "admin": (RoleKind.ADMINISTRATOR, Level.PROVINCE),
-            "city": (RoleKind.CITY_REVIEWER, Level.CITY),
-            "county": (RoleKind.COUNTY_OFFICER, Level.COUNTY),
-            "township1": (RoleKind.TOWNSHIP_OFFICER, Level.TOWNSHIP),
-            "township2": (RoleKind.TOWNSHIP_OFFICER, Level.TOWNSHIP),
-            "village1": (RoleKind.VILLAGE_OPERATOR, Level.VILLAGE),
-            "leader": (RoleKind.LEADER, Level.COUNTY),
-        }
-        roles = {
-            role.user.username: role for role in Role.objects.select_related("user", "unit").all()
-        }
-        assert {name: (r.kind, r.unit.level) for name, r in roles.items()} == expected
-        assert roles["county"].unit == main == roles["leader"].unit
-        townships = [roles["township1"].unit, roles["township2"].unit]
-        assert townships[0] != townships[1]
-        for township in townships:
-            assert township.parent == main
-            assert township.category in (Category.TOWN, Category.TOWNSHIP)
-        assert roles["village1"].unit.parent == townships[0]
-        assert roles["village1"].unit.category == Category.VILLAGE
-        admin = roles["admin"].user
-        assert admin.is_staff and admin.is_superuser
-        assert not any(r.user.is_staff for name, r in roles.items() if name != "admin")
-        assert all(r.user.first_name for r in roles.values())
-
-    def test_it_lets_every_account_log_in_with_the_environment_password(self, db, built, client):
-        for username in demo.DEMO_USERNAMES:
-            response = client.post(reverse("login"), {"username": username, "password": PASSWORD})
-            assert response.status_code == 302, username
-            client.logout()
-
-    def test_it_prints_the_accounts_and_the_password(self, db, built):
-        for username in demo.DEMO_USERNAMES:
-            assert username in built
-        assert PASSWORD in built
-
     def test_it_records_one_bulk_load_event(self, db, built):
         event = AuditEvent.objects.get(action=BULK_LOAD_ACTION)
         assert event.after["units"]["total"] == OrgUnit.objects.count()
         assert event.unit_id == OrgUnit.objects.get(level=Level.PROVINCE).pk
+        assert event.after["command"] == "demo" and event.after["seed"] == demo.DEFAULT_SEED
         assert not AuditEvent.objects.filter(action="orgs.unit.create").exists()
-        assert AuditEvent.objects.filter(action="accounts.user.create").count() == 7
-        assert verify_chain().ok
 
-    def test_it_changes_nothing_on_a_second_run(self, db, built):
-        User = get_user_model()
-        before = (OrgUnit.objects.count(), User.objects.count(), Role.objects.count(), _digest())
-        last_event = AuditEvent.objects.order_by("-seq").first().seq
-        output = _run_demo()
-        assert (OrgUnit.objects.count(), User.objects.count(), Role.objects.count(), _digest()) == (
-            before
-        )
-        assert AuditEvent.objects.order_by("-seq").first().seq == last_event
-        assert "township1" in output and PASSWORD in output
-
-
-def test_it_generates_a_password_and_keeps_it_private(db, var_dir, monkeypatch):
-    monkeypatch.delenv(demo.PASSWORD_ENV, raising=False)
-    output = _run_demo()
-    path = var_dir / demo.CREDENTIALS_FILE
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    password = demo.saved_password()
-    assert len(password) >= 12 and password in output
-    assert get_user_model().objects.get(username="village1").check_password(password)
-    assert password in _run_demo()
-
-
-def test_it_leaves_an_existing_tree_alone(tree, var_dir):
-    before = OrgUnit.objects.count()
-    _run_demo()
-    assert OrgUnit.objects.count() == before
-    assert not get_user_model().objects.filter(username__in=demo.DEMO_USERNAMES).exists()
-
-
-def test_it_leaves_nothing_behind_when_the_build_fails(db, var_dir, monkeypatch):
-    def fail(tree, password):
-        raise RuntimeError("accounts failed")
-
-    monkeypatch.setattr(demo, "create_demo_accounts", fail)
-    with pytest.raises(RuntimeError):
-        _run_demo()
-    assert not OrgUnit.objects.exists()
-    assert not AuditEvent.objects.filter(action=BULK_LOAD_ACTION).exists()
-
-
-def test_it_refuses_when_a_demo_username_is_taken(db, var_dir):
-    get_user_model().objects.create_user("leader", password=None)
-    with pytest.raises(CommandError):
-        _run_demo()
-    assert not OrgUnit.objects.exists()
+    def test_it_names_the_units_the_accounts_hang_on(self, db, built):
+        assert built.county.division_code == demo.MAIN_COUNTY[1]
+        assert built.second_county.division_code == demo.SECOND_COUNTY[1]
+        assert built.township1 != built.township2
+        for township in (built.township1, built.township2):
+            assert township.parent == built.county
+            assert township.category in (Category.TOWN, Category.TOWNSHIP)
+        assert built.village1.parent == built.township1
+        assert built.village1.category == Category.VILLAGE
+        assert built.counts[Level.VILLAGE] == OrgUnit.objects.filter(level=Level.VILLAGE).count()

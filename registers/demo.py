@@ -1,0 +1,832 @@
+"""Realistic registers for the demo county, planned from a seed and bulk-inserted.
+
+`build_demo_registers(county, seed=…)` fills every association of the county that keeps a register
+(villages, communities, enterprise associations — these lightly — and the urban branch) with
+100–400 members, their recruitment categories, posts with current and past terms (and some gaps),
+the year's trainings (county-, township- and village-organised) with attendees, the year's service
+activities, the townships' 三纳入四同时 checklist and the villages' association profiles.
+
+Rows go in with `bulk_create`, a chunk of associations at a time, so memory stays bounded; the ID
+number and phone of every member are encrypted, indexed and masked per row exactly as
+`registers.services` does. The load writes one `registers.bulk_load` audit event with the counts.
+Call it inside the transaction that built the tree. The same seed and day give the same registers
+(the ciphertexts differ, being randomised, but decrypt to the same values).
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from audit.services import record_event
+from orgs.demo_names import GIVEN_NAMES, SURNAMES
+from orgs.models import Category, Level, OrgUnit, Status
+from registers import demo_names as words
+from registers import pii
+from registers.identity import id_check_char, mask_id_number, mask_phone
+from registers.models import (
+    AssociationProfile,
+    Audience,
+    Carrier,
+    Education,
+    InclusionItem,
+    InclusionRecord,
+    Member,
+    MemberStatus,
+    Post,
+    PostKind,
+    ProfileItem,
+    RecruitmentCategory,
+    ServiceActivity,
+    Sex,
+    Training,
+)
+
+BULK_LOAD_ACTION = "registers.bulk_load"
+DEFAULT_BATCH_SIZE = 2000
+# Associations per chunk: members, posts, trainings and activities of a chunk are planned,
+# inserted and dropped together.
+CHUNK_MEMBERS = 6000
+MEMBERS_MIN, MEMBERS_MAX = 100, 400
+FIRST_JOIN_YEAR = 2010
+# The village committees' (and so the associations') last general election.
+ELECTION_YEAR = 2021
+SURNAME_SET = set(SURNAMES)
+
+
+@dataclass(slots=True)
+class _Person:
+    """A planned member: the columns of its `Member` row, and its pk once inserted."""
+
+    unit_id: int
+    group_id: int | None
+    name: str
+    sex: str
+    birth_date: date
+    id_number_encrypted: str
+    id_number_hash: str
+    id_number_masked: str
+    phone_encrypted: str
+    phone_hash: str
+    phone_masked: str
+    education: str
+    occupation: str
+    join_date: date
+    status: str = MemberStatus.ACTIVE
+    status_date: date | None = None
+    status_reason: str = ""
+    moved_to_id: int | None = None
+    pk: int | None = None
+
+
+MEMBER_COLUMNS = [
+    "unit_id",
+    "group_id",
+    "name",
+    "sex",
+    "birth_date",
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_encrypted",
+    "phone_hash",
+    "phone_masked",
+    "education",
+    "occupation",
+    "join_date",
+    "status",
+    "status_date",
+    "status_reason",
+    "moved_to_id",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+@dataclass
+class _Holder:
+    """A current post holder, remembered for the county's and townships' trainings."""
+
+    member_id: int
+    township_id: int | None
+    kind: str
+
+
+@dataclass
+class _Counts:
+    units: int = 0
+    members: int = 0
+    category_links: int = 0
+    posts: int = 0
+    trainings: int = 0
+    attendances: int = 0
+    activities: int = 0
+    inclusion_records: int = 0
+    profiles: int = 0
+    by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MemberStatus.values, 0))
+
+    def as_dict(self) -> dict:
+        return {
+            "units": self.units,
+            "members": self.members,
+            "members_by_status": dict(self.by_status),
+            "category_links": self.category_links,
+            "posts": self.posts,
+            "trainings": self.trainings,
+            "attendances": self.attendances,
+            "activities": self.activities,
+            "inclusion_records": self.inclusion_records,
+            "profiles": self.profiles,
+        }
+
+
+def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def _association(unit: OrgUnit) -> str:
+    return unit.name if unit.name.endswith("会") else f"{unit.name}计生协会"
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class _Builder:
+    def __init__(self, county: OrgUnit, seed: int, today: date, batch_size: int):
+        self.county = county
+        self.rng = random.Random(f"registers-{seed}")
+        self.today = today
+        self.year = today.year
+        self.year_start = date(today.year, 1, 1)
+        self.batch_size = batch_size
+        self.region = (county.division_code or "480121")[:6]
+        self.counts = _Counts()
+        self.used_ids: set[str] = set()
+        self.holders: list[_Holder] = []
+        self.categories = {c.code: c.pk for c in RecruitmentCategory.objects.filter(is_active=True)}
+        carriers = list(Carrier.objects.filter(is_active=True).order_by("sort_order", "id"))
+        self.carriers = carriers
+        self.carrier_weights = [words.CARRIER_WEIGHTS.get(c.name, 5) for c in carriers]
+        self.category_through = Member.categories.through
+        self.attendee_through = Training.attendees.through
+
+    # Small helpers.
+
+    def day_between(self, first: date, last: date) -> date:
+        if last <= first:
+            return first
+        return first + timedelta(days=self.rng.randint(0, (last - first).days))
+
+    def day_this_year(self) -> date:
+        return self.day_between(self.year_start, self.today)
+
+    def money(self, low: int, high: int, step: int = 50) -> Decimal:
+        return Decimal(self.rng.randrange(low, high + 1, step))
+
+    # Members.
+
+    def name(self, sex: str, clan: str | None, used: set[str]) -> str:
+        rng = self.rng
+        for _attempt in range(8):
+            surname = clan if clan and rng.random() < 0.4 else rng.choice(SURNAMES)
+            draw = rng.random()
+            if draw < 0.1:
+                given = rng.choice(GIVEN_NAMES)
+            else:
+                chars = words.MALE_CHARS if sex == Sex.MALE else words.FEMALE_CHARS
+                given = rng.choice(chars)
+                if draw < 0.75:
+                    given += rng.choice(chars)
+            name = surname + given
+            if name not in used:
+                break
+        used.add(name)
+        return name
+
+    def id_number(self, birth: date, sex: str) -> str:
+        while True:
+            order = self.rng.randrange(0, 100) * 10 + self.rng.randrange(0, 10, 2)
+            if sex == Sex.MALE:
+                order += 1
+            first17 = f"{self.region}{birth:%Y%m%d}{order:03d}"
+            if first17 not in self.used_ids:
+                self.used_ids.add(first17)
+                return first17 + id_check_char(first17)
+
+    def phone(self, age: int) -> str:
+        rng = self.rng
+        draw = rng.random()
+        if age >= 60 and draw < 0.12:
+            return ""
+        if age >= 55 and draw < 0.2:
+            return f"{words.AREA_CODE}-{rng.randint(5, 8)}{rng.randrange(10**6):06d}"
+        return rng.choice(words.MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+
+    def education(self, profile: str) -> str:
+        if profile == "elder":
+            pairs = [(Education.PRIMARY, 45), (Education.JUNIOR, 35), (Education.SENIOR, 15)]
+            pairs.append((Education.COLLEGE, 5))
+        elif profile == "young":
+            pairs = [(Education.JUNIOR, 10), (Education.SENIOR, 35), (Education.COLLEGE, 35)]
+            pairs.append((Education.UNIVERSITY, 20))
+        else:
+            pairs = [(Education.PRIMARY, 20), (Education.JUNIOR, 50), (Education.SENIOR, 22)]
+            pairs.append((Education.COLLEGE, 8))
+        return _weighted(self.rng, pairs)
+
+    def occupation(self, unit: OrgUnit, profile: str) -> str:
+        if unit.category == Category.ENTERPRISE:
+            return _weighted(self.rng, words.ENTERPRISE_OCCUPATIONS)
+        if unit.category == Category.URBAN_BRANCH:
+            return _weighted(self.rng, words.URBAN_OCCUPATIONS)
+        if profile == "elder":
+            if unit.category == Category.COMMUNITY and self.rng.random() < 0.6:
+                return "退休职工"
+            return _weighted(self.rng, words.ELDER_OCCUPATIONS)
+        if unit.category == Category.COMMUNITY:
+            return _weighted(self.rng, words.COMMUNITY_OCCUPATIONS)
+        if profile == "young":
+            return _weighted(self.rng, words.YOUNG_OCCUPATIONS)
+        return _weighted(self.rng, words.VILLAGE_OCCUPATIONS)
+
+    def member_categories(self, profile: str, education: str, occupation: str) -> list[str]:
+        rng = self.rng
+        codes = []
+        if profile == "elder" and rng.random() < 0.7:
+            codes.append("five_elders")
+        educated = education in (Education.SENIOR, Education.COLLEGE, Education.UNIVERSITY)
+        if profile == "young" and educated and rng.random() < 0.75:
+            codes.append("young_educated")
+        if occupation in words.WEALTH_OCCUPATIONS and rng.random() < 0.6:
+            codes.append("wealth_creator")
+        if occupation in words.ENTREPRENEUR_OCCUPATIONS and rng.random() < 0.85:
+            codes.append("entrepreneur")
+        figure = 0.45 if occupation in words.FIGURE_OCCUPATIONS else 0.06
+        if rng.random() < figure:
+            codes.append("community_figure")
+        return [code for code in codes if code in self.categories]
+
+    def plan_members(self, unit: OrgUnit, groups: list[OrgUnit], others: list[OrgUnit]):
+        rng = self.rng
+        if unit.category == Category.ENTERPRISE:
+            size = rng.randint(MEMBERS_MIN, 160)
+        elif unit.category == Category.URBAN_BRANCH:
+            size = rng.randint(150, 300)
+        elif unit.population:
+            size = round(unit.population * rng.uniform(0.06, 0.12))
+        else:
+            size = rng.randint(MEMBERS_MIN, MEMBERS_MAX)
+        size = max(MEMBERS_MIN, min(MEMBERS_MAX, size))
+        clan = None
+        if unit.category == Category.VILLAGE and unit.name[:1] in SURNAME_SET:
+            clan = unit.name[0]
+        weights = [rng.uniform(0.6, 1.4) for _g in groups]
+        cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
+        young_share = 0.12 if unit.category == Category.VILLAGE else 0.3
+        used_names: set[str] = set()
+        planned = []
+        for _n in range(size):
+            draw = rng.random()
+            if unit.category == Category.ENTERPRISE:
+                profile = "young" if draw < 0.4 else "middle"
+            elif draw < 0.2:
+                profile = "elder"
+            elif draw < 0.2 + young_share:
+                profile = "young"
+            else:
+                profile = "middle"
+            age = {"elder": (60, 82), "young": (20, 38), "middle": (36, 59)}[profile]
+            birth = self.day_between(
+                _add_years(self.today, -age[1] - 1) + timedelta(days=1),
+                _add_years(self.today, -age[0]),
+            )
+            years = self.today.year - birth.year
+            sex = Sex.FEMALE if rng.random() < 0.56 else Sex.MALE
+            number = self.id_number(birth, sex)
+            phone = self.phone(years)
+            education = self.education(profile)
+            occupation = self.occupation(unit, profile)
+            first_join = max(date(FIRST_JOIN_YEAR, 1, 1), _add_years(birth, 18))
+            joined = first_join + timedelta(
+                days=int((self.today - first_join).days * rng.random() ** 0.8)
+            )
+            member = _Person(
+                unit_id=unit.pk,
+                group_id=rng.choices(groups, cum_weights=cumulative)[0].pk if groups else None,
+                name=self.name(sex, clan, used_names),
+                sex=sex,
+                birth_date=birth,
+                id_number_encrypted=pii.encrypt(number),
+                id_number_hash=pii.blind_index("id", number),
+                id_number_masked=mask_id_number(number),
+                phone_encrypted=pii.encrypt(phone),
+                phone_hash=pii.blind_index("phone", phone),
+                phone_masked=mask_phone(phone),
+                education=education,
+                occupation=occupation,
+                join_date=joined,
+            )
+            self.set_status(member, profile, others)
+            codes = self.member_categories(profile, education, occupation)
+            planned.append((member, codes, profile))
+        return planned
+
+    def set_status(self, member: "_Person", profile: str, others: list[OrgUnit]) -> None:
+        rng = self.rng
+        if member.join_date >= self.today:
+            return
+        draw = rng.random()
+        deceased = 0.05 if profile == "elder" else 0.008
+        if draw < deceased:
+            member.status = MemberStatus.DECEASED
+            member.status_reason = rng.choice(words.DECEASED_REASONS)
+        elif draw < deceased + 0.015:
+            member.status = MemberStatus.WITHDRAWN
+            member.status_reason = rng.choice(words.WITHDRAWAL_REASONS)
+        elif draw < deceased + 0.035:
+            member.status = MemberStatus.MOVED
+            member.status_reason = rng.choice(words.MOVED_REASONS)
+            if others and rng.random() < 0.4:
+                target = rng.choice(others)
+                member.moved_to_id = target.pk if target.pk != member.unit_id else None
+        else:
+            return
+        member.status_date = self.day_between(member.join_date + timedelta(days=1), self.today)
+
+    # Posts.
+
+    def plan_posts(self, unit: OrgUnit, planned, groups: list[OrgUnit]) -> list[Post]:
+        rng = self.rng
+        township_id = unit.township_id
+        active = [m for m, _codes, _p in planned if m.status == MemberStatus.ACTIVE]
+        adults = [m for m in active if 28 <= self.today.year - m.birth_date.year <= 68]
+        pool = adults or active
+        cadres = [m for m in pool if m.occupation in words.CADRE_OCCUPATIONS]
+        taken: set[int] = set()
+        posts: list[Post] = []
+        term_start = date(ELECTION_YEAR, rng.randint(3, 6), rng.randint(1, 28))
+
+        def pick(candidates):
+            free = [m for m in candidates if m.pk not in taken] or [
+                m for m in pool if m.pk not in taken
+            ]
+            if not free:
+                return None
+            member = rng.choice(free)
+            taken.add(member.pk)
+            return member
+
+        def hold(kind, member, unit=unit, start=None, end=None, note=""):
+            start = start or term_start
+            if member is not None and member.join_date and start < member.join_date:
+                start = member.join_date
+            if end is not None and end <= start:
+                return  # the holder joined after the term would have ended: no past term
+            posts.append(
+                Post(
+                    unit=unit,
+                    kind=kind,
+                    member_id=member.pk if member else None,
+                    holder_name=member.name if member else self.name(Sex.FEMALE, None, set()),
+                    start_date=start,
+                    end_date=end,
+                    note=note,
+                )
+            )
+            if end is None and member is not None:
+                self.holders.append(_Holder(member.pk, township_id, kind))
+
+        # Some presidents were elected later than the general election, after a change.
+        president = pick(cadres)
+        if president is not None:
+            later = rng.random() < 0.15
+            start = self.day_between(term_start, self.today) if later else term_start
+            hold(PostKind.PRESIDENT, president, start=start)
+            if later or rng.random() < 0.2:
+                everyone = [m for m, _codes, _p in planned if m.pk not in taken]
+                if everyone:
+                    former = rng.choice(everyone)
+                    taken.add(former.pk)
+                    hold(
+                        PostKind.PRESIDENT,
+                        former,
+                        start=date(ELECTION_YEAR - 5, rng.randint(3, 6), rng.randint(1, 28)),
+                        end=start - timedelta(days=1),
+                        note="换届卸任" if not later else "工作调整",
+                    )
+        if rng.random() < 0.9:  # a few associations have no secretary-general
+            hold(PostKind.SECRETARY_GENERAL, pick(cadres))
+            if rng.random() < 0.1:
+                former = pick(pool)
+                if former is not None:
+                    hold(
+                        PostKind.SECRETARY_GENERAL,
+                        former,
+                        start=date(ELECTION_YEAR - 5, 4, 1),
+                        end=term_start - timedelta(days=1),
+                        note="换届卸任",
+                    )
+        for _n in range(rng.choice((1, 1, 2))):
+            member = pick(pool)
+            if member is not None:
+                hold(PostKind.VICE_PRESIDENT, member)
+        for _n in range(rng.randint(3, 7)):
+            member = pick(pool)
+            if member is not None:
+                hold(PostKind.COUNCIL_MEMBER, member)
+        if rng.random() < 0.3:
+            member = pick(pool) if rng.random() < 0.7 else None
+            hold(PostKind.STAFF, member, start=self.day_between(term_start, self.today))
+        by_group = defaultdict(list)
+        for member in active:
+            by_group[member.group_id].append(member)
+        for group in groups:
+            if rng.random() < 0.12:  # some groups have no leader
+                continue
+            leader = pick(by_group.get(group.pk, []))
+            if leader is None or leader.group_id != group.pk:
+                continue
+            if rng.random() < 0.1:  # a leader changed this year
+                changed = self.day_between(self.year_start + timedelta(days=1), self.today)
+                hold(PostKind.GROUP_LEADER, leader, unit=group, start=changed)
+                former = [m for m in by_group[group.pk] if m.pk not in taken]
+                if former:
+                    member = rng.choice(former)
+                    taken.add(member.pk)
+                    hold(
+                        PostKind.GROUP_LEADER,
+                        member,
+                        unit=group,
+                        start=term_start,
+                        end=changed - timedelta(days=1),
+                        note="调整",
+                    )
+            else:
+                hold(PostKind.GROUP_LEADER, leader, unit=group)
+        return posts
+
+    # Trainings and activities of one association.
+
+    def plan_village_trainings(self, unit: OrgUnit, active: list[Member]):
+        rng = self.rng
+        count = rng.randint(0, 1) if rng.random() < 0.1 else rng.randint(2, 6)
+        trainings = []
+        for _n in range(count):
+            audiences = [Audience.MEMBERS]
+            if rng.random() < 0.3:
+                audiences.insert(0, Audience.GROUP_LEADERS)
+            training = Training(
+                organiser=unit,
+                date=self.day_this_year(),
+                title=rng.choice(words.VILLAGE_TRAININGS),
+                audiences=audiences,
+                hours=Decimal(rng.choice(("1.5", "2.0", "2.0", "3.0", "4.0"))),
+                location=rng.choice(words.TRAINING_LOCATIONS),
+            )
+            joined = [m for m in active if m.join_date <= training.date]
+            attendees = rng.sample(joined, min(len(joined), rng.randint(15, 60)))
+            trainings.append((training, [m.pk for m in attendees]))
+        return trainings
+
+    def plan_activities(self, unit: OrgUnit, size: int) -> list[ServiceActivity]:
+        rng = self.rng
+        if not self.carriers:
+            return []
+        months = self.today.month
+        if rng.random() < 0.8:  # most hold at least one activity in most months
+            dates = []
+            for month in range(1, months + 1):
+                if rng.random() < 0.9:
+                    last = self.today if month == months else date(self.year, month + 1, 1)
+                    dates.append(self.day_between(date(self.year, month, 1), last))
+            dates += [self.day_this_year() for _n in range(rng.randint(0, 4))]
+        else:
+            dates = [self.day_this_year() for _n in range(rng.randint(2, 6))]
+        activities = []
+        for day in sorted(dates):
+            if day > self.today:
+                day = self.today
+            carrier = rng.choices(self.carriers, weights=self.carrier_weights)[0]
+            titles = words.ACTIVITY_TITLES.get(carrier.name) or [f"{carrier.name}活动"]
+            needs = list(words.CARRIER_NEEDS.get(carrier.name, ["three_lives"]))
+            if rng.random() < 0.15 and "reproductive_health" not in needs:
+                needs.append("reproductive_health")
+            title = rng.choice(titles)
+            served = rng.randint(10, max(20, size // 2))
+            funds = Decimal(0) if rng.random() < 0.4 else self.money(200, 8000)
+            if carrier.name == "幸福工程":
+                funds = self.money(3000, 30000, 500)
+            activities.append(
+                ServiceActivity(
+                    unit=unit,
+                    date=day,
+                    carrier=carrier,
+                    needs=needs,
+                    title=title,
+                    description=f"{_association(unit)}组织开展{title}，服务群众{served}人次。",
+                    people_served=served,
+                    funds=funds,
+                )
+            )
+        return activities
+
+    def plan_profile(self, unit: OrgUnit) -> AssociationProfile:
+        rng = self.rng
+        lacking = rng.random() < 0.15
+        has_venue = rng.random() < (0.4 if lacking else 0.9)
+        checklist = {item: rng.random() < (0.6 if lacking else 0.93) for item in ProfileItem}
+        checklist[ProfileItem.ROSTER] = True
+        checklist[ProfileItem.VENUE] = has_venue
+        committee = Decimal(0) if lacking else self.money(2000, 20000, 500)
+        township = self.money(0, 5000, 500) if not lacking else Decimal(0)
+        county = self.money(0, 3000, 500) if rng.random() < 0.5 else Decimal(0)
+        donations = self.money(0, 5000, 100) if rng.random() < 0.4 else Decimal(0)
+        happiness = self.money(2000, 10000, 500) if rng.random() < 0.15 else Decimal(0)
+        income = committee + township + county + donations + happiness
+        spending = (income * Decimal(rng.randint(60, 100)) / 100).quantize(Decimal("1"))
+        building = "社区服务中心" if unit.category == Category.COMMUNITY else "村部"
+        return AssociationProfile(
+            unit=unit,
+            year=self.year,
+            has_venue=has_venue,
+            venue_area=Decimal(rng.randrange(30, 200, 5)) if has_venue else None,
+            venue_address=f"{unit.name}{building}{rng.choice('一二三')}楼" if has_venue else "",
+            funds_village_committee=committee,
+            funds_township=township,
+            funds_county=county,
+            funds_donations=donations,
+            funds_happiness_project=happiness,
+            spending=spending,
+            president_paid=not lacking and rng.random() < 0.8,
+            leaders_paid=not lacking and rng.random() < 0.55,
+            checklist={str(k): v for k, v in checklist.items()},
+        )
+
+    # One chunk of associations, inserted together.
+
+    def insert_members(self, members: list["_Person"]) -> None:
+        """Members in bulk, with their pks set; the columns as `Member.save()` writes them."""
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+
+        def day(value):
+            return ops.adapt_datefield_value(value)
+
+        rows = [
+            (
+                m.unit_id,
+                m.group_id,
+                m.name,
+                m.sex,
+                day(m.birth_date),
+                m.id_number_encrypted,
+                m.id_number_hash,
+                m.id_number_masked,
+                m.phone_encrypted,
+                m.phone_hash,
+                m.phone_masked,
+                m.education,
+                m.occupation,
+                day(m.join_date),
+                m.status,
+                day(m.status_date),
+                m.status_reason,
+                m.moved_to_id,
+                1,
+                now,
+                now,
+            )
+            for m in members
+        ]
+        ids = self.insert(Member, MEMBER_COLUMNS, rows, returning=True)
+        for member, pk in zip(members, ids, strict=True):
+            member.pk = pk
+
+    def insert(self, model, columns: list[str], rows: list[tuple], returning=False) -> list:
+        """Multi-row INSERTs of ready column values (the ORM's per-value preparation is most
+        of the time of a 75,000-row `bulk_create`); with `returning`, the new pks in order."""
+        if not rows:
+            return []
+        quote = connection.ops.quote_name
+        limit = connection.features.max_query_params or 65535
+        per = max(1, min(self.batch_size, limit // len(columns)))
+        head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
+        ids: list = []
+        if connection.vendor == "postgresql":
+            # One array a column, as Django's own bulk_create does there: a handful of
+            # parameters a statement instead of tens of thousands bound one by one.
+            fields = {f.column: f for f in model._meta.concrete_fields}
+            arrays = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in columns)
+            head += f"SELECT * FROM UNNEST({arrays})"
+            per = self.batch_size
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), per):
+                batch = rows[start : start + per]
+                if connection.vendor == "postgresql":
+                    cursor.execute(
+                        head + tail, [list(column) for column in zip(*batch, strict=True)]
+                    )
+                else:
+                    sql = head + "VALUES " + ", ".join([row_sql] * len(batch)) + tail
+                    cursor.execute(sql, [value for row in batch for value in row])
+                if returning:
+                    ids += [row[0] for row in cursor.fetchall()]
+        return ids
+
+    def fill_chunk(self, chunk, groups_of, others) -> None:
+        planned_by_unit = [
+            (unit, self.plan_members(unit, groups_of[unit.pk], others)) for unit in chunk
+        ]
+        members = [m for _unit, planned in planned_by_unit for m, _codes, _p in planned]
+        self.insert_members(members)
+        links = [
+            (m.pk, self.categories[code])
+            for _unit, planned in planned_by_unit
+            for m, codes, _p in planned
+            for code in codes
+        ]
+        self.insert(self.category_through, ["member_id", "recruitmentcategory_id"], links)
+        posts, trainings, activities, profiles = [], [], [], []
+        for unit, planned in planned_by_unit:
+            posts += self.plan_posts(unit, planned, groups_of[unit.pk])
+            active = [m for m, _codes, _p in planned if m.status == MemberStatus.ACTIVE]
+            trainings += self.plan_village_trainings(unit, active)
+            activities += self.plan_activities(unit, len(planned))
+            if unit.category != Category.ENTERPRISE:
+                profiles.append(self.plan_profile(unit))
+            for member, _codes, _p in planned:
+                self.counts.by_status[member.status] += 1
+        Post.objects.bulk_create(posts, batch_size=self.batch_size)
+        self.insert_trainings(trainings)
+        ServiceActivity.objects.bulk_create(activities, batch_size=self.batch_size)
+        AssociationProfile.objects.bulk_create(profiles, batch_size=self.batch_size)
+        self.counts.units += len(chunk)
+        self.counts.members += len(members)
+        self.counts.category_links += len(links)
+        self.counts.posts += len(posts)
+        self.counts.activities += len(activities)
+        self.counts.profiles += len(profiles)
+
+    def insert_trainings(self, trainings: list[tuple[Training, list[int]]]) -> None:
+        Training.objects.bulk_create([t for t, _ids in trainings], batch_size=self.batch_size)
+        rows = [(t.pk, member_id) for t, ids in trainings for member_id in ids]
+        self.insert(self.attendee_through, ["training_id", "member_id"], rows)
+        self.counts.trainings += len(trainings)
+        self.counts.attendances += len(rows)
+
+    # Above the villages: county and township trainings and activities, 三纳入四同时.
+
+    def fill_upper_levels(self, townships: list[OrgUnit]) -> None:
+        rng = self.rng
+        trainings = []
+        leaders = defaultdict(list)
+        for holder in self.holders:
+            leaders[holder.kind].append(holder)
+        audience_posts = {
+            Audience.PRESIDENTS: [PostKind.PRESIDENT],
+            Audience.SECRETARIES: [PostKind.SECRETARY_GENERAL],
+            Audience.COUNCIL: [PostKind.COUNCIL_MEMBER, PostKind.VICE_PRESIDENT],
+            Audience.GROUP_LEADERS: [PostKind.GROUP_LEADER],
+        }
+
+        def invited(audiences, township_id=None):
+            ids = []
+            for audience in audiences:
+                for kind in audience_posts.get(audience, []):
+                    ids += [
+                        h.member_id
+                        for h in leaders[kind]
+                        if township_id is None or h.township_id == township_id
+                    ]
+            return sorted(set(ids))
+
+        for title, audiences in rng.sample(words.COUNTY_TRAININGS, rng.randint(4, 6)):
+            ids = invited(audiences)
+            ids = rng.sample(ids, round(len(ids) * rng.uniform(0.8, 0.95)))
+            training = Training(
+                organiser=self.county,
+                date=self.day_this_year(),
+                title=f"{self.year}年{title}",
+                audiences=audiences,
+                hours=Decimal(rng.choice(("6.0", "8.0", "12.0", "16.0"))),
+                location=f"{self.county.name}计生协会培训室",
+            )
+            trainings.append((training, ids))
+        activities = []
+        for township in townships:
+            for title, audiences in rng.sample(words.TOWNSHIP_TRAININGS, rng.randint(2, 4)):
+                ids = invited(audiences, township.pk)
+                ids = rng.sample(ids, round(len(ids) * rng.uniform(0.7, 0.9)))
+                trainings.append(
+                    (
+                        Training(
+                            organiser=township,
+                            date=self.day_this_year(),
+                            title=title,
+                            audiences=audiences,
+                            hours=Decimal(rng.choice(("3.0", "4.0", "6.0"))),
+                            location=f"{township.name}会议室",
+                        ),
+                        ids,
+                    )
+                )
+            activities += self.plan_activities(township, 400)[: rng.randint(2, 5)]
+        activities += self.plan_activities(self.county, 1000)[: rng.randint(4, 8)]
+        self.insert_trainings(trainings)
+        ServiceActivity.objects.bulk_create(activities, batch_size=self.batch_size)
+        self.counts.activities += len(activities)
+        records = []
+        for township in townships:
+            if township.category == Category.URBAN_BRANCH:
+                continue
+            weak = rng.random() < 0.2
+            for item in InclusionItem:
+                achieved = rng.random() < (0.55 if weak else 0.93)
+                records.append(
+                    InclusionRecord(
+                        township=township,
+                        year=self.year,
+                        item=item,
+                        achieved=achieved,
+                        date=self.day_this_year() if achieved else None,
+                        note=words.INCLUSION_NOTES.get(item, "") if achieved else "尚未落实",
+                    )
+                )
+        InclusionRecord.objects.bulk_create(records, batch_size=self.batch_size)
+        self.counts.inclusion_records += len(records)
+
+    def run(self) -> _Counts:
+        county = self.county
+        units = list(
+            OrgUnit.objects.filter(county=county, status=Status.ACTIVE)
+            .filter(level__in=(Level.TOWNSHIP, Level.VILLAGE, Level.GROUP))
+            .order_by("id")
+        )
+        townships = [u for u in units if u.level == Level.TOWNSHIP]
+        holders = [
+            u for u in units if u.level == Level.VILLAGE or u.category == Category.URBAN_BRANCH
+        ]
+        groups_of = defaultdict(list)
+        for unit in units:
+            if unit.level == Level.GROUP:
+                groups_of[unit.parent_id].append(unit)
+        others = [u for u in holders if u.category in (Category.VILLAGE, Category.COMMUNITY)]
+        chunk, size = [], 0
+        for unit in holders:
+            chunk.append(unit)
+            size += MEMBERS_MAX
+            if size >= CHUNK_MEMBERS:
+                self.fill_chunk(chunk, groups_of, others)
+                chunk, size = [], 0
+        if chunk:
+            self.fill_chunk(chunk, groups_of, others)
+        self.fill_upper_levels(townships)
+        return self.counts
+
+
+def build_demo_registers(
+    county: OrgUnit,
+    *,
+    seed: int,
+    today: date | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    command: str = "demo",
+) -> dict:
+    """Fill the registers of every association under `county`; returns the counts.
+
+    Call it inside a transaction, on a county whose associations have no members yet.
+    """
+    builder = _Builder(county, seed, today or timezone.localdate(), batch_size)
+    counts = builder.run().as_dict()
+    record_event(
+        actor=None,
+        action=BULK_LOAD_ACTION,
+        object_type="orgs.orgunit",
+        object_id=county.pk,
+        object_label=county.name,
+        unit_id=county.pk,
+        after={"registers": counts, "command": command, "seed": seed, "year": builder.year},
+    )
+    return counts
+
+
+def refresh_register_statistics() -> None:
+    """ANALYZE the register tables on PostgreSQL after a bulk load (see orgs.bulk)."""
+    if connection.vendor != "postgresql":
+        return
+    models = (Member, Member.categories.through, Post, Training, Training.attendees.through)
+    models += (ServiceActivity, InclusionRecord, AssociationProfile)
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -1,0 +1,220 @@
+"""The `sanlian demo` command: tree, accounts and registers in one transaction.
+
+The class below runs the whole command once (75,000 members); every other test builds the tree and
+the accounts only (`--no-registers`). The registers builder itself is tested on small trees in
+registers/tests/test_demo_registers.py.
+"""
+
+import io
+import stat
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Count, Q
+from django.test import override_settings
+from django.urls import reverse
+
+from accounts.models import Role, RoleKind
+from audit.models import AuditEvent
+from audit.services import verify_chain
+from orgs.bulk import BULK_LOAD_ACTION
+from orgs.models import Category, Level, OrgUnit
+from registers import demo as register_demo
+from registers.models import AssociationProfile, Member, MemberStatus, Post, PostKind
+from sanlian.management.commands import demo
+
+PASSWORD = "demo-password-for-tests"
+
+
+@pytest.fixture
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    # The accounts' hashing is not what these tests are about; Argon2 costs ~0.3 s a password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return tmp_path
+
+
+def _run_demo(*args) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="class")
+def built(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The whole demo built once for a class of read-only tests, inside a transaction rolled back
+    at the end of the class (each test still runs in its own savepoint); returns its output."""
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(PASSWORD_HASHERS=hashers),
+        override_settings(VAR_DIR=tmp_path_factory.mktemp("var")),
+        pytest.MonkeyPatch.context() as monkeypatch,
+    ):
+        monkeypatch.setenv(demo.PASSWORD_ENV, PASSWORD)
+        output = _run_demo()
+        yield output
+        transaction.set_rollback(True)
+
+
+@pytest.mark.usefixtures("built")
+class TestTheWholeDemo:
+    def test_it_creates_the_accounts_with_their_roles(self, db, built):
+        main = OrgUnit.objects.get(division_code=demo.MAIN_COUNTY[1])
+        expected = {
+            "admin": (RoleKind.ADMINISTRATOR, Level.PROVINCE),
+            "city": (RoleKind.CITY_REVIEWER, Level.CITY),
+            "county": (RoleKind.COUNTY_OFFICER, Level.COUNTY),
+            "township1": (RoleKind.TOWNSHIP_OFFICER, Level.TOWNSHIP),
+            "township2": (RoleKind.TOWNSHIP_OFFICER, Level.TOWNSHIP),
+            "village1": (RoleKind.VILLAGE_OPERATOR, Level.VILLAGE),
+            "leader": (RoleKind.LEADER, Level.COUNTY),
+        }
+        roles = {
+            role.user.username: role for role in Role.objects.select_related("user", "unit").all()
+        }
+        assert {name: (r.kind, r.unit.level) for name, r in roles.items()} == expected
+        assert roles["county"].unit == main == roles["leader"].unit
+        townships = [roles["township1"].unit, roles["township2"].unit]
+        assert townships[0] != townships[1]
+        for township in townships:
+            assert township.parent == main
+            assert township.category in (Category.TOWN, Category.TOWNSHIP)
+        assert roles["village1"].unit.parent == townships[0]
+        assert roles["village1"].unit.category == Category.VILLAGE
+        admin = roles["admin"].user
+        assert admin.is_staff and admin.is_superuser
+        assert not any(r.user.is_staff for name, r in roles.items() if name != "admin")
+        assert all(r.user.first_name for r in roles.values())
+
+    def test_it_lets_every_account_log_in_with_the_environment_password(self, db, built, client):
+        for username in demo.DEMO_USERNAMES:
+            response = client.post(reverse("login"), {"username": username, "password": PASSWORD})
+            assert response.status_code == 302, username
+            client.logout()
+
+    def test_it_prints_the_accounts_the_password_and_the_counts(self, db, built):
+        for username in demo.DEMO_USERNAMES:
+            assert username in built
+        assert PASSWORD in built
+        counts = [OrgUnit.objects.filter(level=Level.GROUP).count(), Member.objects.count()]
+        assert all(str(n) in built for n in counts)
+
+    def test_it_fills_every_register_of_the_main_county_only(self, db, built):
+        main = OrgUnit.objects.get(division_code=demo.MAIN_COUNTY[1])
+        holders = OrgUnit.objects.filter(county=main).filter(
+            Q(level=Level.VILLAGE) | Q(category=Category.URBAN_BRANCH)
+        )
+        sizes = dict(holders.annotate(n=Count("members")).values_list("id", "n"))
+        assert len(sizes) > 300
+        assert min(sizes.values()) >= 100 and max(sizes.values()) <= 400
+        assert 60_000 <= Member.objects.count() <= 90_000
+        assert not Member.objects.exclude(unit__county=main).exists()
+
+    def test_it_leaves_gaps_as_real_registers_have(self, db, built):
+        villages = OrgUnit.objects.filter(
+            county__division_code=demo.MAIN_COUNTY[1], level=Level.VILLAGE
+        )
+        current = Post.objects.filter(end_date=None)
+        with_secretary = current.filter(kind=PostKind.SECRETARY_GENERAL).values("unit")
+        without = villages.exclude(pk__in=with_secretary).count()
+        assert 0 < without < 0.2 * villages.count()
+        groups = OrgUnit.objects.filter(parent__in=villages, level=Level.GROUP)
+        led = current.filter(kind=PostKind.GROUP_LEADER).values("unit")
+        leaderless = groups.exclude(pk__in=led).count()
+        assert 0 < leaderless < 0.25 * groups.count()
+        assert Post.objects.exclude(end_date=None).filter(kind=PostKind.PRESIDENT).exists()
+        profiles = AssociationProfile.objects.all()
+        assert profiles.filter(has_venue=False).exists() and profiles.filter(has_venue=True)
+        statuses = set(Member.objects.values_list("status", flat=True).distinct())
+        assert statuses == set(MemberStatus.values)
+
+    def test_it_records_one_bulk_load_event_per_loader(self, db, built):
+        event = AuditEvent.objects.get(action=BULK_LOAD_ACTION)
+        assert event.after["units"]["total"] == OrgUnit.objects.count()
+        registers = AuditEvent.objects.get(action=register_demo.BULK_LOAD_ACTION)
+        assert registers.after["registers"]["members"] == Member.objects.count()
+        assert registers.unit_id == OrgUnit.objects.get(division_code=demo.MAIN_COUNTY[1]).pk
+        assert not AuditEvent.objects.filter(action__startswith="registers.member").exists()
+        assert AuditEvent.objects.filter(action="accounts.user.create").count() == 7
+        assert verify_chain().ok
+
+    def test_it_changes_nothing_on_a_second_run(self, db, built):
+        User = get_user_model()
+
+        def state():
+            return (
+                OrgUnit.objects.count(),
+                User.objects.count(),
+                Role.objects.count(),
+                Member.objects.count(),
+                Post.objects.count(),
+            )
+
+        before = state()
+        last_event = AuditEvent.objects.order_by("-seq").first().seq
+        output = _run_demo()
+        assert state() == before
+        assert AuditEvent.objects.order_by("-seq").first().seq == last_event
+        assert "township1" in output and PASSWORD in output
+
+
+def test_it_builds_empty_registers_with_no_registers(db, var_dir, monkeypatch):
+    monkeypatch.setenv(demo.PASSWORD_ENV, PASSWORD)
+    output = _run_demo("--no-registers")
+    assert OrgUnit.objects.filter(level=Level.VILLAGE).count() > 300
+    assert not Member.objects.exists() and not Post.objects.exists()
+    assert not AuditEvent.objects.filter(action=register_demo.BULK_LOAD_ACTION).exists()
+    assert "township1" in output and PASSWORD in output
+
+
+def test_it_generates_a_password_and_keeps_it_private(db, var_dir, monkeypatch):
+    monkeypatch.delenv(demo.PASSWORD_ENV, raising=False)
+    output = _run_demo("--no-registers")
+    path = var_dir / demo.CREDENTIALS_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    password = demo.saved_password()
+    assert len(password) >= 12 and password in output
+    assert get_user_model().objects.get(username="village1").check_password(password)
+    assert password in _run_demo()
+
+
+def test_it_leaves_an_existing_tree_alone(tree, var_dir):
+    before = OrgUnit.objects.count()
+    _run_demo()
+    assert OrgUnit.objects.count() == before
+    assert not get_user_model().objects.filter(username__in=demo.DEMO_USERNAMES).exists()
+    assert not Member.objects.exists()
+
+
+def test_it_leaves_nothing_behind_when_the_accounts_fail(db, var_dir, monkeypatch):
+    def fail(tree, password):
+        raise RuntimeError("accounts failed")
+
+    monkeypatch.setattr(demo, "create_demo_accounts", fail)
+    with pytest.raises(RuntimeError):
+        _run_demo()
+    assert not OrgUnit.objects.exists()
+    assert not AuditEvent.objects.filter(action=BULK_LOAD_ACTION).exists()
+
+
+def test_it_leaves_nothing_behind_when_the_registers_fail(db, var_dir, monkeypatch):
+    def fail(county, **options):
+        Member.objects.create(unit=OrgUnit.objects.filter(level=Level.VILLAGE).first(), name="甲")
+        raise RuntimeError("registers failed")
+
+    monkeypatch.setattr(demo, "build_demo_registers", fail)
+    with pytest.raises(RuntimeError):
+        _run_demo()
+    assert not OrgUnit.objects.exists() and not Member.objects.exists()
+    assert not get_user_model().objects.filter(username__in=demo.DEMO_USERNAMES).exists()
+
+
+def test_it_refuses_when_a_demo_username_is_taken(db, var_dir):
+    get_user_model().objects.create_user("leader", password=None)
+    with pytest.raises(CommandError):
+        _run_demo()
+    assert not OrgUnit.objects.exists()
