@@ -1,16 +1,25 @@
 """Forms of the member and post pages. They shape the input; the services hold the rules."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from registers.models import (
     Education,
+    Member,
     MemberStatus,
+    Post,
     PostKind,
     RecruitmentCategory,
     Sex,
 )
+
+
+def _label(model, name):
+    """The model field's own (translated) name, so that a form and the admin say the same."""
+    return capfirst(model._meta.get_field(name).verbose_name)
+
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -20,29 +29,31 @@ class MemberForm(forms.Form):
     an empty box keeps what is stored (the page shows the masked form beside it)."""
 
     name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
-    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
+    sex = forms.ChoiceField(
+        label=_label(Member, "sex"), choices=[("", "—"), *Sex.choices], required=False
+    )
     id_number = forms.CharField(
-        label=_("ID number"),
+        label=_label(Member, "id_number_masked"),
         max_length=30,
         required=False,
         help_text=_("18 characters; a 15-digit old number is converted."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE)
+    birth_date = forms.DateField(label=_label(Member, "birth_date"), required=False, widget=DATE)
     phone = forms.CharField(
-        label=_("Phone"),
+        label=_label(Member, "phone_masked"),
         max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
     education = forms.ChoiceField(
-        label=_("Education"), choices=[("", "—"), *Education.choices], required=False
+        label=_label(Member, "education"), choices=[("", "—"), *Education.choices], required=False
     )
-    occupation = forms.CharField(label=_("Occupation"), max_length=50, required=False)
-    group = forms.ModelChoiceField(label=_("Group"), queryset=None, required=False)
-    join_date = forms.DateField(label=_("Join date"), required=False, widget=DATE)
+    occupation = forms.CharField(label=_label(Member, "occupation"), max_length=50, required=False)
+    group = forms.ModelChoiceField(label=_label(Member, "group"), queryset=None, required=False)
+    join_date = forms.DateField(label=_label(Member, "join_date"), required=False, widget=DATE)
     categories = forms.ModelMultipleChoiceField(
-        label=_("Recruitment categories"),
+        label=_label(Member, "categories"),
         queryset=RecruitmentCategory.objects.filter(is_active=True),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -69,10 +80,10 @@ class MemberForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=MemberStatus.choices)
-    status_date = forms.DateField(label=_("Date"), required=False, widget=DATE)
+    status = forms.ChoiceField(label=_label(Member, "status"), choices=MemberStatus.choices)
+    status_date = forms.DateField(label=_label(Member, "status_date"), required=False, widget=DATE)
     status_reason = forms.CharField(
-        label=_("Reason"),
+        label=_label(Member, "status_reason"),
         max_length=200,
         required=False,
         help_text=_("Required when a member is asked to leave (劝退)."),
@@ -90,15 +101,15 @@ class TransferForm(forms.Form):
 
 
 class PostForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Post"), choices=PostKind.choices)
+    kind = forms.ChoiceField(label=_label(Post, "kind"), choices=PostKind.choices)
     group = forms.ModelChoiceField(
-        label=_("Group"),
+        label=_label(Member, "group"),
         queryset=None,
         required=False,
         help_text=_("For a group leader: the group."),
     )
     member = forms.ModelChoiceField(
-        label=_("Member"),
+        label=_label(Post, "member"),
         queryset=None,
         required=False,
         help_text=_("Choose from the register, or type the name of someone who is not on it."),
@@ -106,8 +117,8 @@ class PostForm(forms.Form):
     holder_name = forms.CharField(
         label=_("Name (not on the register)"), max_length=50, required=False
     )
-    start_date = forms.DateField(label=_("Start date"), widget=DATE)
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    start_date = forms.DateField(label=_label(Post, "start_date"), widget=DATE)
+    note = forms.CharField(label=_label(Post, "note"), max_length=200, required=False)
 
     def __init__(self, *args, groups, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,4 +138,4 @@ class PostForm(forms.Form):
 
 
 class EndPostForm(forms.Form):
-    end_date = forms.DateField(label=_("End date"), widget=DATE)
+    end_date = forms.DateField(label=_label(Post, "end_date"), widget=DATE)
