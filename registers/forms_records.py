@@ -129,17 +129,24 @@ class ActivityFilterForm(forms.Form):
 class InclusionForm(forms.Form):
     """One row per item: achieved, date, note (fields named `<item>-achieved` and so on)."""
 
+    FORM_ID = "inclusion-form"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The inputs sit in table cells beside each item's evidence upload form; the HTML `form`
+        # attribute ties them to the checklist's form.
+        tie = {"form": self.FORM_ID}
         for item in InclusionItem:
             self.fields[f"{item.value}-achieved"] = forms.BooleanField(
-                label=item.label, required=False
+                label=item.label, required=False, widget=forms.CheckboxInput(tie)
             )
             self.fields[f"{item.value}-date"] = forms.DateField(
-                label=_("Date"), required=False, widget=DATE_INPUT
+                label=_("Date"),
+                required=False,
+                widget=forms.DateInput({"type": "date", **tie}, format="%Y-%m-%d"),
             )
             self.fields[f"{item.value}-note"] = forms.CharField(
-                label=_("Note"), required=False, max_length=300
+                label=_("Note"), required=False, max_length=300, widget=forms.TextInput(tie)
             )
 
     def rows(self):
@@ -187,6 +194,7 @@ class ProfileForm(forms.Form):
     president_paid = forms.BooleanField(label=_("President's remuneration paid"), required=False)
     leaders_paid = forms.BooleanField(label=_("Group leaders' remuneration paid"), required=False)
 
+    FORM_ID = "profile-form"
     VENUE = ("has_venue", "venue_area", "venue_address")
     FUNDS = (
         "funds_village_committee",
@@ -200,12 +208,13 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        tie = {"form": self.FORM_ID}
         for item in ProfileItem:
             self.fields[f"item-{item.value}-present"] = forms.BooleanField(
-                label=item.label, required=False
+                label=item.label, required=False, widget=forms.CheckboxInput(tie)
             )
             self.fields[f"item-{item.value}-note"] = forms.CharField(
-                label=_("Note"), required=False, max_length=300
+                label=_("Note"), required=False, max_length=300, widget=forms.TextInput(tie)
             )
 
     @classmethod
