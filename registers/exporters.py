@@ -17,22 +17,36 @@ from accounts.access import visible_units
 from orgs.models import Level, OrgUnit
 from registers import pii
 from registers.importers import (
+    ACTIVITY_COLUMNS,
+    AUDIENCE_WORDS,
     CATEGORY_WORDS,
     EDUCATION_WORDS,
+    LAYOUTS,
     LEVEL_WORDS,
     MEMBER_COLUMNS,
+    NEED_WORDS,
     ORG_COLUMNS,
+    POST_COLUMNS,
+    POST_WORDS,
     SEX_WORDS,
+    TRAINING_COLUMNS,
+    unit_reference,
     word_for,
 )
-from registers.models import Member, RecruitmentCategory
+from registers.models import Member, Post, RecruitmentCategory, ServiceActivity, Training
 from spreadsheets.writing import write_table
 
-EXPORT_KINDS = ("orgs", "members")
+EXPORT_KINDS = ("orgs", "members", "posts", "trainings", "activities")
 
 
 def _title(kind: str) -> str:
-    return {"orgs": _("Association units"), "members": _("Member register")}[kind]
+    return {
+        "orgs": _("Association units"),
+        "members": _("Member register"),
+        "posts": _("Posts"),
+        "trainings": _("Trainings"),
+        "activities": _("Service activities"),
+    }[kind]
 
 
 def _instructions(kind: str) -> list[str]:
@@ -42,6 +56,15 @@ def _instructions(kind: str) -> list[str]:
         _("Dates: 1985-03-05, 1985/3/5, 1985.3.5, 19850305 or 1985年3月5日."),
         _("A blank cell leaves the stored value unchanged."),
     ]
+    if kind in ("posts", "trainings", "activities"):
+        return [
+            *common,
+            _(
+                "The unit's code is its division code; for a unit without one (an urban "
+                "branch), its parent's code and its name as CODE/NAME."
+            ),
+            _("Several choices in one cell are separated by 、 or , or ;."),
+        ]
     if kind == "orgs":
         return [
             *common,
@@ -74,7 +97,7 @@ def _instructions(kind: str) -> list[str]:
 
 def template_workbook(kind: str) -> bytes:
     """A blank template: a title row, the Chinese headers, and an instructions sheet."""
-    columns = {"orgs": ORG_COLUMNS, "members": MEMBER_COLUMNS}.get(kind)
+    columns = LAYOUTS.get(kind)
     if columns is None:
         raise ValueError(f"No template for {kind!r}.")
     return write_table(
@@ -133,19 +156,83 @@ def member_rows(actor=None, unit: OrgUnit | None = None, unmasked: bool = False)
         .prefetch_related(Prefetch("categories", queryset=RecruitmentCategory.objects.all()))
         .order_by("unit__division_code", "unit_id", "name", "id")
     )
+    references: dict[int, str] = {}
     for member in members.iterator(chunk_size=2000):
+        if member.unit_id not in references:
+            references[member.unit_id] = unit_reference(member.unit)
         yield [
             member.name,
             word_for(SEX_WORDS, member.sex) if member.sex else "",
             member.birth_date,
             pii.decrypt(member.id_number_encrypted) if unmasked else member.id_number_masked,
             pii.decrypt(member.phone_encrypted) if unmasked else member.phone_masked,
-            member.unit.division_code or "",
+            references[member.unit_id],
             member.group.name if member.group else "",
             "、".join(c.name for c in member.categories.all()),
             member.join_date,
             word_for(EDUCATION_WORDS, member.education) if member.education else "",
             member.occupation,
+        ]
+
+
+def _joined(words: dict, values) -> str:
+    return "、".join(word_for(words, v) for v in values or [])
+
+
+def post_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
+    posts = (
+        Post.objects.filter(unit__in=_scope(actor, unit))
+        .select_related("unit", "unit__parent", "member")
+        .order_by("unit__division_code", "unit_id", "kind", "start_date", "id")
+    )
+    for post in posts.iterator(chunk_size=2000):
+        in_group = post.unit.level == Level.GROUP
+        yield [
+            unit_reference(post.unit.parent if in_group else post.unit),
+            post.unit.name if in_group else "",
+            word_for(POST_WORDS, post.kind),
+            post.holder_name,
+            post.member.id_number_masked if post.member else "",
+            post.start_date,
+            post.end_date,
+            post.note,
+        ]
+
+
+def training_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
+    trainings = (
+        Training.objects.filter(organiser__in=_scope(actor, unit))
+        .select_related("organiser", "organiser__parent")
+        .order_by("date", "id")
+    )
+    for training in trainings.iterator(chunk_size=2000):
+        yield [
+            unit_reference(training.organiser),
+            training.date,
+            training.title,
+            _joined(AUDIENCE_WORDS, training.audiences),
+            float(training.hours),
+            training.location,
+            training.note,
+        ]
+
+
+def activity_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
+    activities = (
+        ServiceActivity.objects.filter(unit__in=_scope(actor, unit))
+        .select_related("unit", "unit__parent", "carrier")
+        .order_by("date", "id")
+    )
+    for activity in activities.iterator(chunk_size=2000):
+        yield [
+            unit_reference(activity.unit),
+            activity.date,
+            activity.carrier.name,
+            _joined(NEED_WORDS, activity.needs),
+            activity.title,
+            activity.description,
+            activity.people_served,
+            float(activity.funds),
         ]
 
 
@@ -162,6 +249,12 @@ def export_workbook(
         rows, columns = org_rows(actor, unit), ORG_COLUMNS
     elif kind == "members":
         rows, columns = member_rows(actor, unit, unmasked), MEMBER_COLUMNS
+    elif kind == "posts":
+        rows, columns = post_rows(actor, unit), POST_COLUMNS
+    elif kind == "trainings":
+        rows, columns = training_rows(actor, unit), TRAINING_COLUMNS
+    elif kind == "activities":
+        rows, columns = activity_rows(actor, unit), ACTIVITY_COLUMNS
     else:
         raise ValueError(f"No export for {kind!r}.")
     return write_table(

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,7 +56,20 @@ from registers.identity import (
     parse_phone,
     sex_from_id,
 )
-from registers.models import Education, Member, RecruitmentCategory, Sex
+from registers.models import (
+    SINGLE_HOLDER_POSTS,
+    Audience,
+    Carrier,
+    Education,
+    Member,
+    Need,
+    Post,
+    PostKind,
+    RecruitmentCategory,
+    ServiceActivity,
+    Sex,
+    Training,
+)
 from registers.services import holds_register
 from spreadsheets.columns import Column, Header, find_header
 from spreadsheets.normalise import (
@@ -80,6 +95,13 @@ __all__ = [
 KINDS = ("orgs", "members", "posts", "trainings", "activities")
 BATCH_SIZE = 1000
 IMPORT_ACTION = "registers.import"
+OBJECT_TYPES = {
+    "orgs": "orgs.orgunit",
+    "members": "registers.member",
+    "posts": "registers.post",
+    "trainings": "registers.training",
+    "activities": "registers.serviceactivity",
+}
 
 
 @dataclass
@@ -292,9 +314,10 @@ class Importer:
         return ""
 
     def has(self, row: Row, field_name: str) -> bool:
-        """Whether the file has the column and the row a non-blank value in it."""
+        """Whether the file has the column and the row a non-blank value in it (the reader
+        turns blank cells into None)."""
         value = row.cells.get(field_name)
-        return value is not None and clean(value) != ""
+        return value is not None and not (isinstance(value, str) and not value.strip())
 
     def process(self, rows: list[Row]) -> None:
         raise NotImplementedError
@@ -550,10 +573,23 @@ class MemberRow:
     phone: str = ""
     phone_masked: str = ""
     categories: list[int] | None = None
-    existing: Member | None = None
+    existing: dict | None = None  # the registered member's MATCH_FIELDS
 
 
 MEMBER_VALUE_FIELDS = ("sex", "birth_date", "group_id", "education", "occupation", "join_date")
+MATCH_FIELDS = (
+    "id",
+    "unit_id",
+    "name",
+    "version",
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_encrypted",
+    "phone_hash",
+    "phone_masked",
+    *MEMBER_VALUE_FIELDS,
+)
 
 
 class MemberImporter(Importer):
@@ -579,7 +615,7 @@ class MemberImporter(Importer):
 
     def _unit(self, code: str) -> OrgUnit | None:
         if code not in self.units:
-            self.units[code] = OrgUnit.objects.filter(division_code=code).first()
+            self.units[code] = find_unit(code)
         return self.units[code]
 
     def _groups_of(self, unit: OrgUnit) -> dict[str, OrgUnit]:
@@ -743,62 +779,85 @@ class MemberImporter(Importer):
         items = [self._read(row) for row in rows]
         self._match(items)
         new: list[MemberRow] = []
-        changed: list[MemberRow] = []
+        changed: list[Member] = []
         for item in items:
             self._check(item)
             if not self.settle(item.row):
                 continue
             if item.existing is None:
                 new.append(item)
-            elif self._changes(item):
-                changed.append(item)
-            else:
+                continue
+            member = self._changes(item)
+            if member is None:
                 self.report.unchanged += 1
+            else:
+                changed.append(member)
+                self.units_touched[item.unit.pk] = item.unit
         self._create(new)
         self._update(changed)
 
+    def _unit_name(self, unit_id: int) -> str:
+        for unit in self.units.values():
+            if unit is not None and unit.pk == unit_id:
+                return unit.name
+        unit = OrgUnit.objects.filter(pk=unit_id).only("name").first()
+        return unit.name if unit else ""
+
     def _match(self, items: list[MemberRow]) -> None:
+        """Find each row's registered member, as a dict of MATCH_FIELDS (cheaper than models)."""
         hashes = {}
         for item in items:
             if item.id_number:
                 item.values["id_number_hash"] = pii.blind_index("id", item.id_number)
                 hashes[item.values["id_number_hash"]] = item
         by_hash = {
-            m.id_number_hash: m
-            for m in Member.objects.filter(id_number_hash__in=list(hashes)).select_related("unit")
+            m["id_number_hash"]: m
+            for m in Member.objects.filter(id_number_hash__in=list(hashes)).values(*MATCH_FIELDS)
         }
         # Rows without an ID number (or with a masked one) are matched by unit + name + birth
         # date; so is a row whose ID number is new, against a registered member without one.
-        people = [
-            i for i in items if i.unit is not None and i.values.get("name") and not i.row.errors
-        ]
-        by_person: dict[tuple, list[Member]] = {}
-        if people:
-            candidates = Member.objects.filter(
-                unit_id__in={i.unit.pk for i in people},
-                name__in={i.values["name"] for i in people},
-            ).select_related("unit")
-            for member in candidates:
-                key = (member.unit_id, member.name, member.birth_date)
-                by_person.setdefault(key, []).append(member)
-        for item in people:
+        people = []
+        for item in items:
+            if item.unit is None or not item.values.get("name") or item.row.errors:
+                continue
             if item.id_number:
                 item.existing = by_hash.get(item.values["id_number_hash"])
-                if item.existing is None:
-                    key = (item.unit.pk, item.values["name"], item.values.get("birth_date"))
-                    without_id = [m for m in by_person.get(key, []) if not m.id_number_hash]
-                    if len(without_id) == 1:
-                        item.existing = without_id[0]
+                if item.existing is not None:
+                    continue
+            people.append(item)
+        by_person: dict[tuple, list[dict]] = {}
+        # A new ID number only matches a member registered without one: the IS NULL condition
+        # walks the ID number's unique index instead of every member of the villages.
+        for group, without_id_only in (
+            ([i for i in people if i.id_number], True),
+            ([i for i in people if not i.id_number], False),
+        ):
+            if not group:
                 continue
+            candidates = Member.objects.filter(
+                unit_id__in={i.unit.pk for i in group},
+                name__in={i.values["name"] for i in group},
+            )
+            if without_id_only:
+                candidates = candidates.filter(id_number_hash__isnull=True)
+            for member in candidates.values(*MATCH_FIELDS):
+                key = (member["unit_id"], member["name"], member["birth_date"])
+                if member not in by_person.setdefault(key, []):
+                    by_person[key].append(member)
+        for item in people:
             birth = item.values.get("birth_date")
+            found = by_person.get((item.unit.pk, item.values["name"], birth), [])
+            if item.id_number:
+                without_id = [m for m in found if not m["id_number_hash"]]
+                if len(without_id) == 1:
+                    item.existing = without_id[0]
+                continue
             if birth is None:
                 item.row.error(
                     "birth_date",
                     _("A row without an ID number needs the birth date to identify the person."),
                 )
-                continue
-            found = by_person.get((item.unit.pk, item.values["name"], birth), [])
-            if len(found) > 1:
+            elif len(found) > 1:
                 item.row.error(
                     "name",
                     _(
@@ -809,7 +868,7 @@ class MemberImporter(Importer):
                 )
             elif found:
                 item.existing = found[0]
-        existing = [i.existing.pk for i in items if i.existing is not None]
+        existing = [i.existing["id"] for i in items if i.existing is not None]
         current: dict[int, list[int]] = {}
         through = Member.categories.through
         for member_id, category_id in through.objects.filter(member_id__in=existing).values_list(
@@ -818,7 +877,7 @@ class MemberImporter(Importer):
             current.setdefault(member_id, []).append(category_id)
         for item in items:
             if item.existing is not None:
-                item.existing._category_ids = sorted(current.get(item.existing.pk, []))
+                item.existing["categories"] = sorted(current.get(item.existing["id"], []))
 
     def _check(self, item: MemberRow) -> None:
         row, existing = item.row, item.existing
@@ -838,11 +897,11 @@ class MemberImporter(Importer):
                 row.error("name", _("Duplicate of row %(row)d.") % {"row": self.seen_people[key]})
                 return
             self.seen_people[key] = row.number
-        if existing is not None and existing.unit_id != item.unit.pk:
+        if existing is not None and existing["unit_id"] != item.unit.pk:
             row.error(
                 "id_number",
                 _("This person is already registered in “%(unit)s”.")
-                % {"unit": existing.unit.name},
+                % {"unit": self._unit_name(existing["unit_id"])},
             )
             return
         if item.id_masked:
@@ -854,12 +913,14 @@ class MemberImporter(Importer):
                         "registered; type the full number or leave the cell blank."
                     ),
                 )
-            elif existing.id_number_masked != item.id_masked:
+            elif existing["id_number_masked"] != item.id_masked:
                 row.error(
                     "id_number",
                     _("The masked ID number does not match the member's registered one."),
                 )
-        if item.phone_masked and (existing is None or existing.phone_masked != item.phone_masked):
+        if item.phone_masked and (
+            existing is None or existing["phone_masked"] != item.phone_masked
+        ):
             row.error(
                 "phone",
                 _(
@@ -868,23 +929,31 @@ class MemberImporter(Importer):
                 ),
             )
 
-    def _changes(self, item: MemberRow) -> bool:
-        member = item.existing
-        changed = False
-        for name in MEMBER_VALUE_FIELDS:
-            if name in item.values and getattr(member, name) != item.values[name]:
-                setattr(member, name, item.values[name])
-                changed = True
-        if item.id_number and not member.id_number_hash:
+    def _changes(self, item: MemberRow) -> Member | None:
+        """The registered member with the row's changes applied, or None when nothing changes."""
+        stored = item.existing
+        changes = {
+            name: item.values[name]
+            for name in MEMBER_VALUE_FIELDS
+            if name in item.values and stored[name] != item.values[name]
+        }
+        new_id = bool(item.id_number and not stored["id_number_hash"])
+        new_phone = bool(
+            item.phone and stored["phone_hash"] != pii.blind_index("phone", item.phone)
+        )
+        new_categories = item.categories is not None and item.categories != stored["categories"]
+        if not (changes or new_id or new_phone or new_categories):
+            return None
+        member = Member(**{k: v for k, v in stored.items() if k != "categories"})
+        for name, value in changes.items():
+            setattr(member, name, value)
+        if new_id:
             self._set_id(member, item)
-            changed = True
-        if item.phone and member.phone_hash != pii.blind_index("phone", item.phone):
+        if new_phone:
             self._set_phone(member, item.phone)
-            changed = True
-        if item.categories is not None and item.categories != member._category_ids:
+        if new_categories:
             member._new_categories = item.categories
-            changed = True
-        return changed
+        return member
 
     @staticmethod
     def _set_id(member: Member, item: MemberRow) -> None:
@@ -901,37 +970,41 @@ class MemberImporter(Importer):
     def _create(self, items: list[MemberRow]) -> None:
         if not items:
             return
-        members = []
+        rows = []
         for item in items:
-            member = Member(
-                unit=item.unit,
-                name=item.values["name"],
-                **{k: item.values[k] for k in MEMBER_VALUE_FIELDS if k in item.values},
-            )
+            values = {k: item.values[k] for k in MEMBER_VALUE_FIELDS if k in item.values}
+            values["unit_id"] = item.unit.pk
+            values["name"] = item.values["name"]
             if item.id_number:
-                self._set_id(member, item)
+                values["id_number_encrypted"] = pii.encrypt(item.id_number)
+                values["id_number_hash"] = item.values["id_number_hash"]
+                values["id_number_masked"] = mask_id_number(item.id_number)
             if item.phone:
-                self._set_phone(member, item.phone)
-            members.append(member)
+                values["phone_encrypted"] = pii.encrypt(item.phone)
+                values["phone_hash"] = pii.blind_index("phone", item.phone)
+                values["phone_masked"] = mask_phone(item.phone)
+            rows.append(values)
             self.units_touched[item.unit.pk] = item.unit
-        Member.objects.bulk_create(members, batch_size=BATCH_SIZE)
+        ids = insert_rows(Member, rows)
         through = Member.categories.through
-        links = [
-            through(member_id=member.pk, recruitmentcategory_id=category_id)
-            for member, item in zip(members, items, strict=True)
-            for category_id in item.categories or []
-        ]
-        through.objects.bulk_create(links, batch_size=BATCH_SIZE)
-        self.report.created += len(members)
+        insert_rows(
+            through,
+            [
+                {"member_id": member_id, "recruitmentcategory_id": category_id}
+                for member_id, item in zip(ids, items, strict=True)
+                for category_id in item.categories or []
+            ],
+            returning=False,
+        )
+        self.report.created += len(rows)
 
-    def _update(self, items: list[MemberRow]) -> None:
-        if not items:
+    def _update(self, members: list[Member]) -> None:
+        if not members:
             return
-        members = [item.existing for item in items]
+        now = timezone.now()
         for member in members:
             member.version += 1
-            member.updated_at = timezone.now()
-            self.units_touched[member.unit_id] = member.unit
+            member.updated_at = now
         Member.objects.bulk_update(
             members,
             [
@@ -962,7 +1035,473 @@ class MemberImporter(Importer):
         self.report.updated += len(members)
 
 
-IMPORTERS: dict[str, type[Importer]] = {"orgs": OrgImporter, "members": MemberImporter}
+# Posts, trainings and service activities: small files, one row at a time through the models in
+# the run's transaction, one audit event per run. A row is matched to a stored record by its
+# natural key (a post by unit, post, holder and start date; a training by organiser, date and
+# title; an activity by unit, date and title).
+
+POST_WORDS = {
+    PostKind.PRESIDENT: ("会长", "president"),
+    PostKind.VICE_PRESIDENT: ("副会长", "vice_president"),
+    PostKind.SECRETARY_GENERAL: ("秘书长", "secretary_general"),
+    PostKind.COUNCIL_MEMBER: ("理事", "council_member"),
+    PostKind.GROUP_LEADER: ("小组长", "组长", "group_leader"),
+    PostKind.STAFF: ("专职工作人员", "专职人员", "专干", "staff"),
+}
+AUDIENCE_WORDS = {
+    Audience.PRESIDENTS: ("会长", "presidents"),
+    Audience.SECRETARIES: ("秘书长", "secretaries"),
+    Audience.COUNCIL: ("理事", "council"),
+    Audience.GROUP_LEADERS: ("小组长", "组长", "group_leaders"),
+    Audience.MEMBERS: ("会员", "members"),
+}
+NEED_WORDS = {
+    Need.THREE_LIVES: ("三生", "three_lives"),
+    Need.THREE_GOODS: ("三优", "three_goods"),
+    Need.REPRODUCTIVE_HEALTH: ("生殖健康", "reproductive_health"),
+}
+POST_BY_WORD = _reverse(POST_WORDS)
+AUDIENCE_BY_WORD = _reverse(AUDIENCE_WORDS)
+NEED_BY_WORD = _reverse(NEED_WORDS)
+
+UNIT_VARIANTS = ("单位代码", "村(居)代码", "村居代码", "行政区划代码", "所属单位代码")
+POST_COLUMNS = [
+    Column("unit_code", "所属单位代码", UNIT_VARIANTS[:-1], required=True),
+    Column("group", "所属小组", ("小组",)),
+    Column("kind", "职务", ("职位", "岗位"), required=True),
+    Column("name", "姓名", ("任职人", "担任人"), required=True),
+    Column("id_number", "身份证号码", ("身份证号", "公民身份号码")),
+    Column("start_date", "任职日期", ("任职开始日期", "开始日期", "任职时间"), required=True),
+    Column("end_date", "离任日期", ("任职结束日期", "结束日期", "卸任日期")),
+    Column("note", "备注"),
+]
+TRAINING_COLUMNS = [
+    Column("unit_code", "组织单位代码", UNIT_VARIANTS, required=True),
+    Column("date", "培训日期", ("日期", "培训时间"), required=True),
+    Column("title", "培训主题", ("主题", "培训内容", "培训名称"), required=True),
+    Column("audiences", "培训对象", ("对象",)),
+    Column("hours", "学时", ("课时", "时长(小时)")),
+    Column("location", "培训地点", ("地点",)),
+    Column("note", "备注"),
+]
+ACTIVITY_COLUMNS = [
+    Column("unit_code", "单位代码", ("组织单位代码", *UNIT_VARIANTS[1:]), required=True),
+    Column("date", "活动日期", ("日期", "活动时间"), required=True),
+    Column("carrier", "活动载体", ("载体", "项目", "载体/项目"), required=True),
+    Column("needs", "服务需求", ("需求",)),
+    Column("title", "活动名称", ("名称", "活动主题"), required=True),
+    Column("description", "活动内容", ("内容", "活动简介")),
+    Column("people_served", "服务人数", ("受益人数", "服务人次")),
+    Column("funds", "经费(元)", ("经费", "投入经费", "资金(元)")),
+]
+LAYOUTS.update(
+    {"posts": POST_COLUMNS, "trainings": TRAINING_COLUMNS, "activities": ACTIVITY_COLUMNS}
+)
+
+
+def find_unit(reference: str) -> OrgUnit | None:
+    """A unit by its division code, or a codeless one as CODE/NAME (its parent's code and its
+    name), as the exports write it."""
+    code, _slash, name = reference.replace(" ", "").partition("/")
+    unit = OrgUnit.objects.filter(division_code=code).first() if code else None
+    if unit is not None and name:
+        unit = OrgUnit.objects.filter(parent=unit, name=name, status=Status.ACTIVE).first()
+    return unit
+
+
+def unit_reference(unit: OrgUnit) -> str:
+    if unit.division_code:
+        return unit.division_code
+    parent = unit.parent
+    return f"{parent.division_code if parent and parent.division_code else ''}/{unit.name}"
+
+
+def _words(table: dict, value, row: Row, field_name: str, choices: dict) -> list[str]:
+    found = []
+    for word in split_list(value):
+        code = table.get(word.replace(" ", "").lower())
+        if code is None:
+            row.error(
+                field_name,
+                _("Unknown value “%(word)s”; write one of: %(choices)s.")
+                % {"word": word, "choices": _choices_text(choices)},
+            )
+        elif code not in found:
+            found.append(code)
+    return sorted(found)
+
+
+def _decimal(value, row: Row, field_name: str, high: Decimal) -> Decimal | None:
+    if value is None or clean(value) == "":
+        return None
+    try:
+        number = Decimal(clean(value).replace(",", "").replace(" ", ""))
+    except InvalidOperation:
+        row.error(field_name, _("Write a number."))
+        return None
+    if not number.is_finite() or number < 0 or number > high:
+        row.error(field_name, _("The number is out of range."))
+        return None
+    return number
+
+
+class RecordImporter(Importer):
+    """Rows checked and written one at a time (files of records are small)."""
+
+    model: type[models.Model]
+    unit_field = "unit"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+        self.units: dict[str, OrgUnit | None] = {}
+        self.seen: dict[tuple, int] = {}
+
+    def unit_of(self, row: Row) -> OrgUnit | None:
+        try:
+            reference = digits_text(row.cells.get("unit_code"), what=self.column_text("unit_code"))
+        except CellError as error:
+            row.error("unit_code", str(error))
+            return None
+        if not reference:
+            row.error("unit_code", _("The unit's code is required."))
+            return None
+        if reference not in self.units:
+            self.units[reference] = find_unit(reference)
+        unit = self.units[reference]
+        if unit is None:
+            row.error("unit_code", _("No unit has the code %(code)s.") % {"code": reference})
+        elif not unit.is_active:
+            row.error("unit_code", _("“%(name)s” is retired.") % {"name": unit.name})
+        elif not self.allowed(Action.EDIT_RECORDS, unit):
+            row.error("unit_code", _out_of_scope())
+        else:
+            return unit
+        return None
+
+    def date_of(self, row: Row, field_name: str, required: bool = True):
+        if not self.has(row, field_name):
+            if required:
+                row.error(field_name, _("The date is required."))
+            return None
+        try:
+            value = parse_date(row.cells[field_name])
+        except CellError as error:
+            row.error(field_name, str(error))
+            return None
+        if value > self.today:
+            row.error(field_name, _("The date is in the future."))
+            return None
+        return value
+
+    def text_of(self, row: Row, field_name: str, limit: int, required: bool = False) -> str:
+        text = clean_text(row.cells.get(field_name))
+        if required and not text:
+            row.error(field_name, _("This column is required."))
+        if len(text) > limit:
+            row.error(field_name, _("The text is longer than %(n)d characters.") % {"n": limit})
+        return text[:limit]
+
+    def process(self, rows: list[Row]) -> None:
+        for row in rows:
+            parsed = self.parse(row)
+            if not row.errors and parsed is not None:
+                key, unit, values = parsed
+                if key in self.seen:
+                    row.error(
+                        "name" if self.kind == "posts" else "title",
+                        _("Duplicate of row %(row)d.") % {"row": self.seen[key]},
+                    )
+                else:
+                    self.seen[key] = row.number
+                    self.write(row, key, unit, values)
+            self.settle(row)
+
+    def parse(self, row: Row):
+        raise NotImplementedError
+
+    def lookup(self, key: tuple):
+        raise NotImplementedError
+
+    def write(self, row: Row, key: tuple, unit: OrgUnit, values: dict) -> None:
+        record = self.lookup(key)
+        if record is None:
+            record = self.model(**values)
+            self.before_save(row, record)
+            if row.errors:
+                return
+            record.save()
+            self.after_save(record, values)
+            self.report.created += 1
+        else:
+            changed = {
+                name: value
+                for name, value in values.items()
+                if not name.startswith("_")
+                and getattr(record, name) != value
+                and value not in (None, "", [])
+            }
+            if not changed:
+                self.report.unchanged += 1
+                return
+            for name, value in changed.items():
+                setattr(record, name, value)
+            self.before_save(row, record)
+            if row.errors:
+                return
+            record.save()
+            self.report.updated += 1
+        self.units_touched[unit.pk] = unit
+
+    def before_save(self, row: Row, record) -> None:
+        pass
+
+    def after_save(self, record, values: dict) -> None:
+        pass
+
+
+class PostImporter(RecordImporter):
+    kind = "posts"
+    columns = POST_COLUMNS
+    model = Post
+
+    def parse(self, row: Row):
+        unit = self.unit_of(row)
+        kind = _lookup(POST_BY_WORD, row.cells.get("kind"))
+        if kind is None:
+            row.error(
+                "kind",
+                _("Unknown post; write one of: %(choices)s.")
+                % {"choices": _choices_text(POST_WORDS)},
+            )
+        name = self.text_of(row, "name", 50, required=True)
+        start = self.date_of(row, "start_date")
+        end = self.date_of(row, "end_date", required=False)
+        if start and end and end < start:
+            row.error("end_date", _("The term ends before it starts."))
+        note = self.text_of(row, "note", 200)
+        holder_unit = unit
+        if unit is not None and self.has(row, "group"):
+            group_name = clean(row.cells["group"]).replace(" ", "")
+            holder_unit = OrgUnit.objects.filter(
+                parent=unit, level=Level.GROUP, status=Status.ACTIVE, name=group_name
+            ).first()
+            if holder_unit is None:
+                row.error(
+                    "group",
+                    _("“%(unit)s” has no group named “%(group)s”.")
+                    % {"unit": unit.name, "group": clean(row.cells["group"])},
+                )
+        if (
+            kind == PostKind.GROUP_LEADER
+            and holder_unit is not None
+            and (holder_unit.level != Level.GROUP)
+        ):
+            row.error("group", _("A group leader's post names the group."))
+        member = None
+        if unit is not None and self.has(row, "id_number"):
+            try:
+                number = parse_id_number(
+                    digits_text(row.cells["id_number"], what=self.column_text("id_number")),
+                    today=self.today,
+                )
+            except (CellError, IdentityError) as error:
+                row.error("id_number", str(error))
+            else:
+                member = Member.objects.filter(id_number_hash=pii.blind_index("id", number)).first()
+                if member is None:
+                    row.error("id_number", _("No member has this ID number."))
+        elif unit is not None and name:
+            village = unit
+            candidates = list(Member.objects.filter(unit=village, name=name)[:2])
+            member = candidates[0] if len(candidates) == 1 else None
+        if row.errors:
+            return None
+        values = {
+            "unit": holder_unit,
+            "kind": kind,
+            "holder_name": name,
+            "member": member,
+            "start_date": start,
+            "end_date": end,
+            "note": note,
+        }
+        return (holder_unit.pk, kind, name, start), holder_unit, values
+
+    def lookup(self, key):
+        unit_id, kind, name, start = key
+        return Post.objects.filter(
+            unit_id=unit_id, kind=kind, holder_name=name, start_date=start
+        ).first()
+
+    def before_save(self, row: Row, record) -> None:
+        if record.kind in SINGLE_HOLDER_POSTS and record.end_date is None:
+            other = (
+                Post.objects.filter(unit=record.unit, kind=record.kind, end_date__isnull=True)
+                .exclude(pk=record.pk)
+                .first()
+            )
+            if other is not None:
+                row.error(
+                    "end_date",
+                    _(
+                        "“%(unit)s” already has a current %(post)s, %(name)s; give the end date "
+                        "of one of the terms."
+                    )
+                    % {
+                        "unit": record.unit.name,
+                        "post": PostKind(record.kind).label,
+                        "name": other.holder_name,
+                    },
+                )
+
+
+class TrainingImporter(RecordImporter):
+    kind = "trainings"
+    columns = TRAINING_COLUMNS
+    model = Training
+
+    def parse(self, row: Row):
+        unit = self.unit_of(row)
+        day = self.date_of(row, "date")
+        title = self.text_of(row, "title", 100, required=True)
+        audiences = _words(
+            AUDIENCE_BY_WORD, row.cells.get("audiences"), row, "audiences", AUDIENCE_WORDS
+        )
+        if not audiences and not row.errors:
+            row.error("audiences", _("Choose at least one audience."))
+        hours = _decimal(row.cells.get("hours"), row, "hours", Decimal("999.9"))
+        if hours is None and not self.has(row, "hours"):
+            row.error("hours", _("This column is required."))
+        if row.errors:
+            return None
+        values = {
+            "organiser": unit,
+            "date": day,
+            "title": title,
+            "audiences": audiences,
+            "hours": hours.quantize(Decimal("0.1")) if hours is not None else None,
+            "location": self.text_of(row, "location", 100),
+            "note": clean_text(row.cells.get("note")),
+        }
+        return (unit.pk, day, title), unit, values
+
+    def lookup(self, key):
+        unit_id, day, title = key
+        return Training.objects.filter(organiser_id=unit_id, date=day, title=title).first()
+
+
+class ActivityImporter(RecordImporter):
+    kind = "activities"
+    columns = ACTIVITY_COLUMNS
+    model = ServiceActivity
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carriers = {
+            clean(c.name).replace(" ", ""): c for c in Carrier.objects.filter(is_active=True)
+        }
+
+    def parse(self, row: Row):
+        unit = self.unit_of(row)
+        day = self.date_of(row, "date")
+        title = self.text_of(row, "title", 100, required=True)
+        carrier = self.carriers.get(clean(row.cells.get("carrier")).replace(" ", ""))
+        if carrier is None:
+            row.error(
+                "carrier",
+                _("Unknown carrier; write one of: %(choices)s.")
+                % {"choices": "、".join(c.name for c in self.carriers.values())},
+            )
+        needs = _words(NEED_BY_WORD, row.cells.get("needs"), row, "needs", NEED_WORDS)
+        people = None
+        if self.has(row, "people_served"):
+            try:
+                people = parse_int(row.cells["people_served"])
+            except CellError as error:
+                row.error("people_served", str(error))
+        funds = _decimal(row.cells.get("funds"), row, "funds", Decimal("9999999999.99"))
+        if row.errors:
+            return None
+        values = {
+            "unit": unit,
+            "date": day,
+            "title": title,
+            "carrier": carrier,
+            "needs": needs,
+            "description": clean_text(row.cells.get("description")),
+            "people_served": people,
+            "funds": funds.quantize(Decimal("0.01")) if funds is not None else None,
+        }
+        return (unit.pk, day, title), unit, values
+
+    def lookup(self, key):
+        unit_id, day, title = key
+        return ServiceActivity.objects.filter(unit_id=unit_id, date=day, title=title).first()
+
+    def write(self, row: Row, key, unit, values) -> None:
+        if self.lookup(key) is None:
+            values["people_served"] = values["people_served"] or 0
+            values["funds"] = values["funds"] or Decimal("0")
+        super().write(row, key, unit, values)
+
+
+def insert_rows(model, rows: list[dict], *, returning: bool = True) -> list[int]:
+    """INSERT rows given as {attname: value} with one multi-row statement per batch, returning
+    the new primary keys in order: what bulk_create does, without building a model instance and
+    preparing each value through the field machinery (three times faster on 100,000 members).
+    Missing fields take their defaults; auto_now fields take the current time."""
+    if not rows:
+        return []
+    ops = connection.ops
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    plan = []
+    for f in fields:
+        if isinstance(f, models.DateTimeField):
+            adapt = ops.adapt_datetimefield_value
+            default = now if (f.auto_now or f.auto_now_add) else f.get_default()
+        elif isinstance(f, models.DateField):
+            adapt, default = ops.adapt_datefield_value, f.get_default()
+        else:
+            adapt, default = None, f.get_default()
+        plan.append((f.attname, adapt, default))
+    quote = ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, min(BATCH_SIZE, ops.bulk_batch_size(fields, rows)))
+    ids: list[int] = []
+    can_return = connection.features.can_return_rows_from_bulk_insert
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params = []
+            for row in chunk:
+                for attname, adapt, default in plan:
+                    value = row.get(attname, default)
+                    params.append(
+                        adapt(value) if adapt is not None and value is not None else value
+                    )
+            sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+            sql += ", ".join([one] * len(chunk))
+            if returning and can_return:
+                sql += f" RETURNING {quote(model._meta.pk.column)}"
+                cursor.execute(sql, params)
+                ids.extend(row[0] for row in cursor.fetchall())
+            else:
+                cursor.execute(sql, params)
+    if returning and not can_return:
+        raise RuntimeError("The database cannot return the keys of inserted rows.")
+    return ids
+
+
+IMPORTERS: dict[str, type[Importer]] = {
+    "orgs": OrgImporter,
+    "members": MemberImporter,
+    "posts": PostImporter,
+    "trainings": TrainingImporter,
+    "activities": ActivityImporter,
+}
 
 
 def _rows_of(header: Header, rows: Iterable[tuple[int, list]]) -> Iterable[Row]:
@@ -1002,6 +1541,8 @@ def run_import(
             if len(batch) >= BATCH_SIZE:
                 importer.process(batch)
                 batch = []
+                if settings.DEBUG:
+                    reset_queries()  # DEBUG keeps every query, and a batch's SQL is large
                 if progress:
                     progress(report.rows, max(total, report.rows))
         if batch:
@@ -1015,7 +1556,7 @@ def run_import(
             record_event(
                 actor=actor,
                 action=IMPORT_ACTION,
-                object_type="registers.member" if kind == "members" else "orgs.orgunit",
+                object_type=OBJECT_TYPES[kind],
                 object_label=str(filename)[:200],
                 unit_id=importer.common_unit_id(),
                 after={

@@ -1,13 +1,18 @@
 """Building spreadsheet files in tests, the way offices make them."""
 
+import csv
+import io
 from pathlib import Path
 
 import openpyxl
 
 
 def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
-    lines = [",".join("" if cell is None else str(cell) for cell in row) for row in rows]
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
+    path.write_bytes(buffer.getvalue().encode(encoding))
     return path
 
 

@@ -122,7 +122,7 @@ def test_it_reads_csv_in_utf8_with_or_without_bom_and_gbk(tmp_path, encoding):
 def test_it_skips_blank_rows_and_keeps_excel_row_numbers(tmp_path):
     path = write_csv(
         tmp_path / "a.csv",
-        [["标题"], [], ["姓名", "村居代码"], [], ["张三", "1"], [",,"], ["李四", "1"]],
+        [["标题"], [], ["姓名", "村居代码"], [], ["张三", "1"], ["", "", ""], ["李四", "1"]],
     )
     _header, rows = read(path)
     assert [number for number, _cells in rows] == [5, 7]
