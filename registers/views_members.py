@@ -126,7 +126,12 @@ def members_home(request):
 def unit_register(request, unit_id):
     unit = get_unit_for_user(request, unit_id)
     summary = selectors.register_summary(unit, timezone.localdate())
-    return render(request, "registers/unit_register.html", _base(request, unit, summary=summary))
+    can_appoint = unit.level != Level.GROUP and can(request.user, Action.EDIT_RECORDS, unit)
+    return render(
+        request,
+        "registers/unit_register.html",
+        _base(request, unit, summary=summary, can_appoint=can_appoint),
+    )
 
 
 def _export_url() -> str | None:

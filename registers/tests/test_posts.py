@@ -217,3 +217,17 @@ def test_it_lets_a_leader_read_posts_but_not_appoint(login, leader, tree):
     )
     response = client.get(reverse("registers:post_create", args=[tree.village_1.pk]))
     assert response.status_code == 403
+
+
+def test_it_appoints_a_township_president_from_a_village_member(
+    login, township_officer, tree, members
+):
+    client = login(township_officer)
+    page = client.get(reverse("registers:unit_register", args=[tree.township_1.pk]))
+    assert page.context["can_appoint"]
+    response = client.post(
+        reverse("registers:post_create", args=[tree.township_1.pk]),
+        {"kind": "president", "member": members.li.pk, "start_date": "2024-01-01"},
+    )
+    assert response.status_code == 302
+    assert Post.objects.get(unit=tree.township_1).member == members.li
