@@ -4,9 +4,11 @@ user typed; the rules live in registers.record_services."""
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgs.models import Level
 from registers.models import Audience, Carrier, InclusionItem, Need, ProfileItem
 from registers.record_services import FIRST_YEAR, carrier_choices, eligible_attendees
 
@@ -17,6 +19,14 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
 def year_choices():
     this_year = timezone.localdate().year
     return [(y, str(y)) for y in range(this_year, FIRST_YEAR - 1, -1)]
+
+
+class _OfferedChoices(forms.models.ModelChoiceIterator):
+    """The choices a widget renders, from a narrower queryset than the field validates with."""
+
+    def __init__(self, field, queryset):
+        super().__init__(field)
+        self.queryset = queryset
 
 
 class AttendeeField(forms.ModelMultipleChoiceField):
@@ -57,8 +67,27 @@ class TrainingForm(forms.Form):
 
     def __init__(self, *args, organiser, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = eligible_attendees(organiser)
+        field = self.fields["attendees"]
+        field.queryset = eligible_attendees(organiser)
+        if organiser.level < Level.VILLAGE:
+            # A township's or county's register runs to thousands: offer the people who hold a
+            # post (the usual trainees at these levels) and those already chosen. Validation
+            # still accepts any active member of the subtree.
+            chosen = [int(v) for v in self._chosen_ids()]
+            field.widget.choices = _OfferedChoices(
+                field,
+                field.queryset.filter(
+                    Q(posts__isnull=False, posts__end_date__isnull=True) | Q(pk__in=chosen)
+                ).distinct(),
+            )
+            field.help_text = _(
+                "Members holding a post in the associations under the organising unit."
+            )
         self.fields["title"].widget.attrs["autofocus"] = True
+
+    def _chosen_ids(self):
+        raw = self.data.getlist("attendees") if self.is_bound else self.initial.get("attendees")
+        return [v for v in (raw or []) if str(v).isdigit()]
 
 
 class ActivityForm(forms.Form):

@@ -225,14 +225,47 @@ def test_it_lets_a_user_with_several_units_choose(login, village_operator, tree)
 
 
 def test_it_offers_only_active_members_of_the_subtree_on_the_form(
-    login, township_officer, tree, people
+    login, village_operator, tree, people
 ):
     do_change_member_status(None, people["li"], "withdrawn", date(2025, 1, 1), reason="不起作用")
-    response = login(township_officer).get(
-        reverse("registers:training_create", args=[tree.township_1.pk])
+    response = login(village_operator).get(
+        reverse("registers:training_create", args=[tree.village_1.pk])
     )
-    offered = {m.name for m in response.context["form"].fields["attendees"].queryset}
-    assert offered == {"王建国", "周平"}
+    offered = {label for _, label in response.context["form"].fields["attendees"].widget.choices}
+    assert offered == {"李家村 · 王建国"}
+
+
+def test_it_offers_a_township_the_post_holders_of_its_villages(
+    login, township_officer, tree, people
+):
+    from registers.models import Post
+
+    Post.objects.create(
+        unit=tree.village_2,
+        kind="president",
+        member=people["zhou"],
+        holder_name="周平",
+        start_date=date(2024, 1, 1),
+    )
+    Post.objects.create(
+        unit=tree.village_1,
+        kind="secretary_general",
+        member=people["li"],
+        holder_name="李秀英",
+        start_date=date(2020, 1, 1),
+        end_date=date(2023, 1, 1),
+    )
+    client = login(township_officer)
+    url = reverse("registers:training_create", args=[tree.township_1.pk])
+    form = client.get(url).context["form"]
+    offered = {label for _, label in form.fields["attendees"].widget.choices}
+    assert offered == {"王庄村 · 周平"}
+    # Anyone active in the subtree may still be chosen, and stays offered once chosen.
+    response = client.post(url, _form(attendees=[people["wang"].pk], hours="0"))
+    offered = {label for _, label in response.context["form"].fields["attendees"].widget.choices}
+    assert offered == {"王庄村 · 周平", "李家村 · 王建国"}
+    client.post(url, _form(attendees=[people["wang"].pk]))
+    assert list(Training.objects.get().attendees.all()) == [people["wang"]]
 
 
 def test_it_lists_trainings_in_the_same_number_of_queries_however_many(
