@@ -263,3 +263,24 @@ def test_it_lists_activities_in_the_same_number_of_queries_however_many(
     for _number in range(5):
         do_create_activity(None, tree.village_1, **_valid(carrier=carrier("幸福工程")))
     assert count() == few
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"year": "abc"},
+        {"year": "1800"},
+        {"carrier": "999999"},
+        {"carrier": "x"},
+        {"need": "fun"},
+        {"q": "\x00"},
+        {"page": "x"},
+        {"page": "99999"},
+    ],
+)
+def test_it_ignores_junk_filters_instead_of_failing(login, village_operator, tree, params):
+    do_create_activity(None, tree.village_1, **_valid())
+    client = login(village_operator)
+    for name in ("activity_list", "training_list"):
+        response = client.get(reverse(f"registers:{name}", args=[tree.village_1.pk]), params)
+        assert response.status_code == 200

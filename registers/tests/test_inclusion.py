@@ -154,3 +154,13 @@ def test_it_gives_the_county_an_overview_of_every_township(login, county_officer
 def test_it_answers_404_to_an_outsider_for_the_overview(login, outsider, tree):
     url = reverse("registers:inclusion_overview", args=[tree.county_a.pk])
     assert login(outsider).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("year", ["abc", "1800", "99999", ""])
+def test_it_falls_back_to_a_valid_year(login, township_officer, tree, year):
+    client = login(township_officer)
+    for name in ("inclusion_checklist", "inclusion_overview"):
+        unit = tree.township_1
+        response = client.get(reverse(f"registers:{name}", args=[unit.pk]), {"year": year})
+        assert response.status_code == 200
+        assert 2000 <= response.context["year"] <= timezone.localdate().year
