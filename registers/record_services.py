@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
@@ -40,6 +41,11 @@ MAX_HOURS = Decimal(100)
 MAX_FUNDS = Decimal("9999999999.99")
 MAX_PEOPLE = 2_147_483_647
 FIRST_YEAR = 2000
+
+# Django's own msgids (its catalogue translates them); held in constants so that makemessages
+# does not copy them, untranslated, into ours (as api.errors does).
+NUMBER = "Enter a number."
+WHOLE_NUMBER = "Enter a whole number."
 
 TRAINING_FIELDS = ("date", "title", "audiences", "hours", "location", "note", "attendees")
 ACTIVITY_FIELDS = (
@@ -113,7 +119,7 @@ def _decimal(errors: dict, field: str, value, low: Decimal, high: Decimal, messa
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        _add(errors, field, _("Enter a number."))
+        _add(errors, field, gettext(NUMBER))
         return None
     if not number.is_finite() or number < low or number > high:
         _add(errors, field, message)
@@ -351,7 +357,7 @@ def _apply_activity(activity: ServiceActivity, fields: dict[str, Any], today: da
             try:
                 value = int(str(value))
             except ValueError:
-                _add(errors, "people_served", _("Enter a whole number."))
+                _add(errors, "people_served", gettext(WHOLE_NUMBER))
                 value = 0
         if value < 0 or value > MAX_PEOPLE:
             _add(errors, "people_served", _("The number of people served cannot be negative."))
