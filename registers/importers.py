@@ -94,6 +94,7 @@ __all__ = [
 
 KINDS = ("orgs", "members", "posts", "trainings", "activities")
 BATCH_SIZE = 1000
+ANALYZE_AFTER = 10_000  # rows created by one import, after which PostgreSQL's statistics refresh
 IMPORT_ACTION = "registers.import"
 OBJECT_TYPES = {
     "orgs": "orgs.orgunit",
@@ -1573,4 +1574,9 @@ def run_import(
         report.imported = keep
         if not keep:
             transaction.set_rollback(True)
+    if report.imported and report.created >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # Let the planner see the new rows now rather than at the next autovacuum.
+        with connection.cursor() as cursor:
+            for model in (Member, Member.categories.through):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return report

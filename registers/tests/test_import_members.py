@@ -309,3 +309,25 @@ def test_it_imports_a_gbk_csv(tree, tmp_path):
     path = write_csv(tmp_path / "m.csv", [HEADER, row()], encoding="gbk")
     report = run_import("members", path, filename="m.csv", actor=None)
     assert report.errors == [] and Member.objects.get().name == "张三"
+
+
+def test_it_reports_progress(tree, tmp_path, monkeypatch):
+    from registers import importers
+
+    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    rows = [row(姓名=f"会员{i}", 身份证号码="", 出生日期=f"1980-01-{i + 1:02d}") for i in range(5)]
+    calls = []
+    path = write_csv(tmp_path / "m.csv", [HEADER, *rows])
+    run_import("members", path, filename="m.csv", actor=None, progress=lambda *a: calls.append(a))
+    assert calls[-1] == (5, 5)
+    assert [done for done, _total in calls] == [2, 4, 5]
+
+
+def test_it_imports_members_of_an_urban_branch_by_code_and_name(tree, tmp_path):
+    report = imported(
+        tmp_path,
+        [row(**{"所属村(居)代码": "430121/城关分会", "所属小组": "李家村进城小组"})],
+    )
+    assert report.errors == []
+    member = Member.objects.get()
+    assert member.unit == tree.urban_branch and member.group == tree.branch_group

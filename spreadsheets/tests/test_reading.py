@@ -247,3 +247,28 @@ def test_it_refuses_text_that_is_neither_utf8_nor_gbk(tmp_path):
     path.write_bytes("姓名,村居代码\n".encode() + b"\xff\xfe\xfd\x80\x81" * 10)
     with pytest.raises(UnreadableFile):
         read(path)
+
+
+def test_it_refuses_a_workbook_whose_used_range_reaches_a_million_rows(tmp_path):
+    path = tmp_path / "far.xlsx"
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "村居代码"])
+    sheet.write_row(1, 0, ["张三", "1"])
+    sheet.write_string(1_048_575, 1, "")  # an empty cell at Excel's last row
+    sheet.write_string(1_048_575, 0, "x")
+    workbook.close()
+    started = time.perf_counter()
+    with pytest.raises(UnreadableFile, match="reaches row 1048576"):
+        open_rows(path)
+    assert time.perf_counter() - started < 1
+
+
+def test_it_reads_the_first_sheet_in_workbook_order(tmp_path):
+    path = tmp_path / "two.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    workbook.add_worksheet("会员").write_row(0, 0, ["姓名", "村居代码"])
+    workbook.add_worksheet("说明").write_row(0, 0, ["说明"])
+    workbook.close()
+    header, rows = find_header(open_rows(path).rows(), LAYOUT)
+    assert header.row == 1 and list(rows) == []
