@@ -39,7 +39,7 @@ system-deps:
 run: install
 	$(BIN)/sanlian migrate --noinput -v 0
 	$(BIN)/sanlian demo
-	$(BIN)/sanlian runserver 127.0.0.1:8000
+	BIN=$(BIN) bash scripts/run-dev.sh
 
 demo: install
 	$(BIN)/sanlian migrate --noinput -v 0

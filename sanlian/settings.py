@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "accounts",
     "spreadsheets",
     "registers",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "api",
     "sanlian",
 ]
@@ -132,6 +135,9 @@ DATABASES = {
     "default": database_from_url(env_str("DATABASE_URL", default_sqlite_url(BASE_DIR))),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (imports…): django-tasks with its database backend; `sanlian db_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

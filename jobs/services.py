@@ -1,0 +1,125 @@
+"""Every write to import jobs. Uploads and confirmations are audited; progress is bookkeeping.
+
+The worker's writes (`mark_running`, `record_progress`, `finish`, `fail`) address the row by its id
+with one UPDATE each, so they never overwrite fields another process changed meanwhile.
+"""
+
+import uuid
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from jobs.models import ImportJob, Stage, Status
+
+UPLOAD_DIR = "imports"
+
+
+def _stored_name(job_id: uuid.UUID) -> str:
+    return f"{UPLOAD_DIR}/{job_id}"
+
+
+def do_create_import_job(
+    actor, *, kind: str, upload, filename: str, language: str = "", ip_address: str = ""
+) -> ImportJob:
+    """Store the uploaded file under a generated name and record the job (not yet enqueued)."""
+    job_id = uuid.uuid4()
+    stored = default_storage.save(_stored_name(job_id), upload)
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                id=job_id,
+                user=actor,
+                kind=kind,
+                filename=filename[:200],
+                stored_name=stored,
+                size=upload.size or 0,
+                language=language[:10],
+            )
+            record_event(
+                actor=actor,
+                action="imports.upload",
+                obj=job,
+                after={"kind": kind, "filename": job.filename, "size": job.size},
+                ip_address=ip_address,
+            )
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    return job
+
+
+def do_confirm_import(actor, job: ImportJob, *, only_valid: bool, ip_address: str = "") -> bool:
+    """Turn a finished preview into a queued import; False if the job is not in that state."""
+    with transaction.atomic():
+        changed = ImportJob.objects.filter(
+            pk=job.pk, stage=Stage.PREVIEW, status=Status.DONE
+        ).update(
+            stage=Stage.IMPORT,
+            status=Status.QUEUED,
+            only_valid=only_valid,
+            progress_done=0,
+            progress_total=0,
+            error="",
+            finished_at=None,
+            updated_at=timezone.now(),
+        )
+        if changed:
+            record_event(
+                actor=actor,
+                action="imports.confirm",
+                obj=job,
+                after={"kind": job.kind, "filename": job.filename, "only_valid": only_valid},
+                ip_address=ip_address,
+            )
+    job.refresh_from_db()
+    return bool(changed)
+
+
+def set_task_id(job_id, task_id) -> None:
+    ImportJob.objects.filter(pk=job_id).update(task_id=str(task_id)[:64])
+
+
+def mark_running(job_id, stage: str) -> bool:
+    """Claim a queued job for this worker; False if it is not queued at that stage (a rerun)."""
+    return bool(
+        ImportJob.objects.filter(pk=job_id, stage=stage, status=Status.QUEUED).update(
+            status=Status.RUNNING, updated_at=timezone.now()
+        )
+    )
+
+
+def record_progress(job_id, done: int, total: int) -> None:
+    ImportJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+        progress_done=max(0, done), progress_total=max(0, total), updated_at=timezone.now()
+    )
+
+
+def finish(job_id, stage: str, report: dict) -> None:
+    field = "report" if stage == Stage.IMPORT else "preview"
+    rows = int(report.get("rows") or 0)
+    ImportJob.objects.filter(pk=job_id).update(
+        **{field: report},
+        status=Status.DONE,
+        progress_done=rows,
+        progress_total=rows,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def fail(job_id, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=Status.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def discard_upload(job: ImportJob) -> None:
+    """Delete the stored file (the import is over); the job row keeps its reports."""
+    if job.stored_name:
+        default_storage.delete(job.stored_name)
+        ImportJob.objects.filter(pk=job.pk).update(stored_name="")

@@ -1,0 +1,47 @@
+"""`sanlian bench import`: the output's format on a small run (the figures are not asserted)."""
+
+import re
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from orgs.models import OrgUnit
+from registers.models import Member
+
+pytestmark = pytest.mark.django_db
+
+SECONDS_AND_MEMORY = r"(\d+\.\d\d) s, peak memory \+(\d+\.\d) MiB"
+
+
+def test_it_times_reading_and_importing_and_cleans_up(tree):
+    units_before = OrgUnit.objects.count()
+    out = StringIO()
+    with translation.override("en"):
+        call_command("bench", "import", "--rows", "500", stdout=out, stderr=out)
+    text = out.getvalue()
+    assert re.search(r"^rows: 500 \(501 read with the header\)$", text, re.M), text
+    assert re.search(rf"^read \(python-calamine, every row\): {SECONDS_AND_MEMORY}$", text, re.M)
+    assert re.search(rf"^import \(run_import, members\): {SECONDS_AND_MEMORY}$", text, re.M)
+    assert re.search(r"^ratio import/read: \d+\.\d\d \(target ≤ 2: (met|not met)\)$", text, re.M)
+    assert re.search(r"^peak memory: .*\((VmHWM|ru_maxrss)\)$", text, re.M)
+    assert re.search(
+        r"^import report: 500 valid, 500 created, .* 0 errors, imported: yes$", text, re.M
+    )
+    assert "Removed the generated province" in text
+    assert Member.objects.count() == 0 and OrgUnit.objects.count() == units_before
+
+
+def test_it_keeps_what_it_made_when_asked(tree):
+    out = StringIO()
+    with translation.override("en"):
+        call_command("bench", "import", "--rows", "50", "--keep", stdout=out)
+    text = out.getvalue()
+    assert "Kept: the county" in text
+    assert Member.objects.count() == 50
+    kept = re.search(r"(/\S+/members\.xlsx)", text).group(1)
+    assert Path(kept).is_file()
+    shutil.rmtree(Path(kept).parent)
