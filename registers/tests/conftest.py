@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import translation
 
 from registers.models import RecruitmentCategory
 from registers.services import do_create_member
@@ -25,6 +26,15 @@ PHONE_LI = "13987654321"
 @pytest.fixture(autouse=True)
 def fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    """Each test starts and ends in the default language: a request sent in English activates
+    English in the thread, and would otherwise leak into the next test's messages."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def category(code):
