@@ -158,7 +158,8 @@ def member_list(request, unit_id):
         page=page,
         query=query,
         totals=selectors.status_totals(members),
-        groups=selectors.groups_of(unit),
+        # A county has thousands of groups: the group filter is offered within an association.
+        groups=selectors.groups_of(unit) if services.holds_register(unit) else [],
         categories=RecruitmentCategory.objects.filter(is_active=True),
         statuses=MemberStatus.choices,
         post_kinds=PostKind.choices,
