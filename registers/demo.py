@@ -261,7 +261,8 @@ class _Builder:
     def member_categories(self, profile: str, education: str, occupation: str) -> list[str]:
         rng = self.rng
         codes = []
-        if profile == "elder" and rng.random() < 0.7:
+        # Retired cadres, veterans, experts, teachers, model workers: a few percent of members.
+        if profile == "elder" and rng.random() < 0.3:
             codes.append("five_elders")
         educated = education in (Education.SENIOR, Education.COLLEGE, Education.UNIVERSITY)
         if profile == "young" and educated and rng.random() < 0.75:
@@ -435,12 +436,23 @@ class _Builder:
                         end=term_start - timedelta(days=1),
                         note="换届卸任",
                     )
-        for _n in range(rng.choice((1, 1, 2))):
-            member = pick(pool)
+        # The council after the Sichuan "5, 3, 3" model, loosely: 五老 (one of them the
+        # executive vice-president), notables and wealth creators, village cadres.
+        elders, notables = [], []
+        for member, codes, _p in planned:
+            if member.status == MemberStatus.ACTIVE:
+                if "five_elders" in codes:
+                    elders.append(member)
+                elif {"wealth_creator", "entrepreneur", "community_figure"} & set(codes):
+                    notables.append(member)
+        for candidates in (elders, pool)[: rng.choice((1, 1, 2))]:
+            member = pick(candidates)
             if member is not None:
                 hold(PostKind.VICE_PRESIDENT, member)
-        for _n in range(rng.randint(3, 7)):
-            member = pick(pool)
+        council = [elders] * rng.randint(1, 3) + [notables] * rng.randint(1, 2)
+        council += [cadres] * rng.randint(1, 2)
+        for candidates in council:
+            member = pick(candidates)
             if member is not None:
                 hold(PostKind.COUNCIL_MEMBER, member)
         if rng.random() < 0.3:
