@@ -146,13 +146,10 @@ def write_members_workbook(path: Path, rows: int, villages: list[tuple[str, list
 
 
 def _education_labels() -> list[str]:
-    """The education levels as the Chinese template writes them."""
-    from django.utils import translation
+    """The education levels in the template's words (the importer's own)."""
+    from registers.importers import EDUCATION_WORDS
 
-    from registers.models import Education
-
-    with translation.override("zh-hans"):
-        return [str(label) for label in Education.labels]
+    return [forms[0] for forms in EDUCATION_WORDS.values()]
 
 
 def read_all_rows(path: Path) -> int:
