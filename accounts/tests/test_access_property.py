@@ -86,8 +86,11 @@ def oracle(user, action: Action, unit: OrgUnit) -> bool:
         return bool(roles)
     if action == Action.VIEW_AUDIT:
         return any(r.kind in AUDIT_READERS for r in roles)
-    if action == Action.ADD_CHILD:
+    if action in (Action.ADD_CHILD, Action.EDIT_RECORDS):
+        # Registers, like new children, are kept by the unit itself and those above it.
         return unit.status == Status.ACTIVE and any(r.kind in MANAGERS for r in roles)
+    if action == Action.UNMASK:
+        return bool(roles) and user.has_perm("registers.unmask_personal_info")
     # CHANGE: a unit's own record is kept by the level above.
     return any(r.kind in MANAGERS and r.unit_id != unit.pk for r in roles)
 

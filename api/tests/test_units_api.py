@@ -346,6 +346,8 @@ def _junk_requests(schema, unit_id):
     """Requests built from the OpenAPI schema: every parameter and body field given junk."""
     components = schema["components"]["schemas"]
     for template, operations in schema["paths"].items():
+        if not template.startswith("/api/v1/units"):
+            continue  # the members and records routers have junk tests of their own
         for method, operation in operations.items():
             path_params = [p for p in operation.get("parameters", []) if p["in"] == "path"]
             query_params = [
@@ -391,7 +393,13 @@ def test_it_never_answers_500_to_junk_built_from_its_own_schema(as_user, county_
 
 def test_it_publishes_an_openapi_schema_listing_every_endpoint(client):
     schema = client.get("/api/v1/openapi.json").json()
-    operations = {(method.upper(), path) for path, ops in schema["paths"].items() for method in ops}
+    operations = {
+        (method.upper(), path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if path.startswith("/api/v1/units")
+    }
+    assert {path.split("/")[3] for path in schema["paths"]} == {"units", "members", "records"}
     assert operations == {
         ("GET", "/api/v1/units/"),
         ("POST", "/api/v1/units/"),
