@@ -331,3 +331,26 @@ def test_it_imports_members_of_an_urban_branch_by_code_and_name(tree, tmp_path):
     assert report.errors == []
     member = Member.objects.get()
     assert member.unit == tree.urban_branch and member.group == tree.branch_group
+
+
+def test_it_imports_nothing_when_a_later_batch_has_a_bad_row(tree, tmp_path, monkeypatch):
+    """Batches already written are rolled back with the rest: never half a file."""
+    from registers import importers
+
+    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    rows = [row(姓名=f"会员{i}", 身份证号码="", 出生日期=f"1980-01-{i + 1:02d}") for i in range(5)]
+    rows.append(row(姓名="坏行", 身份证号码="123"))
+    report = imported(tmp_path, rows)
+    assert report.created == 5 and len(report.errors) == 1 and not report.imported
+    assert Member.objects.count() == 0
+
+
+def test_it_finds_duplicates_across_batches(tree, tmp_path, monkeypatch):
+    from registers import importers
+
+    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    others = [
+        row(姓名=f"会员{i}", 身份证号码="", 出生日期=f"1980-01-{i + 1:02d}") for i in range(3)
+    ]
+    report = imported(tmp_path, [row(), *others, row()])
+    assert messages(report) == [(6, "身份证号码", "Duplicate of row 2.")]
