@@ -4,8 +4,12 @@ The worker's writes (`mark_running`, `record_progress`, `finish`, `fail`) addres
 with one UPDATE each, so they never overwrite fields another process changed meanwhile.
 """
 
+import io
 import uuid
 
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -20,12 +24,25 @@ def _stored_name(job_id: uuid.UUID) -> str:
     return f"{UPLOAD_DIR}/{job_id}"
 
 
+def _fernet() -> Fernet:
+    # The key that encrypts ID numbers and phones in the database (outside it, in settings).
+    return Fernet(settings.PII_KEY.encode())
+
+
+def open_upload(job: ImportJob) -> io.BytesIO:
+    """The uploaded file's content. Raises cryptography's InvalidToken if the key has changed."""
+    with default_storage.open(job.stored_name, "rb") as stored:
+        return io.BytesIO(_fernet().decrypt(stored.read()))
+
+
 def do_create_import_job(
     actor, *, kind: str, upload, filename: str, language: str = "", ip_address: str = ""
 ) -> ImportJob:
-    """Store the uploaded file under a generated name and record the job (not yet enqueued)."""
+    """Store the uploaded file, encrypted (it holds ID numbers and phones in full), under a
+    generated name, and record the job (not yet enqueued)."""
     job_id = uuid.uuid4()
-    stored = default_storage.save(_stored_name(job_id), upload)
+    content = b"".join(upload.chunks())
+    stored = default_storage.save(_stored_name(job_id), ContentFile(_fernet().encrypt(content)))
     try:
         with transaction.atomic():
             job = ImportJob.objects.create(
@@ -34,7 +51,7 @@ def do_create_import_job(
                 kind=kind,
                 filename=filename[:200],
                 stored_name=stored,
-                size=upload.size or 0,
+                size=len(content),
                 language=language[:10],
             )
             record_event(

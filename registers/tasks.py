@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 
+from cryptography.fernet import InvalidToken
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import translation
@@ -104,15 +105,6 @@ class _SideWriter:
             connections.close_all()
 
 
-def _source_of(job: ImportJob):
-    """A local path when the storage has one (the readers like paths), else an open file."""
-    try:
-        return default_storage.path(job.stored_name), None
-    except NotImplementedError:
-        handle = default_storage.open(job.stored_name, "rb")
-        return handle, handle
-
-
 def _stored_report(report) -> dict:
     data = report.as_dict()
     errors = list(data.get("errors") or [])
@@ -128,8 +120,6 @@ def import_file_name(job: ImportJob) -> str:
 @task()
 def run_import_job(job_id: str) -> dict:
     """Preview (dry run) or import the file of one job, as its stage says."""
-    from pathlib import Path
-
     from registers.importers import UnreadableFile, run_import
 
     job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
@@ -143,11 +133,16 @@ def run_import_job(job_id: str) -> dict:
                 raise PermissionError(_("The account that uploaded this file is no longer active."))
             if not job.stored_name or not default_storage.exists(job.stored_name):
                 raise FileNotFoundError(_("The uploaded file is no longer available."))
-            source, handle = _source_of(job)
+            try:
+                source = jobs.open_upload(job)
+            except InvalidToken:
+                raise FileNotFoundError(
+                    _("The uploaded file can no longer be read; upload it again.")
+                ) from None
             try:
                 report = run_import(
                     job.kind,
-                    Path(source) if handle is None else source,
+                    source,
                     filename=import_file_name(job),
                     actor=job.user,
                     dry_run=stage == Stage.PREVIEW,
@@ -156,8 +151,6 @@ def run_import_job(job_id: str) -> dict:
                 )
             finally:
                 recorder.close()
-                if handle is not None:
-                    handle.close()
         except UnreadableFile as error:
             jobs.fail(job.pk, str(error))
             jobs.discard_upload(job)

@@ -1,8 +1,12 @@
 """Import jobs: the stored upload, the audited upload and confirmation, and the worker's claim."""
 
+import datetime
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from jobs import services
@@ -24,11 +28,14 @@ def _job(user, content=b"a,b\r\n1,2\r\n"):
     )
 
 
-def test_it_stores_the_upload_under_a_generated_name_outside_the_web_root(village_operator, media):
+def test_it_stores_the_upload_encrypted_under_a_generated_name_outside_the_web_root(
+    village_operator, media
+):
     job = _job(village_operator)
     assert job.stored_name == f"imports/{job.pk}"
     stored = Path(media) / job.stored_name
-    assert stored.read_bytes() == b"a,b\r\n1,2\r\n"
+    assert b"1,2" not in stored.read_bytes()  # encrypted at rest: it holds ID numbers
+    assert services.open_upload(job).read() == b"a,b\r\n1,2\r\n"
     assert job.filename == "成员.csv" and job.size == 10
     assert (job.stage, job.status) == (Stage.PREVIEW, Status.QUEUED)
 
@@ -90,3 +97,17 @@ def test_it_leaves_no_file_when_the_job_cannot_be_recorded(village_operator, mon
         _job(village_operator)
     assert ImportJob.objects.count() == 0
     assert list((Path(media) / "imports").iterdir()) == []
+
+
+def test_it_prunes_old_uploads_of_finished_jobs_only(village_operator, media):
+    old = timezone.now() - datetime.timedelta(days=8)
+    finished, queued, recent = (_job(village_operator) for _ in range(3))
+    services.finish(finished.pk, Stage.PREVIEW, {"rows": 1})
+    services.finish(recent.pk, Stage.PREVIEW, {"rows": 1})
+    ImportJob.objects.exclude(pk=recent.pk).update(updated_at=old)
+    out = StringIO()
+    call_command("prune_import_jobs", stdout=out)
+    kept = {path.name for path in (Path(media) / "imports").iterdir()}
+    assert kept == {str(queued.pk), str(recent.pk)}
+    finished.refresh_from_db()
+    assert finished.stored_name == "" and finished.preview == {"rows": 1}

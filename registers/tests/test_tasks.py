@@ -113,6 +113,17 @@ def test_it_fails_when_the_uploader_is_no_longer_active(village_operator, tree):
 
 
 @pytest.mark.django_db
+def test_it_fails_a_file_encrypted_with_a_key_since_replaced(village_operator, tree, settings):
+    from cryptography.fernet import Fernet
+
+    job = _queue(village_operator, members_csv([member_row(1)]))
+    settings.PII_KEY = Fernet.generate_key().decode()
+    run_queued_tasks()
+    job.refresh_from_db()
+    assert job.status == Status.FAILED and "upload it again" in job.error
+
+
+@pytest.mark.django_db
 def test_it_runs_a_job_once_however_often_its_task_runs(village_operator, tree):
     job = _queue(village_operator, members_csv([member_row(1)]))
     run_queued_tasks()

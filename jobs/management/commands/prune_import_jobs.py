@@ -1,0 +1,37 @@
+"""`sanlian prune_import_jobs`: delete uploaded files that no import will read any more."""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jobs import services
+from jobs.models import ImportJob, Status
+
+
+class Command(BaseCommand):
+    @property
+    def help(self):
+        return _(
+            "Delete the stored files of import jobs that finished or failed more than --days "
+            "days ago (previews never confirmed, say). The jobs and their reports stay."
+        )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days", type=int, default=7, help=_("Age in days (default %(default)s).")
+        )
+
+    def handle(self, *args, **options):
+        cutoff = timezone.now() - timedelta(days=max(0, options["days"]))
+        stale = (
+            ImportJob.objects.exclude(stored_name="")
+            .exclude(status__in=[Status.QUEUED, Status.RUNNING])
+            .filter(updated_at__lt=cutoff)
+        )
+        count = 0
+        for job in stale.iterator():
+            services.discard_upload(job)
+            count += 1
+        self.stdout.write(_("Deleted %(count)d stored upload(s).") % {"count": count})
