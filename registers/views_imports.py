@@ -145,7 +145,11 @@ def import_template(request, kind: str):
         raise Http404(_("No such register."))
     from registers.exporters import template_workbook
 
-    response = HttpResponse(template_workbook(kind), content_type=XLSX_TYPE)
+    try:
+        content = template_workbook(kind)
+    except ValueError:  # a register without a template yet
+        raise Http404(_("No such register.")) from None
+    response = HttpResponse(content, content_type=XLSX_TYPE)
     filename = _("%(register)s import template.xlsx") % {"register": KIND_LABELS[kind]}
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"

@@ -86,6 +86,12 @@ def test_it_gives_a_template_with_the_chinese_headers(operator):
     assert "身份证号码" in cells and "所属村(居)代码" in cells
 
 
+@pytest.mark.parametrize("kind", ["orgs", "members", "posts", "trainings", "activities"])
+def test_it_gives_a_template_for_every_register(operator, kind):
+    response = operator.get(reverse("registers:import_template", args=[kind]))
+    assert response.status_code == 200 and response.content.startswith(b"PK\x03\x04")
+
+
 def test_it_has_no_template_for_an_unknown_register(operator):
     url = reverse("registers:import_template", args=["nonsense"])
     assert operator.get(url).status_code == 404
