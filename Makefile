@@ -57,4 +57,4 @@ format: install-test
 	$(BIN)/ruff format .
 
 makemessages: install
-	$(BIN)/sanlian makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --add-location=file
+	$(BIN)/sanlian makemessages -l zh_Hans --no-obsolete --no-fuzzy-matching --ignore=.venv --ignore=var --add-location=file
