@@ -1468,6 +1468,8 @@ def insert_rows(model, rows: list[dict], *, returning: bool = True) -> list[int]
             adapt, default = None, f.get_default()
         plan.append((f.attname, adapt, default))
     quote = ops.quote_name
+    if connection.vendor == "postgresql":
+        return _copy_rows(model, rows, fields, plan, returning)
     columns = ", ".join(quote(f.column) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, min(BATCH_SIZE, ops.bulk_batch_size(fields, rows)))
@@ -1493,6 +1495,29 @@ def insert_rows(model, rows: list[dict], *, returning: bool = True) -> list[int]
                 cursor.execute(sql, params)
     if returning and not can_return:
         raise RuntimeError("The database cannot return the keys of inserted rows.")
+    return ids
+
+
+def _copy_rows(model, rows: list[dict], fields, plan, returning: bool) -> list[int]:
+    """PostgreSQL: keys drawn from the table's sequence up front, rows sent with COPY."""
+    quote = connection.ops.quote_name
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, for COPY
+        ids: list[int] = []
+        columns = [quote(f.column) for f in fields]
+        if returning:
+            raw.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, len(rows)],
+            )
+            ids = [row[0] for row in raw.fetchall()]
+            columns.insert(0, quote(pk))
+        sql = f"COPY {quote(table)} ({', '.join(columns)}) FROM STDIN"
+        with raw.copy(sql) as copy:
+            for index, row in enumerate(rows):
+                values = [row.get(attname, default) for attname, _adapt, default in plan]
+                copy.write_row([ids[index], *values] if returning else values)
     return ids
 
 
