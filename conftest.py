@@ -13,6 +13,8 @@ from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
 from orgs.models import Category, Level
 from orgs.services import do_create_unit
+from registers.defaults import ensure_default_lists
+from registers.models import Carrier, RecruitmentCategory
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -27,6 +29,8 @@ def _unit(parent, name, level, **fields):
 
 @pytest.fixture
 def tree(db):
+    # Transactional tests (the browser's live server) flush the database, seeded lists included.
+    ensure_default_lists(RecruitmentCategory, Carrier)
     t = Tree()
     t.province = _unit(None, "湖南省", Level.PROVINCE, division_code="430000")
     t.city = _unit(t.province, "长沙市", Level.CITY, division_code="430100")
