@@ -149,10 +149,15 @@ def org_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
         ]
 
 
-def member_rows(actor=None, unit: OrgUnit | None = None, unmasked: bool = False) -> Iterator[list]:
+def member_rows(
+    actor=None, unit: OrgUnit | None = None, unmasked: bool = False, members=None
+) -> Iterator[list]:
+    """Rows of the members template; `members` narrows them (the list page's filters)."""
+    if members is None:
+        members = Member.objects.filter(unit__in=_scope(actor, unit))
     members = (
-        Member.objects.filter(unit__in=_scope(actor, unit))
-        .select_related("unit", "group")
+        members.select_related("unit", "group")
+        .prefetch_related(None)
         .prefetch_related(Prefetch("categories", queryset=RecruitmentCategory.objects.all()))
         .order_by("unit__division_code", "unit_id", "name", "id")
     )
@@ -243,12 +248,13 @@ def export_workbook(
     actor=None,
     unit: OrgUnit | None = None,
     unmasked: bool = False,
+    members=None,
 ) -> bytes | None:
     """Write an export; returns the bytes when `target` is None."""
     if kind == "orgs":
         rows, columns = org_rows(actor, unit), ORG_COLUMNS
     elif kind == "members":
-        rows, columns = member_rows(actor, unit, unmasked), MEMBER_COLUMNS
+        rows, columns = member_rows(actor, unit, unmasked, members), MEMBER_COLUMNS
     elif kind == "posts":
         rows, columns = post_rows(actor, unit), POST_COLUMNS
     elif kind == "trainings":

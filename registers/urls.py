@@ -1,8 +1,11 @@
 from django.urls import include, path
 
+from registers.views_exports import export
+
 app_name = "registers"
 urlpatterns = [
     path("", include("registers.urls_members")),
     path("", include("registers.urls_records")),
     path("", include("registers.urls_imports")),
+    path("export/", export, name="export"),
 ]

@@ -134,13 +134,6 @@ def unit_register(request, unit_id):
     )
 
 
-def _export_url() -> str | None:
-    try:
-        return reverse("registers:export")
-    except Exception:  # the export page is not there (yet)
-        return None
-
-
 @login_required
 def member_list(request, unit_id):
     unit = get_unit_for_user(request, unit_id)
@@ -148,9 +141,11 @@ def member_list(request, unit_id):
     members = selectors.members_for(request.user, unit, filters)
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     query = urlencode(filters.as_query())
-    export_url = _export_url()
-    if export_url:
-        export_url += "?" + urlencode({"kind": "members", "unit": unit.pk, **filters.as_query()})
+    export_url = (
+        reverse("registers:export")
+        + "?"
+        + urlencode({"kind": "members", "unit": unit.pk, **filters.as_query()})
+    )
     context = _base(
         request,
         unit,
