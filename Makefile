@@ -19,7 +19,7 @@ $(BIN)/python:
 
 $(RUNTIME_STAMP): requirements.lock pyproject.toml | $(BIN)/python
 	$(PIP) -r requirements.lock
-	$(PIP) --no-deps --no-build-isolation -e . || $(PIP) --no-deps -e .
+	$(PIP) --no-deps -e .
 	touch $@
 
 $(TEST_STAMP): requirements-test.lock $(RUNTIME_STAMP)
