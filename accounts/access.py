@@ -110,6 +110,11 @@ def can_see(user, unit: OrgUnit) -> bool:
     return can(user, Action.VIEW, unit)
 
 
+def visible_ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors the user may see, root first: the breadcrumbs of a page."""
+    return [a for a in unit.ancestors() if can(user, Action.VIEW, a)]
+
+
 def client_address(request) -> str:
     """The address axes counts failures against (it honours the AXES_IPWARE_* proxy settings),
     so that the audit log and the lockout agree; REMOTE_ADDR when axes has not seen it."""

@@ -138,6 +138,22 @@ def record_event(
     return event
 
 
+def record_change(
+    *, actor: Any, action: str, obj: Any, unit_id: int | None, before: dict, after: dict
+) -> AuditEvent | None:
+    """Record an edit with only the fields it changed; nothing when it changed nothing."""
+    if after == before:
+        return None
+    return record_event(
+        actor=actor,
+        action=action,
+        obj=obj,
+        unit_id=unit_id,
+        before={k: v for k, v in before.items() if after.get(k) != v},
+        after={k: v for k, v in after.items() if before.get(k) != v},
+    )
+
+
 @dataclass(frozen=True)
 class VerifyReport:
     ok: bool

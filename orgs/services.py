@@ -8,7 +8,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record_event
+from audit.services import record_change, record_event
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 
 EDITABLE_FIELDS = (
@@ -81,15 +81,14 @@ def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
         unit.full_clean()
         unit.save()
         after = unit_snapshot(unit)
-        if after != before:
-            record_event(
-                actor=actor,
-                action="orgs.unit.update",
-                obj=unit,
-                unit_id=unit.pk,
-                before={k: v for k, v in before.items() if after[k] != v},
-                after={k: v for k, v in after.items() if before[k] != v},
-            )
+        record_change(
+            actor=actor,
+            action="orgs.unit.update",
+            obj=unit,
+            unit_id=unit.pk,
+            before=before,
+            after=after,
+        )
     return unit
 
 

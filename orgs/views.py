@@ -9,23 +9,20 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import Action, can, get_unit_for_user, require, root_units, visible_units
+from accounts.access import (
+    Action,
+    can,
+    get_unit_for_user,
+    require,
+    root_units,
+    visible_ancestors,
+    visible_units,
+)
 from orgs import selectors, services
 from orgs.forms import MoveForm, RetireForm, UnitForm
 from orgs.models import Category, Level, OrgUnit
 from orgs.validation import accepts_child, allowed_parent_levels, child_level_for
-
-
-def _visible_ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
-    return [a for a in unit.ancestors() if can(user, Action.VIEW, a)]
-
-
-def _form_errors_from(error: ValidationError, form) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
+from sanlian.forms import add_validation_errors
 
 
 @login_required
@@ -74,7 +71,7 @@ def unit_detail(request, pk: int):
     rows = [(child, [counts[child.pk].get(lvl, 0) for lvl in deeper_levels]) for child in children]
     context = {
         "unit": unit,
-        "ancestors": _visible_ancestors(request.user, unit),
+        "ancestors": visible_ancestors(request.user, unit),
         "page": page,
         "rows": rows,
         "deeper_levels": [Level(lvl).label for lvl in deeper_levels],
@@ -122,7 +119,7 @@ def unit_create(request, pk: int):
                 request.user, parent=parent, level=level, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("“%(name)s” was created.") % {"name": unit.name})
             return redirect("orgs:unit", unit.pk)
@@ -133,7 +130,7 @@ def unit_create(request, pk: int):
             "form": form,
             "parent": parent,
             "level_label": Level(level).label,
-            "ancestors": _visible_ancestors(request.user, parent) + [parent],
+            "ancestors": visible_ancestors(request.user, parent) + [parent],
             "nav_active": "units",
         },
     )
@@ -153,7 +150,7 @@ def unit_edit(request, pk: int):
         try:
             services.do_update_unit(request.user, unit, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("orgs:unit", unit.pk)
@@ -164,7 +161,7 @@ def unit_edit(request, pk: int):
             "form": form,
             "unit": unit,
             "level_label": unit.get_level_display(),
-            "ancestors": _visible_ancestors(request.user, unit),
+            "ancestors": visible_ancestors(request.user, unit),
             "nav_active": "units",
         },
     )
@@ -196,7 +193,7 @@ def unit_move(request, pk: int):
         try:
             services.do_move_unit(request.user, unit, new_parent)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,
@@ -210,7 +207,7 @@ def unit_move(request, pk: int):
         {
             "form": form,
             "unit": unit,
-            "ancestors": _visible_ancestors(request.user, unit),
+            "ancestors": visible_ancestors(request.user, unit),
             "nav_active": "units",
         },
     )
@@ -224,7 +221,7 @@ def unit_retire(request, pk: int):
         try:
             retired = services.do_retire_unit(request.user, unit, form.cleaned_data["reason"])
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(count)d units were retired.") % {"count": retired})
             return redirect("orgs:unit", unit.parent_id or unit.pk)
@@ -236,7 +233,7 @@ def unit_retire(request, pk: int):
             "form": form,
             "unit": unit,
             "active_below": active_below,
-            "ancestors": _visible_ancestors(request.user, unit),
+            "ancestors": visible_ancestors(request.user, unit),
             "nav_active": "units",
         },
     )
@@ -273,7 +270,7 @@ def unit_delete(request, pk: int):
         {
             "unit": unit,
             "can_delete": services.can_delete_unit(unit),
-            "ancestors": _visible_ancestors(request.user, unit),
+            "ancestors": visible_ancestors(request.user, unit),
             "nav_active": "units",
         },
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from audit.services import record_event
+from audit.services import record_change, record_event
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
 from registers.identity import clean_text
 from registers.models import (
@@ -284,15 +284,14 @@ def do_update_training(actor, training: Training, **changes: Any) -> Training:
         if members is not None:
             training.attendees.set(members)
         after = training_snapshot(training)
-        if after != before:
-            record_event(
-                actor=actor,
-                action="registers.training.update",
-                obj=training,
-                unit_id=training.organiser_id,
-                before={k: v for k, v in before.items() if after[k] != v},
-                after={k: v for k, v in after.items() if before[k] != v},
-            )
+        record_change(
+            actor=actor,
+            action="registers.training.update",
+            obj=training,
+            unit_id=training.organiser_id,
+            before=before,
+            after=after,
+        )
     return training
 
 
@@ -414,15 +413,14 @@ def do_update_activity(actor, activity: ServiceActivity, **changes: Any) -> Serv
         _apply_activity(activity, dict(changes), timezone.localdate())
         activity.save()
         after = activity_snapshot(activity)
-        if after != before:
-            record_event(
-                actor=actor,
-                action="registers.activity.update",
-                obj=activity,
-                unit_id=activity.unit_id,
-                before={k: v for k, v in before.items() if after[k] != v},
-                after={k: v for k, v in after.items() if before[k] != v},
-            )
+        record_change(
+            actor=actor,
+            action="registers.activity.update",
+            obj=activity,
+            unit_id=activity.unit_id,
+            before=before,
+            after=after,
+        )
     return activity
 
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record_event
+from audit.services import record_change, record_event
 from orgs.models import Category, Level, OrgUnit
 from registers import pii
 from registers.identity import (
@@ -219,13 +219,13 @@ def do_update_member(actor, member: Member, expected_version: int | None = None,
             Member.objects.filter(pk=member.pk).update(version=member.version - 1)
             member.version -= 1
             return member
-        record_event(
+        record_change(
             actor=actor,
             action="registers.member.update",
             obj=member,
             unit_id=member.unit_id,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={k: v for k, v in after.items() if before[k] != v},
+            before=before,
+            after=after,
         )
     return member
 

@@ -23,6 +23,7 @@ from accounts.access import (
     record_denial,
     require,
     root_units,
+    visible_ancestors,
     visible_units,
 )
 from orgs.models import Category, Level, OrgUnit
@@ -37,6 +38,7 @@ from registers.models import (
     RecruitmentCategory,
     Sex,
 )
+from sanlian.forms import add_validation_errors
 
 
 def _history_labels():
@@ -50,18 +52,6 @@ def _history_labels():
         "registers.post.appoint": _("Appointed"),
         "registers.post.end": _("Term ended"),
     }
-
-
-def _ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
-    return [a for a in unit.ancestors() if can(user, Action.VIEW, a)]
-
-
-def _form_errors_from(error: ValidationError, form) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _parse_pk(value) -> int | None:
@@ -105,7 +95,7 @@ def _register_unit(request, unit_id, action: Action = Action.VIEW) -> OrgUnit:
 def _base(request, unit: OrgUnit, **context) -> dict:
     return {
         "unit": unit,
-        "ancestors": _ancestors(request.user, unit),
+        "ancestors": visible_ancestors(request.user, unit),
         "nav_active": "members",
         "holds_register": services.holds_register(unit),
         "can_edit": services.holds_register(unit) and can(request.user, Action.EDIT_RECORDS, unit),
@@ -220,7 +210,7 @@ def member_create(request, unit_id):
         try:
             member = services.do_create_member(request.user, unit, **form.service_fields())
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("“%(name)s” was registered.") % {"name": member.name})
             if "another" in request.POST:
@@ -258,7 +248,7 @@ def member_edit(request, pk):
             form.is_valid()
             form.add_error(None, error.messages)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("registers:member_detail", member.pk)
@@ -433,7 +423,7 @@ def member_status(request, pk):
                 expected_version=data.get("version"),
             )
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The status was changed."))
             return redirect("registers:member_detail", member.pk)
@@ -485,7 +475,7 @@ def member_transfer(request, pk):
                 request.user, member, to_unit, expected_version=form.cleaned_data.get("version")
             )
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,
@@ -532,7 +522,7 @@ def post_create(request, unit_id):
         except ValidationError as error:
             if hasattr(error, "error_dict") and "unit" in error.error_dict:
                 error = ValidationError({**error.message_dict, "group": error.message_dict["unit"]})
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,
@@ -563,7 +553,7 @@ def post_end(request, pk):
         try:
             services.do_end_post(request.user, post, form.cleaned_data["end_date"])
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The term was ended."))
             return redirect("registers:unit_register", home.pk)

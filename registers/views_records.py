@@ -19,7 +19,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import Action, can, get_unit_for_user, record_denial, require, root_units
+from accounts.access import (
+    Action,
+    can,
+    get_unit_for_user,
+    record_denial,
+    require,
+    root_units,
+    visible_ancestors,
+)
 from orgs.models import Category, Level, OrgUnit
 from registers import record_services as services
 from registers.forms_records import (
@@ -43,6 +51,7 @@ from registers.models import (
 )
 from registers.services import ConflictError
 from registers.uploads import ACCEPTED
+from sanlian.forms import add_validation_errors
 
 PAGE_SIZE = 50
 NAV = "records"
@@ -85,18 +94,6 @@ def get_evidence_for_user(request, pk, action: Action = Action.VIEW) -> Evidence
 # Shared bits
 
 
-def _ancestors(user, unit: OrgUnit) -> list[OrgUnit]:
-    return [a for a in unit.ancestors() if can(user, Action.VIEW, a)]
-
-
-def _form_errors_from(error: ValidationError, form) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _year(request) -> int:
     this_year = timezone.localdate().year
     try:
@@ -119,7 +116,7 @@ def _tabs(user, unit: OrgUnit, active: str) -> dict:
 def _base(request, unit: OrgUnit, active: str, **extra) -> dict:
     return {
         "unit": unit,
-        "ancestors": _ancestors(request.user, unit),
+        "ancestors": visible_ancestors(request.user, unit),
         "nav_active": NAV,
         "can_edit": can(request.user, Action.EDIT_RECORDS, unit),
         **_tabs(request.user, unit, active),
@@ -204,7 +201,7 @@ def training_create(request, pk: int):
         try:
             training = services.do_create_training(request.user, unit, **_training_values(form))
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The training was saved."))
             return redirect("registers:training_detail", training.pk)
@@ -250,7 +247,7 @@ def training_edit(request, pk: int):
         try:
             services.do_update_training(request.user, training, **_training_values(form))
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("registers:training_detail", training.pk)
@@ -331,7 +328,7 @@ def activity_create(request, pk: int):
         try:
             activity = services.do_create_activity(request.user, unit, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The activity was saved. You can now add evidence files."))
             return redirect("registers:activity_detail", activity.pk)
@@ -373,7 +370,7 @@ def activity_edit(request, pk: int):
         try:
             services.do_update_activity(request.user, activity, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("registers:activity_detail", activity.pk)
