@@ -150,3 +150,41 @@ def login(client):
         return client
 
     return _login
+
+
+# Browser tests (Playwright on Debian's Chromium against the live server).
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup, django_db_blocker):
+    """One headless Chromium per test module.
+
+    Playwright's sync API keeps an event loop in this thread, so the ORM calls of the fixtures
+    must be allowed from it. A transactional test ends by emptying every table, the audit chain's
+    head row and the seeded lists included: the module puts them back for the tests after it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from audit.models import ChainHead
+    from sanlian.tests.browser import chromium_available, launch
+
+    if not chromium_available():
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = launch(playwright)
+            yield chromium
+            chromium.close()
+        with django_db_blocker.unblock():
+            ChainHead.objects.get_or_create(pk=1)
+            ensure_default_lists(RecruitmentCategory, Carrier)
+
+
+@pytest.fixture
+def live_seeded(transactional_db):
+    """What migrations put in the tables, which every transactional test empties at its end."""
+    from audit.models import ChainHead
+
+    ChainHead.objects.get_or_create(pk=1)
+    ensure_default_lists(RecruitmentCategory, Carrier)

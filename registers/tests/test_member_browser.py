@@ -3,43 +3,17 @@ member, sees the form explain a wrong ID number as they type, and no page scroll
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from audit.models import ChainHead
 from conftest import PASSWORD
-from sanlian.tests.browser import chromium_available, launch, new_page
+from sanlian.tests.browser import log_in, new_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("live_seeded"),
+]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def _async_unsafe_allowed():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_async_unsafe_allowed):
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _chain_head_after_module(django_db_setup, django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        ChainHead.objects.get_or_create(pk=1)
-
-
-@pytest.fixture(autouse=True)
-def _chain_head(transactional_db):
-    ChainHead.objects.get_or_create(pk=1)
 
 
 def _fits(page):
@@ -51,11 +25,7 @@ def test_it_works_for_a_village_operator_on_a_phone(
     browser, live_server, village_operator, tree, members
 ):
     page = new_page(browser, viewport=PHONE)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "village_1")
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server, "village_1", PASSWORD)
 
     page.goto(live_server.url + reverse("registers:member_list", args=[tree.village_1.pk]))
     _fits(page)

@@ -34,3 +34,12 @@ def new_page(browser, **context_options):
     context = browser.new_context(**context_options)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     return context.new_page()
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    """Log in through the real login form and wait for the home page."""
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

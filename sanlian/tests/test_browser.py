@@ -3,60 +3,20 @@
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from audit.models import ChainHead
 from conftest import PASSWORD
-from sanlian.tests.browser import chromium_available, launch, new_page
+from sanlian.tests.browser import log_in, new_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("live_seeded"),
+]
 
 # Units a township officer of 青山镇 must never see: the other township, the other county.
 FOREIGN = ["河口乡", "张湾村", "宁乡县", "双江镇", "刘家村"]
 SCREENSHOT = "/tmp/sanlian-unit.png"
-
-
-@pytest.fixture(scope="module")
-def _async_unsafe_allowed():
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the fixtures
-    # would otherwise be refused as "called from an async context".
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_async_unsafe_allowed):
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _chain_head_after_module(django_db_setup, django_db_blocker):
-    """Leave the database as migrations made it for the tests that run after this module.
-
-    A transactional test ends by emptying every table, the audit chain's head row included.
-    """
-    yield
-    with django_db_blocker.unblock():
-        ChainHead.objects.get_or_create(pk=1)
-
-
-@pytest.fixture(autouse=True)
-def _chain_head(transactional_db):
-    ChainHead.objects.get_or_create(pk=1)
-
-
-def _log_in(page, live_server, username="township_1"):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def _assert_nothing_foreign(page):
@@ -74,7 +34,7 @@ def test_it_lets_a_township_officer_browse_only_their_township(
 ):
     page = new_page(browser, locale="zh-CN", viewport={"width": 1280, "height": 800})
 
-    _log_in(page, live_server)
+    log_in(page, live_server, "township_1", PASSWORD)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("main h1")).to_be_visible()
     _assert_nothing_foreign(page)
@@ -103,7 +63,7 @@ def test_it_searches_with_htmx_within_the_officers_subtree(
     browser, live_server, township_officer, tree
 ):
     page = new_page(browser)
-    _log_in(page, live_server)
+    log_in(page, live_server, "township_1", PASSWORD)
     page.goto(f"{live_server.url}/units/{tree.township_1.pk}/")
     page.evaluate("window.noFullReload = true")
 
@@ -126,7 +86,7 @@ def test_it_searches_with_htmx_within_the_officers_subtree(
 
 def test_it_keeps_one_search_results_box_after_a_search(browser, live_server, township_officer):
     page = new_page(browser)
-    _log_in(page, live_server)
+    log_in(page, live_server, "township_1", PASSWORD)
     page.goto(f"{live_server.url}/units/?q=%E9%9D%92")  # a full page, then an htmx search
     page.fill("#unit-search", "村")
     expect(page.locator("#search-results").first.locator("tbody a").first).to_have_text("李家村")
@@ -135,7 +95,7 @@ def test_it_keeps_one_search_results_box_after_a_search(browser, live_server, to
 
 def test_it_switches_to_english_from_the_language_menu(browser, live_server, township_officer):
     page = new_page(browser, locale="zh-CN")
-    _log_in(page, live_server)
+    log_in(page, live_server, "township_1", PASSWORD)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
 
     with page.expect_navigation():
@@ -158,7 +118,7 @@ def test_it_fits_a_phone_screen_without_sideways_scrolling(
         is_mobile=True,
         has_touch=True,
     )
-    _log_in(page, live_server)
+    log_in(page, live_server, "township_1", PASSWORD)
     for path in [
         "/",
         f"/units/{tree.township_1.pk}/",

@@ -7,75 +7,30 @@ registers/tests/test_tasks.py). The page still goes through its progress fragmen
 """
 
 import re
-from importlib import import_module
 
 import pytest
 from django.urls import NoReverseMatch, reverse
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from audit.models import ChainHead
 from conftest import PASSWORD
 from registers.models import Member
 from registers.tests.import_files import member_row, members_csv
-from sanlian.tests.browser import chromium_available, launch, new_page
+from sanlian.tests.browser import log_in, new_page
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("live_seeded"),
 ]
 
 SCREENSHOT = "/tmp/sanlian-import-preview.png"
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
-@pytest.fixture(scope="module")
-def _async_unsafe_allowed():
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the fixtures
-    # would otherwise be refused as "called from an async context".
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_async_unsafe_allowed):
-    if not chromium_available():
-        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _chain_head_after_module(django_db_setup, django_db_blocker):
-    """A transactional test ends by emptying every table, the audit chain's head row included."""
-    yield
-    with django_db_blocker.unblock():
-        ChainHead.objects.get_or_create(pk=1)
-
-
-@pytest.fixture(autouse=True)
-def _seeded(transactional_db):
-    """What migrations put in the tables, which every transactional test empties at its end."""
-    from django.apps import apps
-
-    ChainHead.objects.get_or_create(pk=1)
-    import_module("registers.migrations.0002_seed_categories_and_carriers").seed(apps, None)
-
-
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings, tmp_path):
     settings.TASKS = IMMEDIATE
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def _upload(page, live_server, name: str, content: bytes):
@@ -91,7 +46,7 @@ def test_it_lets_a_village_operator_fix_a_file_and_import_it(
 ):
     page = new_page(browser, locale="en-US", viewport={"width": 390, "height": 844})
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    _log_in(page, live_server, "village_1")
+    log_in(page, live_server, "village_1", PASSWORD)
 
     wrong_id = "430121198503050010"  # the check character should be 2
     bad = [member_row(1), member_row(2, 身份证号码=wrong_id), member_row(3, 入会日期="2999-01-01")]
