@@ -12,7 +12,10 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+from sanlian.catalogues import catalogues
+
+BASE_DIR = Path(settings.BASE_DIR)
+CATALOGUES = catalogues(BASE_DIR)
 
 
 def _untranslated(po: polib.POFile) -> list[str]:
@@ -20,17 +23,24 @@ def _untranslated(po: polib.POFile) -> list[str]:
     return missing + [e.msgid for e in po if "fuzzy" in e.flags]
 
 
-def test_it_has_a_chinese_translation_for_every_catalogued_string():
-    assert _untranslated(polib.pofile(str(CATALOGUE))) == []
+def test_it_finds_the_shared_catalogue_and_each_apps():
+    names = {path.relative_to(BASE_DIR).parts[0] for path in CATALOGUES}
+    assert {"locale", "standards", "assessments"} <= names
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: str(p.relative_to(BASE_DIR)))
+def test_it_has_a_chinese_translation_for_every_catalogued_string(catalogue):
+    assert _untranslated(polib.pofile(str(catalogue))) == []
 
 
 def _placeholders(text: str) -> list[str]:
     return sorted(re.findall(r"%\([a-z_]+\)(?:\.\d+)?[sdf]|\{[a-z_]+\}", text))
 
 
-def test_it_keeps_every_placeholder_in_the_chinese_text():
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: str(p.relative_to(BASE_DIR)))
+def test_it_keeps_every_placeholder_in_the_chinese_text(catalogue):
     mismatched = []
-    for entry in polib.pofile(str(CATALOGUE)):
+    for entry in polib.pofile(str(catalogue)):
         chinese = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
         source = entry.msgid_plural or entry.msgid
         if _placeholders(source) != _placeholders(chinese):
@@ -38,15 +48,16 @@ def test_it_keeps_every_placeholder_in_the_chinese_text():
     assert mismatched == []
 
 
+def _source_files(directory, names):
+    return [n for n in names if n in {".venv", "var", ".git", "node_modules", "__pycache__"}]
+
+
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
 def test_it_has_catalogued_every_string_the_code_marks(tmp_path):
-    """makemessages into a scratch copy: nothing new and untranslated may appear."""
-    scratch = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
-    scratch.mkdir(parents=True)
-    shutil.copy(CATALOGUE, scratch / "django.po")
-    (tmp_path / "scratch_settings.py").write_text(
-        f"from sanlian.settings import *  # noqa\nLOCALE_PATHS = [{str(tmp_path / 'locale')!r}]\n"
-    )
+    """makemessages over a scratch copy of the sources: nothing new and untranslated may appear
+    in any catalogue, the shared one or an app's."""
+    scratch = tmp_path / "src"
+    shutil.copytree(BASE_DIR, scratch, ignore=_source_files)
     subprocess.run(
         [
             sys.executable,
@@ -60,17 +71,21 @@ def test_it_has_catalogued_every_string_the_code_marks(tmp_path):
             "--ignore=conftest.py",
             "--no-obsolete",
         ],
-        cwd=settings.BASE_DIR,
+        cwd=scratch,
         env={
             "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": f"{tmp_path}:{settings.BASE_DIR}",
-            "DJANGO_SETTINGS_MODULE": "scratch_settings",
+            "PYTHONPATH": str(scratch),
+            "DJANGO_SETTINGS_MODULE": "sanlian.settings",
             "SANLIAN_VAR_DIR": str(tmp_path / "var"),
         },
         check=True,
         capture_output=True,
     )
-    assert _untranslated(polib.pofile(str(scratch / "django.po"))) == []
+    incomplete = {
+        str(path.relative_to(scratch)): _untranslated(polib.pofile(str(path)))
+        for path in catalogues(scratch)
+    }
+    assert {name: missing for name, missing in incomplete.items() if missing} == {}
 
 
 @pytest.mark.django_db
