@@ -41,11 +41,19 @@ def _selected(app: str | None) -> list[Path]:
     return [p for p in found if p.relative_to(ROOT).parts[0] == app]
 
 
+def _apps_with_catalogues() -> list[str]:
+    return sorted(p.parent.name for p in ROOT.glob("*/locale") if p.parent.name != "locale")
+
+
 def messages(app: str | None) -> None:
+    """One app's own catalogue, or (no app) the shared one, leaving every app catalogue alone."""
+    if app and app not in _apps_with_catalogues():
+        sys.exit(f"{app} has no locale/ of its own: its strings go to the shared catalogue.")
     cwd = ROOT / app if app else ROOT
+    skip = [] if app else [f"--ignore={name}" for name in _apps_with_catalogues()]
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="sanlian.settings", PYTHONPATH=str(ROOT))
-    admin = ROOT / ".venv" / "bin" / "sanlian"
-    subprocess.run([str(admin), "makemessages", *FLAGS], cwd=cwd, env=env, check=True)
+    command = ROOT / ".venv" / "bin" / "sanlian"
+    subprocess.run([str(command), "makemessages", *FLAGS, *skip], cwd=cwd, env=env, check=True)
 
 
 def todo(app: str | None) -> None:
