@@ -204,3 +204,22 @@ def audit_units(user):
             condition |= _subtree_q(role.unit)
             found = True
     return OrgUnit.objects.filter(condition) if found else OrgUnit.objects.none()
+
+
+# The role that acts for its level in an assessment chain (accounts never imports assessments).
+CHAIN_ACTORS = {
+    Level.VILLAGE: RoleKind.VILLAGE_OPERATOR,
+    Level.TOWNSHIP: RoleKind.TOWNSHIP_OFFICER,
+    Level.COUNTY: RoleKind.COUNTY_OFFICER,
+    Level.CITY: RoleKind.CITY_REVIEWER,
+}
+
+
+def acts_at_level(user, unit: OrgUnit, level: int) -> bool:
+    """Whether the user holds the acting role of `level` on a unit of that level containing
+    `unit` (a village operator acts for their village, a township officer for its villages…)."""
+    kind = CHAIN_ACTORS.get(level)
+    return kind is not None and any(
+        role.kind == kind and role.unit.level == level and role.unit.contains(unit)
+        for role in roles_of(user)
+    )

@@ -1,0 +1,966 @@
+"""Every write of the assessment chain, each with its audit event in the same transaction.
+
+The chain is the standard's stages: position 0 is the applicant's self-assessment; each later
+stage is a level that scores, then passes (or, at the last stage, decides) or returns. Nobody
+acts outside their level and subtree, and whoever scored or moved the assessment at one stage
+cannot approve it at the next.
+"""
+
+import math
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import acts_at_level
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AwardedTitle,
+    Comment,
+    RevocationCause,
+    Round,
+    RoundTitle,
+    Score,
+    SpotCheck,
+    SpotCheckEntry,
+    SpotCheckResult,
+    StageDeadline,
+    TitleStatus,
+    Transition,
+    TransitionAction,
+)
+from audit.services import record_event
+from orgs.models import Category, Level, OrgUnit
+from standards import metrics
+from standards.models import TITLE_LEVELS, Item, Stage, Standard, TitleKind
+from standards.scoring import ItemMark, Outcome, evaluate
+
+VILLAGE_TITLES = (TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE)
+
+
+class ScoreConflict(ValidationError):
+    """Someone saved these items since the page was read; nothing was written."""
+
+    def __init__(self, items: list[Item]):
+        self.items = items
+        numbers = "、".join(item.number for item in items)
+        super().__init__(
+            _(
+                "Someone else saved item(s) %(numbers)s after you opened the page. Nothing was "
+                "saved: your entries are kept below beside theirs; check them and save again."
+            )
+            % {"numbers": numbers},
+            code="conflict",
+        )
+
+
+@dataclass
+class ScoreInput:
+    item_id: int
+    points: Any = None
+    veto_violated: bool | None = None
+    current_state: str = ""
+    measures: str = ""
+    override_reason: str = ""
+    # The id of the current score the page showed (0: none); None skips the conflict check.
+    base: int | None = None
+
+
+# --- reading the chain ---------------------------------------------------------------------
+
+
+def stages_of(assessment: Assessment) -> list[Stage]:
+    cached = getattr(assessment, "_stages", None)
+    if cached is None:
+        cached = assessment.standard.ordered_stages()
+        assessment._stages = cached
+    return cached
+
+
+def current_stage(assessment: Assessment) -> Stage:
+    return stages_of(assessment)[assessment.stage]
+
+
+def is_last_stage(assessment: Assessment) -> bool:
+    return assessment.stage == len(stages_of(assessment)) - 1
+
+
+def can_act(user, assessment: Assessment) -> bool:
+    """Whether the user acts at the assessment's current stage (level and subtree)."""
+    if not assessment.is_open or assessment.parent_id:
+        return False
+    return acts_at_level(user, assessment.access_unit, current_stage(assessment).level)
+
+
+def _require_actor(actor, assessment: Assessment) -> None:
+    if not assessment.is_open:
+        raise ValidationError(
+            _("This assessment is closed: %(state)s.") % {"state": assessment.get_state_display()}
+        )
+    if assessment.parent_id:
+        raise ValidationError(
+            _("A group's rating moves with its village's assessment; act on that one.")
+        )
+    if not acts_at_level(actor, assessment.access_unit, current_stage(assessment).level):
+        raise PermissionDenied(_("It is not your level's turn to act on this assessment."))
+
+
+def participants(assessment: Assessment, stage: int) -> set[int]:
+    """Who scored at a stage or moved the assessment on from it."""
+    scorers = Score.objects.filter(assessment=assessment, stage=stage).values_list(
+        "author_id", flat=True
+    )
+    movers = Transition.objects.filter(
+        assessment=assessment,
+        from_stage=stage,
+        action__in=[TransitionAction.SUBMIT, TransitionAction.PASS],
+    ).values_list("actor_id", flat=True)
+    return {pk for pk in [*scorers, *movers] if pk}
+
+
+def _require_separation(actor, assessment: Assessment) -> None:
+    if assessment.stage > 0 and actor.pk in participants(assessment, assessment.stage - 1):
+        raise PermissionDenied(
+            _(
+                "You scored or submitted this assessment at the previous stage, so you cannot "
+                "approve it at this one: another person must."
+            )
+        )
+
+
+def effective_marks(assessment: Assessment, stage: int) -> dict[int, ItemMark]:
+    """Each item's mark as it stands at `stage`: the latest stage up to it that scored the item."""
+    marks: dict[int, tuple[int, ItemMark]] = {}
+    rows = Score.objects.filter(assessment=assessment, is_current=True, stage__lte=stage)
+    for row in rows.values("item_id", "stage", "points", "veto_violated"):
+        seen = marks.get(row["item_id"])
+        if seen is None or row["stage"] > seen[0]:
+            mark = ItemMark(points=row["points"], veto_violated=row["veto_violated"])
+            marks[row["item_id"]] = (row["stage"], mark)
+    return {item_id: mark for item_id, (_stage, mark) in marks.items()}
+
+
+def outcome_at(assessment: Assessment, stage: int | None = None) -> Outcome:
+    stage = assessment.stage if stage is None else stage
+    return evaluate(assessment.standard, effective_marks(assessment, stage))
+
+
+def _current_scores(assessment: Assessment, stage: int) -> dict[int, Score]:
+    rows = Score.objects.filter(assessment=assessment, stage=stage, is_current=True)
+    return {score.item_id: score for score in rows}
+
+
+# --- rounds --------------------------------------------------------------------------------
+
+
+def cadence_warnings(organiser: OrgUnit, year: int, titles) -> list[str]:
+    """Townships are selected every two to three years, twice in five: warn when a round
+    with the advanced-township title breaks that rhythm."""
+    if TitleKind.ADVANCED_TOWNSHIP not in titles:
+        return []
+    years = sorted(
+        set(
+            RoundTitle.objects.filter(
+                round__organiser=organiser, title=TitleKind.ADVANCED_TOWNSHIP
+            ).values_list("round__year", flat=True)
+        )
+        - {year}
+    )
+    warnings = []
+    earlier = [y for y in years if y < year]
+    later = [y for y in years if y > year]
+    for neighbour in ([earlier[-1]] if earlier else []) + ([later[0]] if later else []):
+        gap = abs(year - neighbour)
+        if gap < 2:
+            warnings.append(
+                _(
+                    "Townships were already selected in %(year)s: selections should be two to "
+                    "three years apart."
+                )
+                % {"year": neighbour}
+            )
+        elif gap > 3:
+            warnings.append(
+                _(
+                    "The previous or next township selection is in %(year)s, %(gap)s years away: "
+                    "selections should be two to three years apart."
+                )
+                % {"year": neighbour, "gap": gap}
+            )
+    window = [y for y in years if abs(y - year) < 5] + [year]
+    for start in range(year - 4, year + 1):
+        in_window = [y for y in window if start <= y <= start + 4]
+        if len(in_window) > 2:
+            warnings.append(
+                _(
+                    "%(count)s township selections fall within the five years %(first)s–%(last)s;"
+                    " the plan asks for two."
+                )
+                % {"count": len(in_window), "first": start, "last": start + 4}
+            )
+            break
+    return warnings
+
+
+def do_create_round(
+    actor,
+    organiser: OrgUnit,
+    *,
+    year: int,
+    name: str,
+    standards: dict[str, Standard],
+    deadlines: dict[str, dict[int, date]] | None = None,
+) -> tuple[Round, list[str]]:
+    """Open a round; returns it with the cadence warnings it raised."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("Give the round a name."))
+    if not 2000 <= int(year) <= 2100:
+        errors.setdefault("year", []).append(_("Enter a year between 2000 and 2100."))
+    if organiser.level > Level.COUNTY:
+        errors.setdefault("organiser", []).append(
+            _("Rounds are organised by a county or a higher level.")
+        )
+    if not standards:
+        errors.setdefault("standards", []).append(_("Choose at least one title."))
+    for title, standard in standards.items():
+        if standard.title != title:
+            errors.setdefault("standards", []).append(
+                _("The standard “%(standard)s” is not for this title.") % {"standard": standard}
+            )
+    if Round.objects.filter(organiser=organiser, year=year, name=name).exists():
+        errors.setdefault("name", []).append(_("This unit already has a round of that name."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        round_ = Round.objects.create(organiser=organiser, year=year, name=name, created_by=actor)
+        for title, standard in standards.items():
+            round_title = RoundTitle.objects.create(round=round_, title=title, standard=standard)
+            for stage, due in ((deadlines or {}).get(title) or {}).items():
+                StageDeadline.objects.create(round_title=round_title, stage=stage, due=due)
+        record_event(
+            actor=actor,
+            action="round.create",
+            obj=round_,
+            unit_id=organiser.pk,
+            after={
+                "year": year,
+                "name": name,
+                "standards": {t: s.pk for t, s in standards.items()},
+            },
+        )
+    return round_, cadence_warnings(organiser, year, standards)
+
+
+# --- applying ------------------------------------------------------------------------------
+
+
+def _migrant_groups(village: OrgUnit):
+    """Urban-branch groups whose home village this is: assessed together with it."""
+    return OrgUnit.objects.filter(
+        level=Level.GROUP,
+        home_village=village,
+        status="active",
+        parent__category=(Category.URBAN_BRANCH),
+    )
+
+
+def groups_rated_with(village: OrgUnit):
+    own = Q(parent=village, level=Level.GROUP, status="active")
+    migrant = Q(level=Level.GROUP, home_village=village, status="active")
+    return OrgUnit.objects.filter(own | migrant).order_by("parent_id", "code", "name")
+
+
+def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
+    """Open an application; a village's carries its groups' five-good ratings (its migrant groups
+    included) when the round rates groups."""
+    round_title = RoundTitle.objects.filter(round=round_, title=title).first()
+    if round_title is None:
+        raise ValidationError(_("This round does not assess that title."))
+    if TITLE_LEVELS[title] != unit.level:
+        raise ValidationError(
+            _("A %(level)s cannot apply for this title.") % {"level": unit.get_level_display()}
+        )
+    if not unit.is_active:
+        raise ValidationError(_("A retired unit cannot apply."))
+    if not round_.organiser.contains(unit):
+        raise ValidationError(_("The unit is outside the round's organiser."))
+    if title == TitleKind.FIVE_GOOD_GROUP:
+        raise ValidationError(_("Groups are rated with their village's assessment."))
+    standard = round_title.standard
+    first = standard.ordered_stages()[0]
+    if not acts_at_level(actor, unit, first.level):
+        raise PermissionDenied(_("Only the unit itself applies for its title."))
+    if Assessment.objects.filter(round=round_, title=title, unit=unit).exists():
+        raise ValidationError(_("This unit has already applied for this title in this round."))
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            round=round_,
+            title=title,
+            standard=standard,
+            unit=unit,
+            access_unit=unit,
+            created_by=actor,
+        )
+        Transition.objects.create(
+            assessment=assessment,
+            action=TransitionAction.APPLY,
+            from_stage=0,
+            to_stage=0,
+            actor=actor,
+        )
+        created_groups = []
+        if title in VILLAGE_TITLES:
+            created_groups = _open_group_ratings(actor, round_, assessment)
+        record_event(
+            actor=actor,
+            action="assessment.apply",
+            obj=assessment,
+            unit_id=unit.pk,
+            after={
+                "round": round_.pk,
+                "title": title,
+                "standard": standard.pk,
+                "group_ratings": [a.unit_id for a in created_groups],
+            },
+        )
+    return assessment
+
+
+def _open_group_ratings(actor, round_: Round, village_assessment: Assessment) -> list[Assessment]:
+    group_title = RoundTitle.objects.filter(round=round_, title=TitleKind.FIVE_GOOD_GROUP).first()
+    if group_title is None:
+        return []
+    village = village_assessment.unit
+    rated = set(
+        Assessment.objects.filter(round=round_, title=TitleKind.FIVE_GOOD_GROUP).values_list(
+            "unit_id", flat=True
+        )
+    )
+    created = []
+    for group in groups_rated_with(village):
+        if group.pk in rated:
+            continue
+        created.append(
+            Assessment.objects.create(
+                round=round_,
+                title=TitleKind.FIVE_GOOD_GROUP,
+                standard=group_title.standard,
+                unit=group,
+                access_unit=village,
+                parent=village_assessment,
+                created_by=actor,
+            )
+        )
+    return created
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+
+def _parse_points(raw, item: Item, errors: dict) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        errors[str(item.pk)] = _("Item %(number)s: enter a number.") % {"number": item.number}
+        return None
+    if not value.is_finite() or value < 0 or value > item.points:
+        errors[str(item.pk)] = _("Item %(number)s: the score must be between 0 and %(points)s.") % {
+            "number": item.number,
+            "points": item.points,
+        }
+        return None
+    if value != value.quantize(Decimal("0.1")):
+        errors[str(item.pk)] = _("Item %(number)s: use at most one decimal place.") % {
+            "number": item.number
+        }
+        return None
+    return value
+
+
+def scoring_target(assessment: Assessment) -> Assessment:
+    """The assessment whose stage governs a score: a group rating's village assessment."""
+    return assessment.parent if assessment.parent_id else assessment
+
+
+def do_save_scores(
+    actor, assessment: Assessment, entries: list[ScoreInput], *, comment: str = ""
+) -> list[Score]:
+    """Save a stage's scores as new versions. All or nothing: any bad entry or any conflict
+    writes nothing."""
+    governing = scoring_target(assessment)
+    _require_actor(actor, governing)
+    if assessment.parent_id and (not assessment.is_open or assessment.stage != governing.stage):
+        raise ValidationError(_("This group's rating is not open at this stage."))
+    stage = assessment.stage
+    items = {item.pk: item for item in Item.objects.filter(section__standard=assessment.standard)}
+    errors: dict[str, str] = {}
+    reopened = set(governing.reopened_items or []) if governing is assessment else set()
+    parsed = []
+    for entry in entries:
+        item = items.get(int(entry.item_id))
+        if item is None:
+            raise ValidationError(_("An item does not belong to this standard."))
+        if reopened and item.pk not in reopened:
+            errors[str(item.pk)] = _(
+                "Item %(number)s was not returned for change; only the returned items reopen."
+            ) % {"number": item.number}
+            continue
+        points = _parse_points(entry.points, item, errors)
+        if item.is_veto and entry.veto_violated is None and points is not None:
+            errors[str(item.pk)] = _("Item %(number)s is a veto item: say whether it is clear.") % {
+                "number": item.number
+            }
+        parsed.append((item, entry, points))
+    if errors:
+        raise ValidationError(errors)
+    year = assessment.round.year
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        current = _current_scores(locked, stage)
+        conflicts = [
+            item
+            for item, entry, _points in parsed
+            if entry.base is not None
+            and (current[item.pk].pk if item.pk in current else 0) != int(entry.base)
+        ]
+        if conflicts:
+            raise ScoreConflict(conflicts)
+        saved = []
+        for item, entry, points in parsed:
+            previous = current.get(item.pk)
+            if previous and _same(previous, points, entry):
+                continue
+            reading = metrics.reading_for(item, assessment.unit, year) if item.metric else None
+            suggested = reading.suggested if reading else None
+            overridden = suggested is not None and points is not None and points != suggested
+            if overridden and not entry.override_reason.strip():
+                raise ValidationError(
+                    {
+                        str(item.pk): _(
+                            "Item %(number)s: the registers suggest %(suggested)s; give a "
+                            "reason for scoring otherwise."
+                        )
+                        % {"number": item.number, "suggested": suggested}
+                    }
+                )
+            if previous:
+                Score.objects.filter(pk=previous.pk).update(is_current=False)
+            saved.append(
+                Score.objects.create(
+                    assessment=locked,
+                    item=item,
+                    stage=stage,
+                    points=points,
+                    veto_violated=entry.veto_violated if item.is_veto else None,
+                    current_state=(entry.current_state or "").strip(),
+                    measures=(entry.measures or "").strip(),
+                    suggested=suggested,
+                    metric_value=reading.display if reading else "",
+                    override_reason=(entry.override_reason or "").strip(),
+                    author=actor,
+                )
+            )
+        if comment.strip():
+            Comment.objects.create(
+                assessment=locked, stage=stage, text=comment.strip(), author=actor
+            )
+        if saved or comment.strip():
+            locked.version += 1
+            locked.save(update_fields=["version", "updated_at"])
+            assessment.version = locked.version
+            record_event(
+                actor=actor,
+                action="assessment.score",
+                obj=locked,
+                unit_id=locked.unit_id,
+                after={
+                    "stage": stage,
+                    "scores": {
+                        s.item.number: {
+                            "points": str(s.points) if s.points is not None else None,
+                            "veto_violated": s.veto_violated,
+                        }
+                        for s in saved
+                    },
+                },
+            )
+    return saved
+
+
+def _same(previous: Score, points, entry: ScoreInput) -> bool:
+    return (
+        previous.points == points
+        and previous.veto_violated == (entry.veto_violated if previous.item.is_veto else None)
+        and previous.current_state == (entry.current_state or "").strip()
+        and previous.measures == (entry.measures or "").strip()
+        and previous.override_reason == (entry.override_reason or "").strip()
+    )
+
+
+def do_comment(actor, assessment: Assessment, text: str, item: Item | None = None) -> Comment:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Write a comment first."))
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            assessment=assessment, item=item, stage=assessment.stage, text=text, author=actor
+        )
+        record_event(
+            actor=actor,
+            action="assessment.comment",
+            obj=assessment,
+            unit_id=assessment.unit_id,
+            after={"item": item.number if item else None, "text": text[:500]},
+        )
+    return comment
+
+
+# --- moving along the chain ----------------------------------------------------------------
+
+
+def _locked(assessment: Assessment, expected_version: int | None) -> Assessment:
+    locked = (
+        Assessment.objects.select_for_update()
+        .select_related("standard", "round")
+        .get(pk=assessment.pk)
+    )
+    if expected_version is not None and locked.version != int(expected_version):
+        raise ValidationError(
+            _(
+                "Someone changed this assessment after you opened it. Reload the page to see "
+                "what changed, then act again."
+            ),
+            code="conflict",
+        )
+    return locked
+
+
+def _move(
+    actor,
+    assessment: Assessment,
+    action: str,
+    to_stage: int,
+    reason: str = "",
+    items: list[int] | None = None,
+    state: str = AssessmentState.OPEN,
+) -> Transition:
+    from_stage = assessment.stage
+    assessment.stage = to_stage
+    assessment.state = state
+    assessment.reopened_items = list(items or [])
+    assessment.version += 1
+    if state != AssessmentState.OPEN:
+        assessment.decided_at = timezone.now()
+    assessment.save()
+    transition = Transition.objects.create(
+        assessment=assessment,
+        action=action,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        reason=reason,
+        items=list(items or []),
+        actor=actor,
+    )
+    record_event(
+        actor=actor,
+        action=f"assessment.{action}",
+        obj=assessment,
+        unit_id=assessment.unit_id,
+        before={"stage": from_stage},
+        after={"stage": to_stage, "state": state, "reason": reason, "items": list(items or [])},
+    )
+    return transition
+
+
+def _move_groups(actor, parent: Assessment, action: str, to_stage: int, reason: str = "") -> None:
+    for group in parent.group_ratings.filter(state=AssessmentState.OPEN):
+        group._stages = None
+        _move(actor, group, action, to_stage, reason)
+
+
+def do_submit(actor, assessment: Assessment, *, expected_version: int | None = None) -> Assessment:
+    """The applicant sends the self-assessment up: every item must be scored."""
+    with transaction.atomic():
+        assessment = _locked(assessment, expected_version)
+        _require_actor(actor, assessment)
+        if assessment.stage != 0:
+            raise ValidationError(_("Only a self-assessment is submitted."))
+        unscored = outcome_at(assessment).unscored
+        if unscored:
+            raise ValidationError(
+                _("Score every item before submitting: %(numbers)s are missing.")
+                % {"numbers": "、".join(i.number for i in unscored)}
+            )
+        unrated = [
+            g.unit.name
+            for g in assessment.group_ratings.select_related("unit")
+            if g.is_open and outcome_at(g, 0).unscored
+        ]
+        if unrated:
+            raise ValidationError(
+                _("Rate every group before submitting: %(groups)s are not rated.")
+                % {"groups": "、".join(unrated)}
+            )
+        _move(actor, assessment, TransitionAction.SUBMIT, 1)
+        _move_groups(actor, assessment, TransitionAction.SUBMIT, 1)
+    return assessment
+
+
+def do_pass(
+    actor, assessment: Assessment, *, reason: str = "", expected_version: int | None = None
+) -> Assessment:
+    """A reviewing level passes the assessment to the next stage; it must meet the pass rule
+    on the scores as they stand at this stage."""
+    with transaction.atomic():
+        assessment = _locked(assessment, expected_version)
+        _require_actor(actor, assessment)
+        if assessment.stage == 0:
+            raise ValidationError(_("A self-assessment is submitted, not passed."))
+        if is_last_stage(assessment):
+            raise ValidationError(_("This is the last stage: decide instead."))
+        _require_separation(actor, assessment)
+        _require_pass_rule(assessment)
+        leaving = assessment.stage
+        _move(actor, assessment, TransitionAction.PASS, leaving + 1, reason)
+        if leaving == 1:
+            _settle_group_ratings(actor, assessment)
+    return assessment
+
+
+def _require_pass_rule(assessment: Assessment) -> None:
+    outcome = outcome_at(assessment)
+    if not outcome.passes:
+        raise ValidationError(
+            [_("The assessment does not meet the standard:")] + outcome.reasons(assessment.standard)
+        )
+
+
+def do_return(
+    actor,
+    assessment: Assessment,
+    *,
+    reason: str,
+    items: list[int] | None = None,
+    expected_version: int | None = None,
+) -> Assessment:
+    """Send the assessment back one stage, whole or for chosen items (only those reopen)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the assessment goes back.")})
+    with transaction.atomic():
+        assessment = _locked(assessment, expected_version)
+        _require_actor(actor, assessment)
+        if assessment.stage == 0:
+            raise ValidationError(_("A self-assessment cannot be returned; it is still yours."))
+        chosen = sorted({int(i) for i in items or []})
+        known = set(
+            Item.objects.filter(section__standard=assessment.standard).values_list("pk", flat=True)
+        )
+        if not set(chosen) <= known:
+            raise ValidationError(_("An item does not belong to this standard."))
+        to_stage = assessment.stage - 1
+        _move(actor, assessment, TransitionAction.RETURN, to_stage, reason, chosen)
+        if not chosen and to_stage == 0:
+            _move_groups(actor, assessment, TransitionAction.RETURN, 0, reason)
+    return assessment
+
+
+def prerequisite_met(assessment: Assessment) -> bool:
+    """递次达标: the unit holds the prerequisite title, or (if the standard allows) earns it in
+    the same round."""
+    needed = assessment.standard.prerequisite
+    if not needed:
+        return True
+    held = AwardedTitle.objects.filter(
+        unit=assessment.unit, title=needed, status=TitleStatus.AWARDED
+    )
+    if assessment.standard.prerequisite_same_round:
+        return held.filter(year__lte=assessment.round.year).exists()
+    return held.filter(year__lt=assessment.round.year).exists()
+
+
+def do_decide(
+    actor,
+    assessment: Assessment,
+    *,
+    award: bool,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Assessment:
+    """The last stage decides: award (pass rule and prerequisite met) or not award (with a
+    reason)."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        assessment = _locked(assessment, expected_version)
+        _require_actor(actor, assessment)
+        if not is_last_stage(assessment) or assessment.stage == 0:
+            raise ValidationError(_("Only the last stage of the chain decides."))
+        _require_separation(actor, assessment)
+        if award:
+            _require_pass_rule(assessment)
+            if not prerequisite_met(assessment):
+                raise ValidationError(
+                    _("递次达标: the unit must first hold the title “%(title)s”.")
+                    % {"title": TitleKind(assessment.standard.prerequisite).label}
+                )
+            _move(
+                actor,
+                assessment,
+                TransitionAction.AWARD,
+                assessment.stage,
+                reason,
+                state=AssessmentState.AWARDED,
+            )
+            _award(actor, assessment)
+        else:
+            if not reason:
+                raise ValidationError({"reason": _("Say why the title is not awarded.")})
+            _move(
+                actor,
+                assessment,
+                TransitionAction.NOT_AWARD,
+                assessment.stage,
+                reason,
+                state=AssessmentState.NOT_AWARDED,
+            )
+        if assessment.stage == 1:
+            _settle_group_ratings(actor, assessment)
+    return assessment
+
+
+def _award(actor, assessment: Assessment) -> AwardedTitle:
+    # A new award for the same unit, title and year replaces none: the constraint refuses a
+    # second; an earlier year's title is superseded by the newer one.
+    AwardedTitle.objects.filter(
+        unit=assessment.unit,
+        title=assessment.title,
+        status=TitleStatus.AWARDED,
+        year__lt=assessment.round.year,
+    ).update(status=TitleStatus.SUPERSEDED)
+    title = AwardedTitle.objects.create(
+        unit=assessment.unit,
+        title=assessment.title,
+        year=assessment.round.year,
+        assessment=assessment,
+        awarded_by=actor,
+        awarded_at=timezone.now(),
+    )
+    record_event(
+        actor=actor,
+        action="title.award",
+        obj=title,
+        unit_id=assessment.unit_id,
+        after={
+            "title": assessment.title,
+            "year": assessment.round.year,
+            "assessment": assessment.pk,
+        },
+    )
+    return title
+
+
+def _settle_group_ratings(actor, village_assessment: Assessment) -> None:
+    """The township verifies the groups with their village: each open rating is decided by
+    the five-good standard on its scores."""
+    for group in village_assessment.group_ratings.filter(state=AssessmentState.OPEN):
+        group._stages = None
+        outcome = outcome_at(group, group.stage)
+        if outcome.passes:
+            _move(actor, group, TransitionAction.AWARD, group.stage, state=AssessmentState.AWARDED)
+            _award(actor, group)
+        else:
+            reasons = "；".join(outcome.reasons(group.standard))
+            _move(
+                actor,
+                group,
+                TransitionAction.NOT_AWARD,
+                group.stage,
+                reasons,
+                state=AssessmentState.NOT_AWARDED,
+            )
+
+
+def do_withdraw(actor, assessment: Assessment, *, reason: str = "") -> Assessment:
+    with transaction.atomic():
+        assessment = _locked(assessment, None)
+        _require_actor(actor, assessment)
+        if assessment.stage != 0:
+            raise ValidationError(_("Only an application not yet submitted can be withdrawn."))
+        _move(
+            actor, assessment, TransitionAction.WITHDRAW, 0, reason, state=AssessmentState.WITHDRAWN
+        )
+        for group in assessment.group_ratings.filter(state=AssessmentState.OPEN):
+            _move(
+                actor, group, TransitionAction.WITHDRAW, 0, reason, state=AssessmentState.WITHDRAWN
+            )
+    return assessment
+
+
+# --- titles and spot checks ----------------------------------------------------------------
+
+
+def deciding_level(title: AwardedTitle) -> int:
+    if title.assessment_id:
+        return title.assessment.standard.ordered_stages()[-1].level
+    return Level.COUNTY
+
+
+def can_revoke(user, title: AwardedTitle) -> bool:
+    """The deciding level (or the county above a township's decision) may revoke."""
+    level = min(deciding_level(title), Level.COUNTY)
+    return acts_at_level(user, title.unit, level)
+
+
+def do_revoke_title(actor, title: AwardedTitle, *, cause: str, reason: str) -> AwardedTitle:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the title is revoked.")})
+    if cause not in RevocationCause.values:
+        raise ValidationError({"cause": _("Choose a cause.")})
+    with transaction.atomic():
+        title = AwardedTitle.objects.select_for_update().get(pk=title.pk)
+        if not can_revoke(actor, title):
+            raise PermissionDenied(_("Only the level that decides this title may revoke it."))
+        if title.status != TitleStatus.AWARDED:
+            raise ValidationError(_("Only a title in force can be revoked."))
+        title.status = TitleStatus.REVOKED
+        title.revoked_by = actor
+        title.revoked_at = timezone.now()
+        title.revocation_cause = cause
+        title.revocation_reason = reason
+        title.save()
+        record_event(
+            actor=actor,
+            action="title.revoke",
+            obj=title,
+            unit_id=title.unit_id,
+            before={"status": TitleStatus.AWARDED},
+            after={"status": TitleStatus.REVOKED, "cause": cause, "reason": reason},
+        )
+    return title
+
+
+def spot_check_population(round_: Round, title: str) -> list[Assessment]:
+    """Awarded, unrevoked assessments of the round for the title, in a fixed order."""
+    rows = (
+        Assessment.objects.filter(
+            round=round_,
+            title=title,
+            state=AssessmentState.AWARDED,
+            awarded_title__status=TitleStatus.AWARDED,
+        )
+        .select_related("unit")
+        .order_by("unit__township", "unit__code", "pk")
+    )
+    return list(rows)
+
+
+def draw_sample(
+    population: list[tuple[int, int]], *, seed: int, share=None, count=None
+) -> list[int]:
+    """The reproducible draw: population is (township id, assessment id) in a fixed order;
+    each township's sample is `count`, or `share` of its units rounded up."""
+    rng = random.Random(seed)
+    by_township: dict[int, list[int]] = {}
+    for township, assessment_id in population:
+        by_township.setdefault(township, []).append(assessment_id)
+    chosen: list[int] = []
+    for township in sorted(by_township):
+        members = by_township[township]
+        wanted = count if count is not None else math.ceil(Decimal(share) * len(members))
+        chosen += sorted(rng.sample(members, min(int(wanted), len(members))))
+    return chosen
+
+
+def do_draw_spot_check(
+    actor, round_: Round, title: str, *, share=None, count=None, seed: int | None = None
+) -> SpotCheck:
+    if (share is None) == (count is None):
+        raise ValidationError(_("Give either a share or a count per township."))
+    if share is not None and not Decimal("0") < Decimal(str(share)) <= Decimal("1"):
+        raise ValidationError({"share": _("The share must be above 0 and at most 100%.")})
+    if count is not None and int(count) < 1:
+        raise ValidationError({"count": _("The count must be at least 1.")})
+    if not acts_at_level(actor, round_.organiser, Level.COUNTY):
+        raise PermissionDenied(_("Spot checks are drawn by the county."))
+    seed = secrets.randbits(48) if seed is None else int(seed)
+    population = [(a.unit.township_id or 0, a.pk) for a in spot_check_population(round_, title)]
+    if not population:
+        raise ValidationError(_("No awarded unit of this round and title to draw from."))
+    chosen = draw_sample(population, seed=seed, share=share, count=count)
+    with transaction.atomic():
+        check = SpotCheck.objects.create(
+            round=round_,
+            title=title,
+            share=share,
+            count=count,
+            seed=seed,
+            population=[list(pair) for pair in population],
+            drawn_by=actor,
+        )
+        SpotCheckEntry.objects.bulk_create(
+            SpotCheckEntry(spot_check=check, assessment_id=pk) for pk in chosen
+        )
+        record_event(
+            actor=actor,
+            action="spot_check.draw",
+            obj=check,
+            unit_id=round_.organiser_id,
+            after={
+                "seed": seed,
+                "share": str(share) if share else None,
+                "count": count,
+                "population": len(population),
+                "sample": chosen,
+            },
+        )
+    return check
+
+
+def redraw(check: SpotCheck) -> list[int]:
+    """Draw again from the recorded population and seed: equals the recorded sample."""
+    population = [tuple(pair) for pair in check.population]
+    return draw_sample(population, seed=check.seed, share=check.share, count=check.count)
+
+
+def do_record_inspection(
+    actor, entry: SpotCheckEntry, *, passed: bool, reason: str = ""
+) -> SpotCheckEntry:
+    reason = (reason or "").strip()
+    if not passed and not reason:
+        raise ValidationError({"reason": _("Say what the inspection found.")})
+    assessment = entry.assessment
+    if not acts_at_level(actor, assessment.unit, Level.COUNTY):
+        raise PermissionDenied(_("Spot checks are inspected by the county."))
+    if entry.result != SpotCheckResult.PENDING:
+        raise ValidationError(_("This unit's inspection is already recorded."))
+    with transaction.atomic():
+        entry.result = SpotCheckResult.PASSED if passed else SpotCheckResult.FAILED
+        entry.reason = reason
+        entry.inspected_by = actor
+        entry.inspected_at = timezone.now()
+        entry.save()
+        record_event(
+            actor=actor,
+            action="spot_check.inspect",
+            obj=entry.spot_check,
+            unit_id=assessment.unit_id,
+            after={"assessment": assessment.pk, "result": entry.result, "reason": reason},
+        )
+        if not passed:
+            title = AwardedTitle.objects.get(assessment=assessment)
+            do_revoke_title(actor, title, cause=RevocationCause.SPOT_CHECK, reason=reason)
+    return entry
