@@ -278,7 +278,7 @@ def _migrant_groups(village: OrgUnit):
 def groups_rated_with(village: OrgUnit):
     own = Q(parent=village, level=Level.GROUP, status="active")
     migrant = Q(level=Level.GROUP, home_village=village, status="active")
-    return OrgUnit.objects.filter(own | migrant).order_by("parent_id", "code", "name")
+    return OrgUnit.objects.filter(own | migrant).order_by("parent_id", "name", "pk")
 
 
 def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
@@ -400,6 +400,10 @@ def do_save_scores(
 ) -> list[Score]:
     """Save a stage's scores as new versions. All or nothing: any bad entry or any conflict
     writes nothing."""
+    # Decide on the stored state, never on a copy the caller read earlier.
+    assessment = Assessment.objects.select_related("standard", "round", "parent", "unit").get(
+        pk=assessment.pk
+    )
     governing = scoring_target(assessment)
     _require_actor(actor, governing)
     if assessment.parent_id and (not assessment.is_open or assessment.stage != governing.stage):
@@ -863,7 +867,7 @@ def spot_check_population(round_: Round, title: str) -> list[Assessment]:
             awarded_title__status=TitleStatus.AWARDED,
         )
         .select_related("unit")
-        .order_by("unit__township", "unit__code", "pk")
+        .order_by("unit__township", "unit__division_code", "unit__name", "pk")
     )
     return list(rows)
 
