@@ -37,6 +37,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 run: install
+	bash scripts/system-deps.sh || echo "Without those packages the app runs, but PDFs need Pango and CJK fonts." >&2
 	$(BIN)/sanlian migrate --noinput -v 0
 	$(BIN)/sanlian demo
 	BIN=$(BIN) bash scripts/run-dev.sh
@@ -57,4 +58,5 @@ format: install-test
 	$(BIN)/ruff format .
 
 makemessages: install
-	$(BIN)/sanlian makemessages -l zh_Hans --no-obsolete --no-fuzzy-matching --ignore=.venv --ignore=var --add-location=file
+	$(BIN)/python scripts/translate.py messages
+	for app in standards assessments campaigns dashboards reports; do $(BIN)/python scripts/translate.py messages $$app; done

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: Chromium for the browser tests, Noto CJK fonts for PDFs and
-# screenshots, gettext for catalogue checks, PostgreSQL for the second database. Installs only
+# Debian packages the app and the tests need: Chromium for the browser tests, Noto CJK fonts and
+# Pango for WeasyPrint's PDFs, poppler-utils (pdftotext) to read PDFs back in tests, gettext for
+# catalogue checks, PostgreSQL for the second database. Installs only
 # what is missing, and only as root; otherwise says what to install.
 set -euo pipefail
-wanted=(chromium fonts-noto-cjk gettext)
+wanted=(chromium fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils)
 [ "${WITH_POSTGRES:-0}" = 1 ] && wanted+=(postgresql)
 missing=()
 for package in "${wanted[@]}"; do
