@@ -1,0 +1,1 @@
+from campaigns.rollup_models import *  # noqa: F403
