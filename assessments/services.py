@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments import signals
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -748,12 +749,20 @@ def do_decide(
 def _award(actor, assessment: Assessment) -> AwardedTitle:
     # A new award for the same unit, title and year replaces none: the constraint refuses a
     # second; an earlier year's title is superseded by the newer one.
-    AwardedTitle.objects.filter(
+    superseded = AwardedTitle.objects.filter(
         unit=assessment.unit,
         title=assessment.title,
         status=TitleStatus.AWARDED,
         year__lt=assessment.round.year,
     ).update(status=TitleStatus.SUPERSEDED)
+    if superseded:
+        signals.titles_superseded.send(
+            sender=AwardedTitle,
+            unit=assessment.unit,
+            title=assessment.title,
+            year=assessment.round.year,
+            count=superseded,
+        )
     title = AwardedTitle.objects.create(
         unit=assessment.unit,
         title=assessment.title,
@@ -773,6 +782,7 @@ def _award(actor, assessment: Assessment) -> AwardedTitle:
             "assessment": assessment.pk,
         },
     )
+    signals.title_awarded.send(sender=AwardedTitle, title=title)
     return title
 
 
@@ -854,6 +864,7 @@ def do_revoke_title(actor, title: AwardedTitle, *, cause: str, reason: str) -> A
             before={"status": TitleStatus.AWARDED},
             after={"status": TitleStatus.REVOKED, "cause": cause, "reason": reason},
         )
+        signals.title_revoked.send(sender=AwardedTitle, title=title)
     return title
 
 

@@ -1,0 +1,14 @@
+"""Signals sent where a title changes, so that apps above (campaigns' roll-ups) stay current
+without assessments importing them. Receivers run inside the deciding transaction."""
+
+from django.dispatch import Signal
+
+# sender=AwardedTitle, title=<AwardedTitle>: a decision has just awarded the title.
+title_awarded = Signal()
+
+# sender=AwardedTitle, title=<AwardedTitle>: the title has just been revoked.
+title_revoked = Signal()
+
+# sender=AwardedTitle, unit=<OrgUnit>, title=<TitleKind value>, year=<int>, count=<int>: the
+# unit's earlier titles of this kind (before `year`) have just been superseded.
+titles_superseded = Signal()
