@@ -48,6 +48,11 @@ class Standard(models.Model):
     pass_total = models.DecimalField(
         _("minimum total"), max_digits=6, decimal_places=1, default=Decimal("0")
     )
+    pass_rule_is_assumption = models.BooleanField(
+        _("pass rule is a local assumption"),
+        default=False,
+        help_text=_("No source gives the pass mark: shown as 示例，待本地确认 until confirmed."),
+    )
     prerequisite = models.CharField(
         _("prerequisite title"),
         max_length=32,
@@ -67,6 +72,16 @@ class Standard(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The county (or higher unit) that keeps this version; none for the shipped examples, which
+    # every county reads and copies but only administrators change.
+    unit = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("kept by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     based_on = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
