@@ -1,0 +1,99 @@
+"""Printable pages and PDFs of an assessment's 评估表 and 验收审批表.
+
+Thin: the assessment is reached through the access helper on its access unit (404 outside the
+user's subtree, recorded), the figures come from reports.selectors.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounts.access import Action, record_denial, require, visible_ancestors
+from assessments.models import Assessment
+from reports import selectors
+from reports.pdf import FontsMissing, pdf_response, render_pdf
+
+
+def get_assessment_for_user(request, pk) -> Assessment:
+    """The assessment if its access unit (the unit, or a migrant group's home village) is in the
+    user's subtree; else 404, recorded as a denial."""
+    assessment = (
+        Assessment.objects.select_related("unit", "access_unit", "round", "standard", "parent")
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None:
+        record_denial(
+            request,
+            request.user,
+            Action.VIEW,
+            reason="not_found",
+            object_type="assessments.assessment",
+            object_id=str(pk),
+        )
+        raise Http404("No such assessment.")
+    require(request, Action.VIEW, assessment.access_unit)
+    return assessment
+
+
+def _context(request, assessment: Assessment, **extra) -> dict:
+    return {
+        "assessment": assessment,
+        "unit": assessment.unit,
+        "ancestors": visible_ancestors(request.user, assessment.unit),
+        **extra,
+    }
+
+
+def _file_name(assessment: Assessment, form: str) -> tuple[str, str]:
+    name = f"{assessment.unit.name}-{form}-{assessment.round.year}.pdf"
+    return name, f"assessment-{assessment.pk}-{assessment.round.year}.pdf"
+
+
+def _pdf(request, template: str, context: dict, names: tuple[str, str]) -> HttpResponse:
+    try:
+        pdf = render_pdf(template, context, request=request)
+    except FontsMissing as error:
+        return render(request, "reports/pdf_unavailable.html", {"error": error}, status=503)
+    return pdf_response(pdf, *names)
+
+
+@login_required
+def assessment_sheet(request, pk):
+    assessment = get_assessment_for_user(request, pk)
+    sheet = selectors.assessment_sheet(assessment)
+    return render(
+        request, "reports/assessment_sheet.html", _context(request, assessment, sheet=sheet)
+    )
+
+
+@login_required
+def assessment_sheet_pdf(request, pk):
+    assessment = get_assessment_for_user(request, pk)
+    sheet = selectors.assessment_sheet(assessment)
+    return _pdf(
+        request,
+        "reports/assessment_sheet_pdf.html",
+        _context(request, assessment, sheet=sheet),
+        _file_name(assessment, _("assessment sheet")),
+    )
+
+
+@login_required
+def approval_form(request, pk):
+    assessment = get_assessment_for_user(request, pk)
+    form = selectors.approval_form(assessment)
+    return render(request, "reports/approval_form.html", _context(request, assessment, form=form))
+
+
+@login_required
+def approval_form_pdf(request, pk):
+    assessment = get_assessment_for_user(request, pk)
+    form = selectors.approval_form(assessment)
+    return _pdf(
+        request,
+        "reports/approval_form_pdf.html",
+        _context(request, assessment, form=form),
+        _file_name(assessment, _("approval form")),
+    )
