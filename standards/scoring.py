@@ -73,7 +73,9 @@ def evaluate(standard: Standard, marks: dict[int, ItemMark]) -> Outcome:
                     outcome.violated_vetoes.append(item)
             if item.points:
                 if mark.points is None:
-                    outcome.unscored.append(item)
+                    # A veto item with points is listed once, however much of it is missing.
+                    if item not in outcome.unscored:
+                        outcome.unscored.append(item)
                 else:
                     subtotal += mark.points
         outcome.section_totals[section.pk] = subtotal
