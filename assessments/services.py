@@ -9,6 +9,7 @@ cannot approve it at the next.
 import math
 import random
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ from assessments.models import (
     Comment,
     RevocationCause,
     Round,
+    RoundStatus,
     RoundTitle,
     Score,
     SpotCheck,
@@ -41,6 +43,8 @@ from assessments.models import (
 )
 from audit.services import record_event
 from orgs.models import Category, Level, OrgUnit
+from registers.models import Evidence
+from registers.uploads import check_upload
 from standards import metrics
 from standards.models import TITLE_LEVELS, Item, Stage, Standard, TitleKind
 from standards.scoring import ItemMark, Outcome, evaluate
@@ -116,10 +120,11 @@ def _require_actor(actor, assessment: Assessment) -> None:
 
 
 def participants(assessment: Assessment, stage: int) -> set[int]:
-    """Who scored at a stage or moved the assessment on from it."""
-    scorers = Score.objects.filter(assessment=assessment, stage=stage).values_list(
-        "author_id", flat=True
-    )
+    """Who scored at a stage (the assessment or the group ratings it carries) or moved the
+    assessment on from it."""
+    scorers = Score.objects.filter(
+        Q(assessment=assessment) | Q(assessment__parent=assessment), stage=stage
+    ).values_list("author_id", flat=True)
     movers = Transition.objects.filter(
         assessment=assessment,
         from_stage=stage,
@@ -163,22 +168,32 @@ def _current_scores(assessment: Assessment, stage: int) -> dict[int, Score]:
 # --- rounds --------------------------------------------------------------------------------
 
 
-def cadence_warnings(organiser: OrgUnit, year: int, titles) -> list[str]:
+def cadence_warnings(organiser: OrgUnit, year: int, titles, exclude_round=None) -> list[str]:
     """Townships are selected every two to three years, twice in five: warn when a round
-    with the advanced-township title breaks that rhythm."""
+    with the advanced-township title breaks that rhythm.
+
+    Every other round of the organiser counts, a second one in the same year included; pass
+    `exclude_round` when the round in question is already saved."""
     if TitleKind.ADVANCED_TOWNSHIP not in titles:
         return []
-    years = sorted(
-        set(
-            RoundTitle.objects.filter(
-                round__organiser=organiser, title=TitleKind.ADVANCED_TOWNSHIP
-            ).values_list("round__year", flat=True)
-        )
-        - {year}
+    others = RoundTitle.objects.filter(
+        round__organiser=organiser, title=TitleKind.ADVANCED_TOWNSHIP
     )
+    if exclude_round is not None:
+        others = others.exclude(round=exclude_round)
+    # One entry per round, not per year: two selections in one year are two selections.
+    occurrences = sorted(others.values_list("round__year", flat=True))
     warnings = []
-    earlier = [y for y in years if y < year]
-    later = [y for y in years if y > year]
+    if year in occurrences:
+        warnings.append(
+            _(
+                "Townships were already selected in %(year)s: selections should be two to "
+                "three years apart."
+            )
+            % {"year": year}
+        )
+    earlier = [y for y in occurrences if y < year]
+    later = [y for y in occurrences if y > year]
     for neighbour in ([earlier[-1]] if earlier else []) + ([later[0]] if later else []):
         gap = abs(year - neighbour)
         if gap < 2:
@@ -197,7 +212,7 @@ def cadence_warnings(organiser: OrgUnit, year: int, titles) -> list[str]:
                 )
                 % {"year": neighbour, "gap": gap}
             )
-    window = [y for y in years if abs(y - year) < 5] + [year]
+    window = [y for y in occurrences if abs(y - year) < 5] + [year]
     for start in range(year - 4, year + 1):
         in_window = [y for y in window if start <= y <= start + 4]
         if len(in_window) > 2:
@@ -221,12 +236,17 @@ def do_create_round(
     standards: dict[str, Standard],
     deadlines: dict[str, dict[int, date]] | None = None,
 ) -> tuple[Round, list[str]]:
-    """Open a round; returns it with the cadence warnings it raised."""
+    """Open a round; returns it with the cadence warnings it raised. `actor` None is the system
+    (the demo); a person must act for the organiser's level on it."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
         errors.setdefault("name", []).append(_("Give the round a name."))
-    if not 2000 <= int(year) <= 2100:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        year = 0
+    if not 2000 <= year <= 2100:
         errors.setdefault("year", []).append(_("Enter a year between 2000 and 2100."))
     if organiser.level > Level.COUNTY:
         errors.setdefault("organiser", []).append(
@@ -239,10 +259,34 @@ def do_create_round(
             errors.setdefault("standards", []).append(
                 _("The standard “%(standard)s” is not for this title.") % {"standard": standard}
             )
+            continue
+        stages = standard.ordered_stages()
+        # Without a second stage nobody reviews; without the applicant's level first nobody
+        # can apply (a group is rated by its village, so its chain starts there).
+        first_level = Level.VILLAGE if title == TitleKind.FIVE_GOOD_GROUP else TITLE_LEVELS[title]
+        if len(stages) < 2 or stages[0].level != first_level:
+            errors.setdefault("standards", []).append(
+                _(
+                    "The standard “%(standard)s” needs a chain that starts with the applicant "
+                    "and has at least one reviewing stage."
+                )
+                % {"standard": standard}
+            )
+            continue
+        for stage in (deadlines or {}).get(title) or {}:
+            if not isinstance(stage, int) or not 0 <= stage < len(stages):
+                errors.setdefault("deadlines", []).append(
+                    _("The standard “%(standard)s” has no stage %(stage)s.")
+                    % {"standard": standard, "stage": stage}
+                )
     if Round.objects.filter(organiser=organiser, year=year, name=name).exists():
         errors.setdefault("name", []).append(_("This unit already has a round of that name."))
     if errors:
         raise ValidationError(errors)
+    if actor is not None and not (
+        getattr(actor, "is_superuser", False) or acts_at_level(actor, organiser, organiser.level)
+    ):
+        raise PermissionDenied(_("Rounds are opened by the organising level itself."))
     with transaction.atomic():
         round_ = Round.objects.create(organiser=organiser, year=year, name=name, created_by=actor)
         for title, standard in standards.items():
@@ -260,7 +304,7 @@ def do_create_round(
                 "standards": {t: s.pk for t, s in standards.items()},
             },
         )
-    return round_, cadence_warnings(organiser, year, standards)
+    return round_, cadence_warnings(organiser, year, standards, exclude_round=round_)
 
 
 # --- applying ------------------------------------------------------------------------------
@@ -285,6 +329,8 @@ def groups_rated_with(village: OrgUnit):
 def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     """Open an application; a village's carries its groups' five-good ratings (its migrant groups
     included) when the round rates groups."""
+    if round_.status != RoundStatus.OPEN:
+        raise ValidationError(_("This round is closed: it takes no more applications."))
     round_title = RoundTitle.objects.filter(round=round_, title=title).first()
     if round_title is None:
         raise ValidationError(_("This round does not assess that title."))
@@ -369,6 +415,13 @@ def _open_group_ratings(actor, round_: Round, village_assessment: Assessment) ->
 # --- scoring -------------------------------------------------------------------------------
 
 
+def _item_id(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
 def _parse_points(raw, item: Item, errors: dict) -> Decimal | None:
     if raw in (None, ""):
         return None
@@ -401,45 +454,56 @@ def do_save_scores(
 ) -> list[Score]:
     """Save a stage's scores as new versions. All or nothing: any bad entry or any conflict
     writes nothing."""
-    # Decide on the stored state, never on a copy the caller read earlier.
-    assessment = Assessment.objects.select_related("standard", "round", "parent", "unit").get(
-        pk=assessment.pk
-    )
-    governing = scoring_target(assessment)
-    _require_actor(actor, governing)
-    if assessment.parent_id and (not assessment.is_open or assessment.stage != governing.stage):
-        raise ValidationError(_("This group's rating is not open at this stage."))
-    stage = assessment.stage
-    items = {item.pk: item for item in Item.objects.filter(section__standard=assessment.standard)}
-    errors: dict[str, str] = {}
-    reopened = set(governing.reopened_items or []) if governing is assessment else set()
-    parsed = []
-    for entry in entries:
-        item = items.get(int(entry.item_id))
-        if item is None:
-            raise ValidationError(_("An item does not belong to this standard."))
-        if reopened and item.pk not in reopened:
-            errors[str(item.pk)] = _(
-                "Item %(number)s was not returned for change; only the returned items reopen."
-            ) % {"number": item.number}
-            continue
-        points = _parse_points(entry.points, item, errors)
-        if item.is_veto and entry.veto_violated is None and points is not None:
-            errors[str(item.pk)] = _("Item %(number)s is a veto item: say whether it is clear.") % {
-                "number": item.number
-            }
-        parsed.append((item, entry, points))
-    if errors:
-        raise ValidationError(errors)
-    year = assessment.round.year
     with transaction.atomic():
-        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        # Decide on the stored state under the lock, never on a copy the caller read earlier:
+        # a pass or return between the check and the write would score the wrong stage.
+        assessment = (
+            Assessment.objects.select_for_update()
+            .select_related("standard", "round", "unit")
+            .get(pk=assessment.pk)
+        )
+        governing = (
+            Assessment.objects.select_for_update()
+            .select_related("standard", "round")
+            .get(pk=assessment.parent_id)
+            if assessment.parent_id
+            else assessment
+        )
+        _require_actor(actor, governing)
+        if assessment.parent_id and (not assessment.is_open or assessment.stage != governing.stage):
+            raise ValidationError(_("This group's rating is not open at this stage."))
+        stage = assessment.stage
+        items = {
+            item.pk: item for item in Item.objects.filter(section__standard=assessment.standard)
+        }
+        errors: dict[str, str] = {}
+        reopened = set(governing.reopened_items or []) if governing is assessment else set()
+        parsed = []
+        for entry in entries:
+            item = items.get(_item_id(entry.item_id))
+            if item is None:
+                raise ValidationError(_("An item does not belong to this standard."))
+            if reopened and item.pk not in reopened:
+                errors[str(item.pk)] = _(
+                    "Item %(number)s was not returned for change; only the returned items reopen."
+                ) % {"number": item.number}
+                continue
+            points = _parse_points(entry.points, item, errors)
+            if item.is_veto and entry.veto_violated is None and points is not None:
+                errors[str(item.pk)] = _(
+                    "Item %(number)s is a veto item: say whether it is clear."
+                ) % {"number": item.number}
+            parsed.append((item, entry, points))
+        if errors:
+            raise ValidationError(errors)
+        year = assessment.round.year
+        locked = assessment
         current = _current_scores(locked, stage)
         conflicts = [
             item
             for item, entry, _points in parsed
             if entry.base is not None
-            and (current[item.pk].pk if item.pk in current else 0) != int(entry.base)
+            and (current[item.pk].pk if item.pk in current else 0) != _item_id(entry.base)
         ]
         if conflicts:
             raise ScoreConflict(conflicts)
@@ -451,7 +515,7 @@ def do_save_scores(
             reading = metrics.reading_for(item, assessment.unit, year) if item.metric else None
             suggested = reading.suggested if reading else None
             overridden = suggested is not None and points is not None and points != suggested
-            if overridden and not entry.override_reason.strip():
+            if overridden and not (entry.override_reason or "").strip():
                 raise ValidationError(
                     {
                         str(item.pk): _(
@@ -515,10 +579,20 @@ def _same(previous: Score, points, entry: ScoreInput) -> bool:
     )
 
 
+def can_comment(user, assessment: Assessment) -> bool:
+    """Whoever acts at some stage of the assessment's chain may comment on it."""
+    target = scoring_target(assessment)
+    return any(acts_at_level(user, target.access_unit, stage.level) for stage in stages_of(target))
+
+
 def do_comment(actor, assessment: Assessment, text: str, item: Item | None = None) -> Comment:
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write a comment first."))
+    if not can_comment(actor, assessment):
+        raise PermissionDenied(_("Only the levels of this assessment's chain comment on it."))
+    if item is not None and item.section.standard_id != assessment.standard_id:
+        raise ValidationError(_("An item does not belong to this standard."))
     with transaction.atomic():
         comment = Comment.objects.create(
             assessment=assessment, item=item, stage=assessment.stage, text=text, author=actor
@@ -531,6 +605,64 @@ def do_comment(actor, assessment: Assessment, text: str, item: Item | None = Non
             after={"item": item.number if item else None, "text": text[:500]},
         )
     return comment
+
+
+def do_attach_evidence(
+    actor, assessment: Assessment, uploaded, item: Item | None = None
+) -> Evidence:
+    """Attach an evidence file to an item (slot `item-<id>`) or to the whole assessment (no
+    slot). Whoever may score the assessment now may attach; a per-item return reopens only
+    its items for evidence too."""
+    assessment = Assessment.objects.select_related("standard", "parent").get(pk=assessment.pk)
+    target = scoring_target(assessment)
+    _require_actor(actor, target)
+    if item is not None:
+        if item.section.standard_id != assessment.standard_id:
+            raise ValidationError(_("An item does not belong to this standard."))
+        reopened = set(target.reopened_items or []) if target is assessment else set()
+        if reopened and item.pk not in reopened:
+            raise ValidationError(
+                _("Item %(number)s was not returned for change; only the returned items reopen.")
+                % {"number": item.number}
+            )
+    try:
+        checked = check_upload(uploaded)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
+    evidence = Evidence(
+        record=assessment,
+        slot=f"item-{item.pk}" if item is not None else "",
+        # Evidence belongs to the unit whose subtree sees the assessment: a migrant group's
+        # files are its home village's to see.
+        unit=assessment.access_unit,
+        original_name=checked.original_name,
+        mime_type=checked.file_type.mime,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    evidence.file.save(f"{uuid.uuid4().hex}.{checked.file_type.extension}", uploaded, save=False)
+    try:
+        with transaction.atomic():
+            evidence.save()
+            record_event(
+                actor=actor,
+                action="assessment.evidence",
+                obj=assessment,
+                unit_id=assessment.unit_id,
+                after={
+                    "evidence": evidence.pk,
+                    "item": item.number if item is not None else None,
+                    "name": evidence.original_name,
+                    "type": evidence.mime_type,
+                    "size": evidence.size,
+                    "sha256": evidence.sha256,
+                },
+            )
+    except BaseException:
+        evidence.file.storage.delete(evidence.file.name)
+        raise
+    return evidence
 
 
 # --- moving along the chain ----------------------------------------------------------------
@@ -684,17 +816,21 @@ def do_return(
 
 
 def prerequisite_met(assessment: Assessment) -> bool:
-    """递次达标: the unit holds the prerequisite title, or (if the standard allows) earns it in
-    the same round."""
+    """递次达标: the unit holds the prerequisite title from an earlier year, or (if the standard
+    allows) earns it in the same round's year."""
     needed = assessment.standard.prerequisite
     if not needed:
         return True
-    held = AwardedTitle.objects.filter(
-        unit=assessment.unit, title=needed, status=TitleStatus.AWARDED
-    )
-    if assessment.standard.prerequisite_same_round:
-        return held.filter(year__lte=assessment.round.year).exists()
-    return held.filter(year__lt=assessment.round.year).exists()
+    titles = AwardedTitle.objects.filter(unit=assessment.unit, title=needed)
+    year = assessment.round.year
+    # An earlier year's title superseded by a newer award was held all along; a revoked one
+    # was lost.
+    earlier = titles.filter(
+        year__lt=year, status__in=[TitleStatus.AWARDED, TitleStatus.SUPERSEDED]
+    ).exists()
+    if earlier or not assessment.standard.prerequisite_same_round:
+        return earlier
+    return titles.filter(year=year, status=TitleStatus.AWARDED).exists()
 
 
 def do_decide(
@@ -716,6 +852,11 @@ def do_decide(
         _require_separation(actor, assessment)
         if award:
             _require_pass_rule(assessment)
+            if holds_title_in(assessment.unit, assessment.title, assessment.round.year):
+                raise ValidationError(
+                    _("The unit already holds this title for %(year)s.")
+                    % {"year": assessment.round.year}
+                )
             if not prerequisite_met(assessment):
                 raise ValidationError(
                     _("递次达标: the unit must first hold the title “%(title)s”.")
@@ -746,9 +887,15 @@ def do_decide(
     return assessment
 
 
+def holds_title_in(unit: OrgUnit, title: str, year: int) -> bool:
+    return AwardedTitle.objects.filter(
+        unit=unit, title=title, year=year, status=TitleStatus.AWARDED
+    ).exists()
+
+
 def _award(actor, assessment: Assessment) -> AwardedTitle:
-    # A new award for the same unit, title and year replaces none: the constraint refuses a
-    # second; an earlier year's title is superseded by the newer one.
+    # A new award for the same unit, title and year replaces none (callers check
+    # holds_title_in first); an earlier year's title is superseded by the newer one.
     superseded = AwardedTitle.objects.filter(
         unit=assessment.unit,
         title=assessment.title,
@@ -794,7 +941,10 @@ def _settle_group_ratings(actor, village_assessment: Assessment) -> None:
         outcome = outcome_at(group, group.stage)
         if outcome.passes:
             _move(actor, group, TransitionAction.AWARD, group.stage, state=AssessmentState.AWARDED)
-            _award(actor, group)
+            # A group rated in two rounds of one year keeps the title it already holds rather
+            # than failing its village's verification.
+            if not holds_title_in(group.unit, group.title, village_assessment.round.year):
+                _award(actor, group)
         else:
             reasons = "；".join(outcome.reasons(group.standard))
             _move(
@@ -868,6 +1018,11 @@ def do_revoke_title(actor, title: AwardedTitle, *, cause: str, reason: str) -> A
     return title
 
 
+# What the spot check's columns hold: a PositiveSmallIntegerField and a BigIntegerField.
+MAX_SAMPLE_COUNT = 32767
+MAX_SEED = 2**63 - 1
+
+
 def spot_check_population(round_: Round, title: str) -> list[Assessment]:
     """Awarded, unrevoked assessments of the round for the title, in a fixed order."""
     rows = (
@@ -895,7 +1050,7 @@ def draw_sample(
     chosen: list[int] = []
     for township in sorted(by_township):
         members = by_township[township]
-        wanted = count if count is not None else math.ceil(Decimal(share) * len(members))
+        wanted = count if count is not None else math.ceil(Decimal(str(share)) * len(members))
         chosen += sorted(rng.sample(members, min(int(wanted), len(members))))
     return chosen
 
@@ -905,13 +1060,36 @@ def do_draw_spot_check(
 ) -> SpotCheck:
     if (share is None) == (count is None):
         raise ValidationError(_("Give either a share or a count per township."))
-    if share is not None and not Decimal("0") < Decimal(str(share)) <= Decimal("1"):
-        raise ValidationError({"share": _("The share must be above 0 and at most 100%.")})
-    if count is not None and int(count) < 1:
-        raise ValidationError({"count": _("The count must be at least 1.")})
+    if share is not None:
+        # Draw with the share as it is stored (three decimals), never with a float's binary
+        # expansion: 0.1 × 10 units must give 1 unit now and when re-drawn from the record.
+        try:
+            share = Decimal(str(share)).quantize(Decimal("0.001"))
+        except (InvalidOperation, ValueError):
+            share = None
+        if share is None or not Decimal("0") < share <= Decimal("1"):
+            raise ValidationError({"share": _("The share must be above 0 and at most 100%.")})
+    if count is not None:
+        count = _item_id(count)
+        if count is None or not 1 <= count <= MAX_SAMPLE_COUNT:
+            raise ValidationError(
+                {
+                    "count": _("The count must be between 1 and %(maximum)s.")
+                    % {"maximum": MAX_SAMPLE_COUNT}
+                }
+            )
+    if seed is not None:
+        seed = _item_id(seed)
+        if seed is None or not 0 <= seed <= MAX_SEED:
+            raise ValidationError(
+                {
+                    "seed": _("The seed must be a whole number from 0 to %(maximum)s.")
+                    % {"maximum": MAX_SEED}
+                }
+            )
     if not acts_at_level(actor, round_.organiser, Level.COUNTY):
         raise PermissionDenied(_("Spot checks are drawn by the county."))
-    seed = secrets.randbits(48) if seed is None else int(seed)
+    seed = secrets.randbits(48) if seed is None else seed
     population = [(a.unit.township_id or 0, a.pk) for a in spot_check_population(round_, title)]
     if not population:
         raise ValidationError(_("No awarded unit of this round and title to draw from."))
@@ -957,12 +1135,18 @@ def do_record_inspection(
     reason = (reason or "").strip()
     if not passed and not reason:
         raise ValidationError({"reason": _("Say what the inspection found.")})
-    assessment = entry.assessment
-    if not acts_at_level(actor, assessment.unit, Level.COUNTY):
-        raise PermissionDenied(_("Spot checks are inspected by the county."))
-    if entry.result != SpotCheckResult.PENDING:
-        raise ValidationError(_("This unit's inspection is already recorded."))
     with transaction.atomic():
+        # Under the lock: two inspectors recording the same unit at once record it once.
+        entry = (
+            SpotCheckEntry.objects.select_for_update()
+            .select_related("assessment", "spot_check")
+            .get(pk=entry.pk)
+        )
+        assessment = entry.assessment
+        if not acts_at_level(actor, assessment.unit, Level.COUNTY):
+            raise PermissionDenied(_("Spot checks are inspected by the county."))
+        if entry.result != SpotCheckResult.PENDING:
+            raise ValidationError(_("This unit's inspection is already recorded."))
         entry.result = SpotCheckResult.PASSED if passed else SpotCheckResult.FAILED
         entry.reason = reason
         entry.inspected_by = actor
@@ -975,7 +1159,9 @@ def do_record_inspection(
             unit_id=assessment.unit_id,
             after={"assessment": assessment.pk, "result": entry.result, "reason": reason},
         )
-        if not passed:
-            title = AwardedTitle.objects.get(assessment=assessment)
+        title = AwardedTitle.objects.filter(assessment=assessment).first()
+        # A title revoked since the draw (a veto found later, say) stays revoked for its own
+        # cause; the failed inspection is still recorded.
+        if not passed and title is not None and title.status == TitleStatus.AWARDED:
             do_revoke_title(actor, title, cause=RevocationCause.SPOT_CHECK, reason=reason)
     return entry
