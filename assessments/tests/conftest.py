@@ -124,3 +124,16 @@ def round_2026(tree, county_officer, qualified_standard, first_class_standard, g
         },
     )
     return round_
+
+
+@pytest.fixture
+def chain_personas(village_operator, township_officer, county_officer, city_reviewer):
+    """The acting persona of each level of the chain: .village, .township, .county, .city."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        village=village_operator,
+        township=township_officer,
+        county=county_officer,
+        city=city_reviewer,
+    )
