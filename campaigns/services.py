@@ -382,13 +382,21 @@ def last_assessment(village: OrgUnit) -> Assessment | None:
     )
 
 
+def number(value) -> str:
+    """40.0 → "40", 12.5 → "12.5": scores as people write them."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
 def _section_scores(assessment: Assessment) -> list[dict]:
     outcome = outcome_at(assessment)
     return [
         {
             "section": section.name,
-            "points": str(section.points),
-            "score": str(outcome.section_totals.get(section.pk, Decimal("0"))),
+            "points": number(section.points),
+            "score": number(outcome.section_totals.get(section.pk, Decimal("0"))),
         }
         for section in assessment.standard.sections.order_by("position")
     ]
@@ -418,12 +426,12 @@ def gaps_to(next_title: str | None, assessment: Assessment | None, scores: list[
         if minimum is not None and (score or Decimal("0")) < minimum:
             gaps.append(
                 _("“%(section)s”: %(score)s of at least %(minimum)s")
-                % {"section": section.name, "score": score or 0, "minimum": minimum}
+                % {"section": section.name, "score": number(score or 0), "minimum": number(minimum)}
             )
     if total < standard.pass_total:
         gaps.append(
             _("total %(total)s of at least %(minimum)s")
-            % {"total": total, "minimum": standard.pass_total}
+            % {"total": number(total), "minimum": number(standard.pass_total)}
         )
     if not gaps:
         return _("The last scores already meet the pass rule for “%(title)s”.") % {
