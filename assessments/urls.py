@@ -1,2 +1,20 @@
+from django.urls import path
+
+from assessments import views, views_sheet, views_titles
+
 app_name = "assessments"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.round_list, name="rounds"),
+    path("waiting/", views.waiting, name="waiting"),
+    path("rounds/new/", views.round_create, name="round_create"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("rounds/<int:pk>/apply/", views.apply, name="apply"),
+    path("rounds/<int:pk>/spot-checks/", views_titles.spot_checks, name="spot_checks"),
+    path("spot-checks/<int:pk>/", views_titles.spot_check, name="spot_check"),
+    path("spot-checks/entries/<int:pk>/", views_titles.inspect, name="inspect"),
+    path("titles/<int:pk>/revoke/", views_titles.revoke, name="revoke"),
+    path("<int:pk>/", views_sheet.sheet, name="sheet"),
+    path("<int:pk>/evidence/", views_sheet.upload_evidence, name="evidence"),
+    path("<int:pk>/comment/", views_sheet.comment, name="comment"),
+    path("<int:pk>/<slug:name>/", views_sheet.act, name="act"),
+]

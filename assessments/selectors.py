@@ -1,0 +1,278 @@
+"""Reads of the assessment chain shared by the pages: what a user may see, what waits for them,
+and the rows of the assessment sheet."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.access import CHAIN_ACTORS, roles_of, visible_units
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AwardedTitle,
+    Round,
+    Score,
+    StageDeadline,
+)
+from assessments.services import acts_at_level, outcome_at
+from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+from registers.models import Evidence
+from standards import metrics
+from standards.models import Item, Stage, TitleKind
+from standards.scoring import sections_with_items
+
+# --- what a user may see -------------------------------------------------------------------
+
+
+def _ancestor_ids_of_roles(user) -> set[int]:
+    ids: set[int] = set()
+    for role in roles_of(user):
+        ids.update(role.unit.ancestor_ids())
+        ids.add(role.unit.pk)
+    return ids
+
+
+def rounds_for_user(user) -> QuerySet[Round]:
+    """Rounds organised within the user's subtrees, or by a unit above them (taking them in)."""
+    return Round.objects.filter(
+        Q(organiser__in=visible_units(user)) | Q(organiser_id__in=_ancestor_ids_of_roles(user))
+    ).select_related("organiser")
+
+
+def assessments_for_user(user) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(access_unit__in=visible_units(user))
+
+
+def titles_of(user, unit: OrgUnit) -> list[AwardedTitle]:
+    return list(
+        AwardedTitle.objects.filter(unit=unit).select_related(
+            "assessment__round", "revoked_by", "awarded_by"
+        )
+    )
+
+
+# --- deadlines and "waiting for me" ----------------------------------------------------------
+
+
+def deadlines_for(assessments) -> dict[tuple[int, str, int], date]:
+    """Due dates keyed by (round id, title, stage) for the rounds of these assessments."""
+    round_ids = {a.round_id for a in assessments}
+    rows = StageDeadline.objects.filter(round_title__round_id__in=round_ids).values_list(
+        "round_title__round_id", "round_title__title", "stage", "due"
+    )
+    return {(r, t, s): due for r, t, s, due in rows}
+
+
+@dataclass
+class Row:
+    """An assessment with what the lists show beside it."""
+
+    assessment: Assessment
+    stage: Stage | None
+    due: date | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.assessment.is_open and self.due and self.due < timezone.localdate())
+
+
+def _stage_map(assessments) -> dict[int, list[Stage]]:
+    standard_ids = {a.standard_id for a in assessments}
+    stages: dict[int, list[Stage]] = {pk: [] for pk in standard_ids}
+    for stage in Stage.objects.filter(standard_id__in=standard_ids).order_by("position"):
+        stages[stage.standard_id].append(stage)
+    return stages
+
+
+def rows_for(assessments) -> list[Row]:
+    assessments = list(assessments)
+    stages = _stage_map(assessments)
+    dues = deadlines_for(assessments)
+    rows = []
+    for a in assessments:
+        chain = stages.get(a.standard_id, [])
+        a._stages = chain
+        stage = chain[a.stage] if a.stage < len(chain) else None
+        rows.append(Row(a, stage, dues.get((a.round_id, a.title, a.stage))))
+    return rows
+
+
+def waiting_for(user) -> list[Row]:
+    """Open assessments at a stage where the user acts (their level, their subtree): overdue
+    first, then by due date, then the rest."""
+    levels = {role.unit.level for role in roles_of(user) if CHAIN_ACTORS.get(role.unit.level)}
+    if not levels:
+        return []
+    candidates = (
+        assessments_for_user(user)
+        .filter(state=AssessmentState.OPEN, parent__isnull=True)
+        .select_related("unit", "round", "access_unit", "standard")
+    )
+    rows = [
+        row
+        for row in rows_for(candidates)
+        if row.stage
+        and row.stage.level in levels
+        and acts_at_level(user, row.assessment.access_unit, row.stage.level)
+    ]
+    far = date.max
+    rows.sort(key=lambda r: (not r.overdue, r.due or far, r.assessment.unit.name))
+    return rows
+
+
+# --- the assessment sheet --------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    score: Score | None
+    editable: bool = False
+
+
+@dataclass
+class SheetRow:
+    item: Item
+    cells: list[Cell]
+    latest: Score | None
+    gap: Decimal | None
+    reading: metrics.Reading | None
+    history: list[Score] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    comments: list = field(default_factory=list)
+    differs: bool = False
+    editable: bool = False
+    fields: dict | None = None
+
+
+@dataclass
+class SheetSection:
+    section: object
+    rows: list[SheetRow]
+    subtotals: list[Decimal | None]
+
+
+def sheet(assessment: Assessment, editable_items: set[int] | None) -> dict:
+    """Every section and item with its score at every stage, the gap, the history, the evidence,
+    the comments, and the subtotals and totals per stage; `editable_items` are the item ids the
+    current user may change at the current stage (None: none)."""
+    stages = assessment.standard.ordered_stages()
+    scores = list(
+        Score.objects.filter(assessment=assessment).select_related("author").order_by("id")
+    )
+    current: dict[tuple[int, int], Score] = {}
+    history: dict[int, list[Score]] = {}
+    for score in scores:
+        history.setdefault(score.item_id, []).append(score)
+        if score.is_current:
+            current[(score.item_id, score.stage)] = score
+    evidence: dict[str, list[Evidence]] = {}
+    for file in Evidence.objects.filter(
+        content_type__app_label="assessments",
+        content_type__model="assessment",
+        object_id=assessment.pk,
+    ):
+        evidence.setdefault(file.slot, []).append(file)
+    comments: dict[int | None, list] = {}
+    for comment in assessment.comments.select_related("author").order_by("id"):
+        comments.setdefault(comment.item_id, []).append(comment)
+    year = assessment.round.year
+    reached = range(assessment.stage + 1)
+    sections = []
+    for section in sections_with_items(assessment.standard):
+        rows = []
+        for item in section.items.all():
+            cells = []
+            for stage in stages:
+                cells.append(
+                    Cell(
+                        current.get((item.pk, stage.position)),
+                        editable=bool(
+                            editable_items is not None
+                            and stage.position == assessment.stage
+                            and item.pk in editable_items
+                        ),
+                    )
+                )
+            scored = [c.score for c in cells if c.score and c.score.stage in reached]
+            latest = scored[-1] if scored else None
+            points = [c.score.points for c in cells if c.score and c.score.points is not None]
+            rows.append(
+                SheetRow(
+                    item=item,
+                    cells=cells,
+                    latest=latest,
+                    gap=item.points - latest.points
+                    if latest and latest.points is not None
+                    else None,
+                    reading=metrics.reading_for(item, assessment.unit, year)
+                    if item.metric
+                    else None,
+                    history=history.get(item.pk, []),
+                    evidence=evidence.get(f"item-{item.pk}", []),
+                    comments=comments.get(item.pk, []),
+                    differs=len(set(points)) > 1,
+                    editable=any(c.editable for c in cells),
+                )
+            )
+        sections.append(SheetSection(section, rows, []))
+    outcomes = []
+    for stage in stages:
+        if stage.position > assessment.stage and assessment.is_open:
+            outcomes.append(None)
+            continue
+        outcomes.append(outcome_at(assessment, stage.position))
+    for entry in sections:
+        entry.subtotals = [
+            o.section_totals.get(entry.section.pk) if o is not None else None for o in outcomes
+        ]
+    return {
+        "stages": stages,
+        "sections": sections,
+        "outcomes": outcomes,
+        "totals": [o.total if o is not None else None for o in outcomes],
+        "general_evidence": evidence.get("", []),
+        "general_comments": comments.get(None, []),
+    }
+
+
+# --- rounds: at a glance ---------------------------------------------------------------------
+
+
+def applicable_units(user, round_: Round) -> list[tuple[str, OrgUnit]]:
+    """(title, unit) pairs the user may still apply for in this round."""
+    pairs = []
+    titles = list(round_.titles.select_related("standard"))
+    applied = set(Assessment.objects.filter(round=round_).values_list("title", "unit_id"))
+    for round_title in titles:
+        if round_title.title == TitleKind.FIVE_GOOD_GROUP:
+            continue
+        first = round_title.standard.ordered_stages()[0]
+        for role in roles_of(user):
+            unit = role.unit
+            if (
+                unit.level == first.level
+                and unit.is_active
+                and round_.organiser.contains(unit)
+                and (round_title.title, unit.pk) not in applied
+                and acts_at_level(user, unit, first.level)
+            ):
+                pairs.append((TitleKind(round_title.title), unit))
+    seen = set()
+    unique = []
+    for title, unit in pairs:
+        if (title, unit.pk) not in seen:
+            seen.add((title, unit.pk))
+            unique.append((title, unit))
+    return unique
+
+
+def townships_of(round_: Round, user) -> QuerySet[OrgUnit]:
+    return (
+        visible_units(user)
+        .filter(level=Level.TOWNSHIP)
+        .filter(**{f"{LEVEL_COLUMNS[round_.organiser.level]}_id": round_.organiser_id})
+        .order_by("division_code", "name")
+    )

@@ -1,0 +1,41 @@
+"""Template tags of the assessment pages and of the includes other apps' pages carry."""
+
+from django import template
+
+from assessments import selectors, services
+from assessments.models import TitleStatus
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def unit_titles(context, unit):
+    """The unit's titles (in force, revoked with cause and reason, superseded), each with
+    whether the current user may revoke it."""
+    user = context["request"].user
+    return [
+        (title, title.status == TitleStatus.AWARDED and services.can_revoke(user, title))
+        for title in selectors.titles_of(user, unit)
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def waiting_rows(context):
+    return selectors.waiting_for(context["request"].user)
+
+
+@register.filter
+def item_at(sequence, index):
+    try:
+        return sequence[index]
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+@register.filter
+def points(value):
+    """A score as the form prints it: 12 or 12.5, a dash when there is none."""
+    if value is None:
+        return "—"
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

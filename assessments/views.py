@@ -1,0 +1,247 @@
+"""Rounds, the round at a glance, applying, and "waiting for me".
+
+Every assessment is reached through `get_assessment_for_user` and every round through
+`get_round_for_user`: 404 outside the user's subtrees, 403 for an action their level does not
+take, each denial recorded (accounts.access)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
+from accounts.models import RoleKind
+from assessments import selectors, services
+from assessments.forms import OverviewFilterForm, RoundFilterForm, RoundForm
+from assessments.models import Assessment, AssessmentState, Round, StageDeadline
+from orgs.models import Level, OrgUnit
+from sanlian.forms import add_validation_errors
+from standards.models import TitleKind
+
+PAGE_SIZE = 50
+
+
+def missing(request, kind: str, pk) -> Http404:
+    record_denial(
+        request, request.user, "view", reason="not_found", object_type=kind, object_id=str(pk)
+    )
+    return Http404("Not found.")
+
+
+def forbidden(request, unit: OrgUnit, action: str) -> PermissionDenied:
+    record_denial(request, request.user, action, reason="forbidden", unit=unit)
+    return PermissionDenied(_("It is not your level's turn to act on this assessment."))
+
+
+def get_round_for_user(request, pk) -> Round:
+    round_ = selectors.rounds_for_user(request.user).filter(pk=pk).first()
+    if round_ is None:
+        raise missing(request, "assessments.round", pk)
+    return round_
+
+
+def get_assessment_for_user(request, pk) -> Assessment:
+    assessment = (
+        Assessment.objects.select_related(
+            "unit", "access_unit", "round__organiser", "standard", "parent"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None:
+        raise missing(request, "assessments.assessment", pk)
+    require(request, Action.VIEW, assessment.access_unit)
+    return assessment
+
+
+def county_organisers(user):
+    """Units where the user may organise a round: the counties where they are county officer."""
+    pks = [
+        role.unit.pk
+        for role in roles_of(user)
+        if role.kind == RoleKind.COUNTY_OFFICER and role.unit.level == Level.COUNTY
+    ]
+    return OrgUnit.objects.filter(pk__in=pks, status="active").order_by("name")
+
+
+@login_required
+def round_list(request):
+    rounds = selectors.rounds_for_user(request.user).annotate(assessment_count=Count("assessments"))
+    filters = RoundFilterForm(request.GET or None)
+    if filters.is_valid():
+        if filters.cleaned_data["q"]:
+            rounds = rounds.filter(name__icontains=filters.cleaned_data["q"].replace("\x00", ""))
+        if filters.cleaned_data["year"]:
+            rounds = rounds.filter(year=filters.cleaned_data["year"])
+    page = Paginator(rounds.order_by("-year", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/round_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "can_create": county_organisers(request.user).exists(),
+        },
+    )
+
+
+@login_required
+def round_create(request):
+    organisers = county_organisers(request.user)
+    if not organisers.exists():
+        record_denial(
+            request, request.user, "create_round", reason="forbidden", object_type="round"
+        )
+        raise PermissionDenied(_("Rounds are organised by county officers."))
+    form = RoundForm(request.POST or None, organisers=organisers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round_, warnings = services.do_create_round(
+                request.user,
+                data["organiser"],
+                year=data["year"],
+                name=data["name"],
+                standards=data["standards"],
+                deadlines=data["deadlines"],
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("The round “%(name)s” is open.") % {"name": round_.name})
+            for warning in warnings:
+                messages.warning(request, warning)
+            return redirect("assessments:round", round_.pk)
+    return render(request, "assessments/round_form.html", {"form": form})
+
+
+def _overview_counts(assessments) -> list[tuple[str, dict]]:
+    """Per title: open assessments per stage, and decided ones per state."""
+    counts: dict[str, dict] = {}
+    rows = assessments.values("title", "state", "stage").annotate(n=Count("id"))
+    for row in rows:
+        entry = counts.setdefault(row["title"], {"stages": {}, "states": {}, "total": 0})
+        entry["total"] += row["n"]
+        entry["states"][row["state"]] = entry["states"].get(row["state"], 0) + row["n"]
+        if row["state"] == AssessmentState.OPEN:
+            entry["stages"][row["stage"]] = entry["stages"].get(row["stage"], 0) + row["n"]
+    return [(TitleKind(title).label, counts[title]) for title in sorted(counts)]
+
+
+@login_required
+def round_detail(request, pk: int):
+    """The round at a glance: every assessment the user may see, filtered, with overdue ones
+    flagged, and what the user may apply for."""
+    round_ = get_round_for_user(request, pk)
+    titles = list(round_.titles.select_related("standard").order_by("title"))
+    max_stages = max((len(t.standard.ordered_stages()) for t in titles), default=1)
+    assessments = (
+        selectors.assessments_for_user(request.user)
+        .filter(round=round_, parent__isnull=True)
+        .select_related("unit", "unit__township", "standard", "round")
+    )
+    counts = _overview_counts(assessments)
+    filters = OverviewFilterForm(
+        request.GET or None,
+        townships=selectors.townships_of(round_, request.user),
+        titles=[t.title for t in titles],
+        max_stages=max_stages,
+    )
+    overdue_only = False
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["q"]:
+            assessments = assessments.filter(unit__name__icontains=data["q"].replace("\x00", ""))
+        if data["township"]:
+            assessments = assessments.filter(unit__township=data["township"])
+        if data["title"]:
+            assessments = assessments.filter(title=data["title"])
+        if data["stage"] is not None:
+            assessments = assessments.filter(stage=data["stage"], state=AssessmentState.OPEN)
+        if data["state"]:
+            assessments = assessments.filter(state=data["state"])
+        overdue_only = data["overdue"]
+    if overdue_only:
+        late = StageDeadline.objects.filter(
+            round_title__round=round_, due__lt=timezone.localdate()
+        ).values_list("round_title__title", "stage")
+        late = set(late)
+        keep = [
+            pk
+            for pk, title, stage in assessments.filter(state=AssessmentState.OPEN).values_list(
+                "pk", "title", "stage"
+            )
+            if (title, stage) in late
+        ]
+        assessments = assessments.filter(pk__in=keep)
+    page = Paginator(
+        assessments.order_by("unit__division_code", "unit__name", "title"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = selectors.rows_for(page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/round_detail.html",
+        {
+            "round": round_,
+            "titles": titles,
+            "counts": counts,
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "applicable": selectors.applicable_units(request.user, round_),
+            "can_draw": services.acts_at_level(request.user, round_.organiser, Level.COUNTY),
+            "deadlines": StageDeadline.objects.filter(round_title__round=round_).select_related(
+                "round_title"
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def apply(request, pk: int):
+    round_ = get_round_for_user(request, pk)
+    unit = get_unit_for_user(request, request.POST.get("unit"))
+    title = request.POST.get("title", "")
+    if title not in TitleKind.values:
+        messages.error(request, _("Choose a title."))
+        return redirect("assessments:round", round_.pk)
+    try:
+        assessment = services.do_apply(request.user, round_, title, unit)
+    except PermissionDenied as error:
+        record_denial(request, request.user, "apply", reason="forbidden", unit=unit)
+        messages.error(request, " ".join(error.args) or _("You may not apply for this unit."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(unit)s applied for “%(title)s”. Fill in the self-assessment below.")
+            % {"unit": unit.name, "title": TitleKind(title).label},
+        )
+        return redirect("assessments:sheet", assessment.pk)
+    return redirect("assessments:round", round_.pk)
+
+
+@login_required
+def waiting(request):
+    """待我处理: what waits at the user's level in their subtree, overdue and due first."""
+    rows = selectors.waiting_for(request.user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/waiting.html",
+        {"page": page, "overdue": sum(1 for r in rows if r.overdue)},
+    )

@@ -1,0 +1,314 @@
+"""The assessment sheet (评估表): scores per stage, evidence, comments, history, and the actions
+along the chain, each behind a confirmation."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import acts_at_level
+from assessments import selectors, services
+from assessments.forms import (
+    CommentForm,
+    ConfirmForm,
+    DecideForm,
+    EvidenceForm,
+    ReasonForm,
+    ReturnForm,
+    SheetForm,
+)
+from assessments.models import Assessment, Score
+from assessments.views import forbidden, get_assessment_for_user
+from registers.record_services import do_add_evidence
+from sanlian.forms import add_validation_errors
+from standards import metrics
+from standards.models import Item
+
+
+def editable_items(user, assessment: Assessment) -> set[int] | None:
+    """Item ids the user may change at the current stage, or None when they may change none."""
+    governing = services.scoring_target(assessment)
+    if not assessment.is_open or not services.can_act(user, governing):
+        return None
+    if assessment.parent_id and assessment.stage != governing.stage:
+        return None
+    items = set(
+        Item.objects.filter(section__standard=assessment.standard).values_list("pk", flat=True)
+    )
+    reopened = set(assessment.reopened_items or []) if not assessment.parent_id else set()
+    return reopened & items if reopened else items
+
+
+def takes_part(user, assessment: Assessment) -> bool:
+    """Whether the user acts at some stage of this assessment's chain (comments are theirs)."""
+    return any(
+        acts_at_level(user, assessment.access_unit, stage.level)
+        for stage in services.stages_of(assessment)
+    )
+
+
+def _sheet_form(assessment, editable, data=None):
+    items = list(Item.objects.filter(section__standard=assessment.standard, pk__in=editable or []))
+    current = {
+        s.item_id: s
+        for s in Score.objects.filter(
+            assessment=assessment, stage=assessment.stage, is_current=True
+        )
+    }
+    readings = {
+        item.pk: metrics.reading_for(item, assessment.unit, assessment.round.year)
+        for item in items
+        if item.metric
+    }
+    return SheetForm(
+        data,
+        items=items,
+        current=current,
+        readings={k: v for k, v in readings.items() if v is not None},
+        initial={"version": assessment.version},
+    )
+
+
+def _refreshed_bases(assessment, data):
+    """The user's entries with the bases moved to what is saved now, so that their next save,
+    after they have looked at the other person's values, goes through."""
+    data = data.copy()
+    for score in Score.objects.filter(
+        assessment=assessment, stage=assessment.stage, is_current=True
+    ):
+        key = f"base-{score.item_id}"
+        if key in data:
+            data[key] = str(score.pk)
+    return data
+
+
+def _render_sheet(request, assessment, form=None, conflict_items=None, status=200):
+    editable = editable_items(request.user, assessment)
+    if form is None and editable:
+        form = _sheet_form(assessment, editable)
+    context = selectors.sheet(assessment, editable if form is not None else None)
+    stages = context["stages"]
+    numbers = {}
+    for entry in context["sections"]:
+        for row in entry.rows:
+            numbers[row.item.pk] = row.item.number
+            if form is not None and row.editable:
+                row.fields = form.fields_for(row.item.pk)
+    transitions = list(assessment.transitions.select_related("actor").order_by("id"))
+    for transition in transitions:
+        transition.item_numbers = [numbers.get(pk, "?") for pk in transition.items or []]
+    acting = services.can_act(request.user, assessment)
+    last = len(stages) - 1
+    context.update(
+        {
+            "assessment": assessment,
+            "form": form,
+            "conflict_items": {i.pk for i in conflict_items or []},
+            "acting": acting,
+            "can_submit": acting and assessment.stage == 0,
+            "can_withdraw": acting and assessment.stage == 0,
+            "can_pass": acting and 0 < assessment.stage < last,
+            "can_return": acting and assessment.stage > 0,
+            "can_decide": acting and assessment.stage == last and assessment.stage > 0,
+            "can_upload": bool(editable),
+            "can_comment": takes_part(request.user, assessment),
+            "comment_form": CommentForm(
+                items=[r.item for s in context["sections"] for r in s.rows]
+            ),
+            "evidence_form": EvidenceForm(),
+            "current_stage": stages[assessment.stage] if assessment.stage < len(stages) else None,
+            "transitions": transitions,
+            "reopened_numbers": [numbers.get(pk, "?") for pk in assessment.reopened_items or []],
+            "group_ratings": selectors.rows_for(
+                assessment.group_ratings.select_related("unit", "unit__parent", "round")
+            ),
+            "outcome": services.outcome_at(assessment),
+            "reasons": services.outcome_at(assessment).reasons(assessment.standard),
+        }
+    )
+    return render(request, "assessments/sheet.html", context, status=status)
+
+
+@login_required
+def sheet(request, pk: int):
+    assessment = get_assessment_for_user(request, pk)
+    if request.method != "POST":
+        return _render_sheet(request, assessment)
+    editable = editable_items(request.user, assessment)
+    if not editable:
+        raise forbidden(request, assessment.access_unit, "score")
+    form = _sheet_form(assessment, editable, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Some entries need correcting; see the marked items."))
+        return _render_sheet(request, assessment, form, status=400)
+    try:
+        saved = services.do_save_scores(
+            request.user, assessment, form.entries(), comment=form.cleaned_data["comment"]
+        )
+    except services.ScoreConflict as conflict:
+        assessment.refresh_from_db()
+        form = _sheet_form(assessment, editable, _refreshed_bases(assessment, request.POST))
+        form.is_valid()
+        messages.error(request, " ".join(conflict.messages))
+        return _render_sheet(request, assessment, form, conflict.items, status=409)
+    except PermissionDenied as error:
+        messages.error(request, " ".join(str(a) for a in error.args))
+        return _render_sheet(request, assessment, form, status=403)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for key, errors in error.message_dict.items():
+                field = f"points-{key}" if f"points-{key}" in form.fields else None
+                if field is None and f"veto-{key}" in form.fields:
+                    field = f"veto-{key}"
+                form.add_error(field, errors)
+        else:
+            form.add_error(None, error.messages)
+        messages.error(request, " ".join(error.messages))
+        return _render_sheet(request, assessment, form, status=400)
+    if saved:
+        messages.success(request, _("Saved %(count)s item(s).") % {"count": len(saved)})
+    else:
+        messages.info(request, _("Nothing changed."))
+    return redirect("assessments:sheet", assessment.pk)
+
+
+@login_required
+@require_POST
+def upload_evidence(request, pk: int):
+    assessment = get_assessment_for_user(request, pk)
+    editable = editable_items(request.user, assessment)
+    if not editable:
+        raise forbidden(request, assessment.access_unit, "add_evidence")
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("assessments:sheet", assessment.pk)
+    item_id = form.cleaned_data["item"]
+    if item_id is not None and item_id not in editable:
+        messages.error(request, _("This item is not open for change."))
+        return redirect("assessments:sheet", assessment.pk)
+    slot = f"item-{item_id}" if item_id is not None else ""
+    try:
+        evidence = do_add_evidence(request.user, assessment, form.cleaned_data["file"], slot)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("“%(name)s” was added as evidence.") % {"name": evidence.original_name}
+        )
+    anchor = f"#item-{item_id}" if item_id is not None else ""
+    return redirect(reverse("assessments:sheet", args=[assessment.pk]) + anchor)
+
+
+@login_required
+@require_POST
+def comment(request, pk: int):
+    assessment = get_assessment_for_user(request, pk)
+    if not takes_part(request.user, assessment):
+        raise forbidden(request, assessment.access_unit, "comment")
+    items = list(Item.objects.filter(section__standard=assessment.standard))
+    form = CommentForm(request.POST, items=items)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("assessments:sheet", assessment.pk)
+    item = next((i for i in items if i.pk == form.cleaned_data["item"]), None)
+    try:
+        services.do_comment(request.user, assessment, form.cleaned_data["text"], item)
+    except PermissionDenied as error:
+        messages.error(request, " ".join(str(a) for a in error.args))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your comment was added."))
+    return redirect("assessments:sheet", assessment.pk)
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+ACTIONS = {
+    "submit": ConfirmForm,
+    "pass": ReasonForm,
+    "return": ReturnForm,
+    "decide": DecideForm,
+    "withdraw": ReasonForm,
+}
+
+
+def _action_form(name: str, assessment: Assessment, data=None):
+    form_class = ACTIONS[name]
+    kwargs = {"initial": {"version": assessment.version}}
+    if form_class is ReturnForm:
+        items = Item.objects.filter(section__standard=assessment.standard)
+        kwargs["items"] = list(items)
+    return form_class(data, **kwargs)
+
+
+def _perform(name: str, user, assessment: Assessment, data: dict) -> str:
+    version = data["version"]
+    if name == "submit":
+        services.do_submit(user, assessment, expected_version=version)
+        return _("The self-assessment was submitted.")
+    if name == "pass":
+        services.do_pass(user, assessment, reason=data["reason"], expected_version=version)
+        return _("The assessment was passed to the next stage.")
+    if name == "return":
+        services.do_return(
+            user,
+            assessment,
+            reason=data["reason"],
+            items=data["items"],
+            expected_version=version,
+        )
+        return _("The assessment was returned.")
+    if name == "decide":
+        services.do_decide(
+            user,
+            assessment,
+            award=data["award"],
+            reason=data["reason"],
+            expected_version=version,
+        )
+        return _("The title was awarded.") if data["award"] else _("The title was not awarded.")
+    services.do_withdraw(user, assessment, reason=data["reason"])
+    return _("The application was withdrawn.")
+
+
+@login_required
+def act(request, pk: int, name: str):
+    """One confirmation page per action; the action happens only on its POST."""
+    if name not in ACTIONS:
+        raise Http404("No such action.")
+    assessment = get_assessment_for_user(request, pk)
+    if not services.can_act(request.user, assessment):
+        raise forbidden(request, assessment.access_unit, name)
+    form = _action_form(name, assessment, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = _perform(name, request.user, assessment, form.cleaned_data)
+        except PermissionDenied as error:
+            form.add_error(None, " ".join(str(a) for a in error.args))
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect("assessments:sheet", assessment.pk)
+    outcome = services.outcome_at(assessment)
+    return render(
+        request,
+        "assessments/act.html",
+        {
+            "assessment": assessment,
+            "name": name,
+            "form": form,
+            "outcome": outcome,
+            "reasons": outcome.reasons(assessment.standard),
+            "stage": services.current_stage(assessment),
+        },
+        status=400 if form.errors else 200,
+    )
