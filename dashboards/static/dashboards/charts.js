@@ -6,7 +6,7 @@
  * text) come from the spec or the page, so the JS carries no language of its own.
  *
  * Spec: {kind: "bar"|"hbar"|"line", categories: [...], series: [{name, data, colors?, dashed?,
- * stack?}], target?: {value, label}, unit?: "%", max?: number, links?: [url|null per category],
+ * stack?, target?: {value, label}}], target?: {value, label}, unit?: "%", max?: number, links?: [url|null per category],
  * filename?: "..."}
  */
 (function () {
@@ -47,15 +47,18 @@
         symbol: type === "line" ? (s.dashed ? "emptyCircle" : "circle") : undefined,
         connectNulls: false,
       };
-      if (index === 0 && spec.target && spec.target.value !== null && spec.target.value !== undefined) {
+      // The target as a dashed line: the chart's own on its first series, or a series' own
+      // (a trend of several shares, each with its target, in the series' colour).
+      var target = s.target || (index === 0 ? spec.target : null);
+      if (target && target.value !== null && target.value !== undefined) {
         var axis = horizontal ? "xAxis" : "yAxis";
         var line = {};
-        line[axis] = spec.target.value;
+        line[axis] = target.value;
         series.markLine = {
           symbol: "none",
           silent: true,
-          lineStyle: { type: "dashed", color: "#D55E00", width: 2 },
-          label: { formatter: spec.target.label, position: horizontal ? "end" : "insideEndTop" },
+          lineStyle: { type: "dashed", color: s.target ? PALETTE[index % PALETTE.length] : "#D55E00", width: 2 },
+          label: { formatter: target.label, position: horizontal ? "end" : "insideEndTop" },
           data: [line],
         };
       }

@@ -1,0 +1,330 @@
+"""One dashboard: a unit's standing against the campaign's targets in a year, its children
+ranked and projected, its trend and its plan. Figures come from the roll-ups, targets from
+campaigns.targets, projections from dashboards.projections; this module only arranges them.
+
+Queries: a fixed number, whatever the number of children or units below (a test asserts it).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from campaigns import checks, rollups
+from campaigns import targets as t
+from campaigns.models import Campaign
+from dashboards import selectors
+from dashboards.charts import OUTLOOK_COLOURS, Chart, Series
+from dashboards.projections import Outlook, Point, Projection, assess
+from orgs.models import Level, OrgUnit
+
+SHARE_INDICATORS = [t.FIVE_GOOD, t.QUALIFIED, t.FIRST_CLASS]
+
+
+def default_indicator(unit: OrgUnit) -> str:
+    """Townships and above are ranked by their villages; a township's villages and a village's
+    groups by their five-good groups, the share that moves from year to year at that level."""
+    return t.QUALIFIED if unit.level <= Level.COUNTY else t.FIVE_GOOD
+
+
+def attainment_of(indicator: str, counts: t.Counts, targets: t.Targets) -> t.Attainment:
+    return {
+        t.FIVE_GOOD: t.five_good,
+        t.QUALIFIED: t.qualified,
+        t.FIRST_CLASS: t.first_class,
+        t.ADVANCED: t.advanced,
+    }[indicator](counts, targets)
+
+
+@dataclass
+class ChildRow:
+    unit: OrgUnit
+    url: str
+    attainment: t.Attainment
+    baseline: t.Attainment
+    projection: Projection | None
+    rank: int = 0
+
+    @property
+    def outlook(self) -> Outlook | None:
+        return self.projection.outlook if self.projection else None
+
+    @property
+    def colour(self) -> str | None:
+        return OUTLOOK_COLOURS.get(self.outlook) if self.outlook else None
+
+    @property
+    def projected_share(self) -> Decimal | None:
+        if self.projection is None or not self.attainment.denominator:
+            return None
+        return t.percent(round(self.projection.projected), self.attainment.denominator)
+
+
+@dataclass
+class TrendRow:
+    year: int
+    counts: t.Counts
+    attainments: list[t.Attainment]
+    is_baseline: bool = False
+
+
+@dataclass
+class PlanYear:
+    year: int
+    planned: checks.YearTotal
+    actual: t.Counts | None  # None for a year still ahead
+
+
+@dataclass
+class Board:
+    unit: OrgUnit
+    year: int
+    campaign: Campaign
+    targets: t.Targets
+    indicator: str
+    attainments: list[t.Attainment]
+    children: list[ChildRow]
+    trend: list[TrendRow]
+    plan: list[PlanYear]
+    charts: list[Chart] = field(default_factory=list)
+
+    @property
+    def baseline_year(self) -> int:
+        return self.campaign.first_year - 1
+
+    @property
+    def indicator_label(self) -> str:
+        return str(t.INDICATOR_LABELS[self.indicator])
+
+    @property
+    def chart(self) -> dict[str, Chart]:
+        """The charts by their short name (targets, league, projection, trend, plan)."""
+        return {c.id.removeprefix("chart-"): c for c in self.charts}
+
+    @property
+    def outlook_counts(self) -> list[tuple[Outlook, int]]:
+        return [(o, sum(1 for c in self.children if c.outlook == o)) for o in Outlook]
+
+
+def _project(now: t.Attainment, before: t.Attainment, year: int, last_year: int, baseline: int):
+    """The child's path in units (villages or groups) to the count its target asks for now."""
+    if now.denominator in (None, 0) or now.still_needed is None:
+        return None
+    return assess(
+        [Point(baseline, before.numerator), Point(year, now.numerator)],
+        now.numerator + now.still_needed,
+        last_year,
+        ceiling=now.denominator,
+    )
+
+
+def _child_targets(campaign: Campaign, unit: OrgUnit, children: list[OrgUnit]) -> dict:
+    if children and children[0].level == Level.TOWNSHIP:
+        return selectors.township_targets(campaign, [c.pk for c in children])
+    shared = selectors.targets_for(campaign, unit)
+    return {c.pk: shared for c in children}
+
+
+def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = None) -> Board:
+    targets = selectors.targets_for(campaign, unit)
+    indicator = indicator if indicator in SHARE_INDICATORS else default_indicator(unit)
+    has_townships = unit.level <= Level.COUNTY
+    counts = t.Counts.of(rollups.figures(unit, year))
+    baseline = campaign.first_year - 1
+
+    now = rollups.children_figures(unit, year)
+    before = {f.unit.pk: f for f in rollups.children_figures(unit, baseline)}
+    child_units = [f.unit for f in now]
+    child_targets = _child_targets(campaign, unit, child_units)
+    rows = []
+    for fig in now:
+        child = fig.unit
+        target = child_targets[child.pk]
+        attained = attainment_of(indicator, t.Counts.of(fig), target)
+        earlier = attainment_of(indicator, t.Counts.of(before.get(child.pk)), target)
+        rows.append(
+            ChildRow(
+                unit=child,
+                url=reverse("dashboards:unit", args=[child.pk]) + f"?year={year}",
+                attainment=attained,
+                baseline=earlier,
+                projection=_project(attained, earlier, year, campaign.last_year, baseline),
+            )
+        )
+    # League order: the share reached, then the count, then the name (stable for equal shares).
+    rows.sort(
+        key=lambda r: (
+            -(r.attainment.value if r.attainment.value is not None else Decimal(-1)),
+            -r.attainment.numerator,
+            r.unit.name,
+        )
+    )
+    for position, row in enumerate(rows, start=1):
+        row.rank = position
+
+    years = [y for y in range(baseline, campaign.last_year + 1) if y <= year]
+    planned = _planned_totals(campaign, unit)
+    trend = [
+        TrendRow(
+            year=fig_year,
+            counts=(year_counts := t.Counts.of(fig)),
+            attainments=t.attainments(year_counts, targets, townships=False),
+            is_baseline=fig_year == baseline,
+        )
+        for fig_year, fig in zip(years, rollups.trend(unit, years), strict=True)
+    ]
+    board = Board(
+        unit=unit,
+        year=year,
+        campaign=campaign,
+        targets=targets,
+        indicator=indicator,
+        attainments=t.attainments(counts, targets, townships=has_townships),
+        children=rows,
+        trend=trend,
+        plan=[],
+    )
+    if planned:
+        actual = {r.year: r.counts for r in trend}
+        board.plan = [PlanYear(y, planned[y], actual.get(y)) for y in campaign.years]
+    board.charts = charts_of(board)
+    return board
+
+
+def _planned_totals(campaign: Campaign, unit: OrgUnit) -> dict[int, checks.YearTotal]:
+    rows = selectors.plan_rows(campaign, unit)
+    if not rows:
+        return {}
+    return {total.year: total for total in checks.yearly_totals(rows, campaign.years)}
+
+
+def _share_target(board: Board, indicator: str) -> Decimal | None:
+    return {
+        t.FIVE_GOOD: board.targets.five_good_share,
+        t.QUALIFIED: board.targets.qualified_share,
+        t.FIRST_CLASS: board.targets.first_class_share,
+    }.get(indicator)
+
+
+def charts_of(board: Board) -> list[Chart]:
+    name = board.unit.name
+    target_word = _("Target")
+    shares = [a for a in board.attainments if a.is_share]
+    charts = [
+        Chart(
+            id="chart-targets",
+            caption=_("Attained against target"),
+            kind="bar",
+            categories=[str(a.label) for a in shares],
+            series=[
+                Series(_("Attained"), [a.value for a in shares]),
+                Series(target_word, [a.target for a in shares]),
+            ],
+            unit="%",
+            max=100,
+            filename=f"{name}-{board.year}-{_('targets')}",
+        )
+    ]
+    indicator_target = _share_target(board, board.indicator)
+    target_label = f"{target_word} {indicator_target}%"
+    if board.children:
+        charts.append(
+            Chart(
+                id="chart-league",
+                caption=_("Subordinate units ranked: %(indicator)s")
+                % {"indicator": board.indicator_label},
+                kind="hbar",
+                categories=[r.unit.name for r in board.children],
+                series=[
+                    Series(
+                        board.indicator_label,
+                        [r.attainment.value for r in board.children],
+                        colors=[r.colour for r in board.children],
+                    )
+                ],
+                unit="%",
+                max=100,
+                target=indicator_target,
+                target_label=target_label,
+                links=[r.url for r in board.children],
+                filename=f"{name}-{board.year}-{_('ranking')}",
+            )
+        )
+        charts.append(
+            Chart(
+                id="chart-projection",
+                caption=_("Projection to %(year)s at the current pace: %(indicator)s")
+                % {"year": board.campaign.last_year, "indicator": board.indicator_label},
+                kind="hbar",
+                categories=[r.unit.name for r in board.children],
+                series=[
+                    Series(str(board.year), [r.attainment.value for r in board.children]),
+                    Series(
+                        str(board.campaign.last_year),
+                        [r.projected_share for r in board.children],
+                        colors=[r.colour for r in board.children],
+                    ),
+                ],
+                unit="%",
+                max=100,
+                target=indicator_target,
+                target_label=target_label,
+                links=[r.url for r in board.children],
+                filename=f"{name}-{board.year}-{_('projection')}",
+            )
+        )
+    charts.append(
+        Chart(
+            id="chart-trend",
+            caption=_("Trend over the campaign's years"),
+            kind="line",
+            categories=[str(r.year) for r in board.trend],
+            series=[
+                Series(
+                    str(t.INDICATOR_LABELS[indicator]),
+                    [
+                        next(a.value for a in r.attainments if a.indicator == indicator)
+                        for r in board.trend
+                    ],
+                    target=_share_target(board, indicator),
+                    target_label=f"{target_word} {_share_target(board, indicator)}%",
+                )
+                for indicator in SHARE_INDICATORS
+            ],
+            unit="%",
+            max=100,
+            filename=f"{name}-{board.year}-{_('trend')}",
+        )
+    )
+    if board.plan:
+        charts.append(
+            Chart(
+                id="chart-plan",
+                caption=_("Plan against actual: villages"),
+                kind="line",
+                categories=[str(p.year) for p in board.plan],
+                series=[
+                    Series(
+                        _("Qualified or better, planned"),
+                        [p.planned.qualified_or_better for p in board.plan],
+                        dashed=True,
+                    ),
+                    Series(
+                        _("Qualified or better, actual"),
+                        [p.actual.qualified_or_better if p.actual else None for p in board.plan],
+                    ),
+                    Series(
+                        _("First-class, planned"),
+                        [p.planned.first_class for p in board.plan],
+                        dashed=True,
+                    ),
+                    Series(
+                        _("First-class, actual"),
+                        [p.actual.first_class_villages if p.actual else None for p in board.plan],
+                    ),
+                ],
+                filename=f"{name}-{board.year}-{_('plan')}",
+            )
+        )
+    return charts
