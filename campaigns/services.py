@@ -136,13 +136,15 @@ def township_targets(campaign: Campaign, township: OrgUnit) -> t.Targets:
 
 
 def standings(villages, year: int | None = None) -> dict[int, str]:
-    """Each village's standing from the titles in force: first-class, else qualified, else none."""
+    """Each village's standing: first-class, else qualified, else none; from the titles in force
+    now, or (with `year`) held in that year."""
     ids = [v.pk for v in villages]
-    titles = AwardedTitle.objects.filter(
-        unit_id__in=ids, title__in=VILLAGE_TITLES, status=TitleStatus.AWARDED
-    )
-    if year is not None:
-        titles = titles.filter(year__lte=year)
+    titles = AwardedTitle.objects.filter(unit_id__in=ids, title__in=VILLAGE_TITLES)
+    if year is None:
+        titles = titles.filter(status=TitleStatus.AWARDED)
+    else:
+        # Held in a year: awarded then or earlier and not revoked (superseded still counts).
+        titles = titles.filter(year__lte=year).exclude(status=TitleStatus.REVOKED)
     result = dict.fromkeys(ids, Standing.NONE.value)
     for unit_id, title in titles.values_list("unit_id", "title"):
         if title == TitleKind.FIRST_CLASS_VILLAGE:
@@ -157,7 +159,7 @@ def current_counts(unit: OrgUnit, year: int) -> t.Counts:
     subtree = OrgUnit.objects.active().subtree_of(unit)
     villages = list(subtree.filter(level=Level.VILLAGE).only("pk"))
     by_village = standings(villages, year)
-    titled = AwardedTitle.objects.filter(status=TitleStatus.AWARDED, year__lte=year)
+    titled = AwardedTitle.objects.filter(year__lte=year).exclude(status=TitleStatus.REVOKED)
     groups = subtree.filter(level=Level.GROUP)
     townships = subtree.filter(level=Level.TOWNSHIP)
     return t.Counts(
