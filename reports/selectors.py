@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from assessments.models import (
     Assessment,
@@ -40,10 +40,10 @@ from standards.scoring import ItemMark, Outcome
 
 # The paper forms' short names of the acting levels (乡镇验收, 县协会意见…).
 LEVEL_SHORT = {
-    Level.CITY: gettext_lazy("City"),
-    Level.COUNTY: gettext_lazy("County"),
-    Level.TOWNSHIP: gettext_lazy("Township"),
-    Level.VILLAGE: gettext_lazy("Village"),
+    Level.CITY: pgettext_lazy("acting level, short", "City"),
+    Level.COUNTY: pgettext_lazy("acting level, short", "County"),
+    Level.TOWNSHIP: pgettext_lazy("acting level, short", "Township"),
+    Level.VILLAGE: pgettext_lazy("acting level, short", "Village"),
 }
 COUNCIL_POSTS = (
     PostKind.PRESIDENT,
@@ -375,14 +375,14 @@ def register_facts(unit: OrgUnit, year: int) -> list[Fact]:
         funds = _money(profile.funds_village_committee)
     return [
         Fact(
-            _("Population"),
+            _("Population (people)"),
             _("%(count)s people") % {"count": unit.population}
             if unit.population is not None
             else None,
         ),
-        Fact(_("Council members"), str(council_count)),
-        Fact(_("Association groups"), groups_text),
-        Fact(_("Members"), str(members)),
+        Fact(_("Number of council members"), str(council_count)),
+        Fact(_("Number of association groups"), groups_text),
+        Fact(_("Number of members"), str(members)),
         Fact(_("Per-capita income"), None, not_held),
         Fact(_("Births outside the policy this year"), None, not_held),
         Fact(

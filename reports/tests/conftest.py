@@ -46,7 +46,7 @@ def passed_to_county(tree, round_2026, village_operator, township_officer):  # n
     score_all(village_operator, assessment, {"3": 40}, current_state="村协会有会员名册和台账")
     for group in assessment.group_ratings.all():
         score_all(village_operator, group, {"1": 10})
-    do_submit(village_operator, assessment)
+    assessment = do_submit(village_operator, assessment)
     score_all(township_officer, assessment, {"3": 35}, measures="补齐宣传记录")
     do_comment(township_officer, assessment, "同意上报县协会")
     do_pass(township_officer, assessment, reason="验收合格")
