@@ -207,8 +207,11 @@ def _share_target(board: Board, indicator: str) -> Decimal | None:
     }.get(indicator)
 
 
+def _filename(board: Board, what: str) -> str:
+    return f"{board.unit.name}-{board.year}-{what}"
+
+
 def charts_of(board: Board) -> list[Chart]:
-    name = board.unit.name
     target_word = _("Target")
     shares = [a for a in board.attainments if a.is_share]
     charts = [
@@ -223,7 +226,7 @@ def charts_of(board: Board) -> list[Chart]:
             ],
             unit="%",
             max=100,
-            filename=f"{name}-{board.year}-{_('targets')}",
+            filename=_filename(board, _("targets")),
         )
     ]
     indicator_target = _share_target(board, board.indicator)
@@ -248,7 +251,7 @@ def charts_of(board: Board) -> list[Chart]:
                 target=indicator_target,
                 target_label=target_label,
                 links=[r.url for r in board.children],
-                filename=f"{name}-{board.year}-{_('ranking')}",
+                filename=_filename(board, _("ranking")),
             )
         )
         charts.append(
@@ -271,7 +274,7 @@ def charts_of(board: Board) -> list[Chart]:
                 target=indicator_target,
                 target_label=target_label,
                 links=[r.url for r in board.children],
-                filename=f"{name}-{board.year}-{_('projection')}",
+                filename=_filename(board, _("projection")),
             )
         )
     charts.append(
@@ -294,7 +297,7 @@ def charts_of(board: Board) -> list[Chart]:
             ],
             unit="%",
             max=100,
-            filename=f"{name}-{board.year}-{_('trend')}",
+            filename=_filename(board, _("trend")),
         )
     )
     if board.plan:
@@ -324,7 +327,7 @@ def charts_of(board: Board) -> list[Chart]:
                         [p.actual.first_class_villages if p.actual else None for p in board.plan],
                     ),
                 ],
-                filename=f"{name}-{board.year}-{_('plan')}",
+                filename=_filename(board, _("plan")),
             )
         )
     return charts
