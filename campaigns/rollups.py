@@ -7,9 +7,8 @@ and `trend`; `rebuild` and `verify` recompute everything from the raw rows.
 
 What counts (docs/decisions.md, Roll-ups):
 - only active units, and only the records and titles of active units;
-- a title is in force in a year when the unit's latest title of that kind up to that year is not
-  revoked: in force from its year until revoked or superseded (a superseded title held until the
-  year of the title that superseded it);
+- a unit holds a title in a year when it was awarded that year or earlier and not revoked
+  (superseded still counts: the same rule as the standards' metrics and the plans' standing);
 - a village's standing is first-class, else qualified, else none;
 - an active member counts in a year when they joined by then (or the join date is unknown) and
   were still on the register at its end; trainings and activities count in the year of their date.
@@ -150,19 +149,11 @@ def _prefixed(q: Q, prefix: str) -> Q:
 
 
 def held_years(rows: Iterable[tuple[int, str]], years: Sequence[int]) -> list[int]:
-    """The years in which a unit holds a title, from its rows of that title (year, status).
-
-    In force in year Y when the latest row up to Y is not revoked; within one year a title not
-    revoked is the later one (a second award that year needs the first revoked)."""
-    ordered = sorted((year, status != TitleStatus.REVOKED) for year, status in rows)
-    held, index, latest = [], 0, None
-    for year in sorted(years):
-        while index < len(ordered) and ordered[index][0] <= year:
-            latest = ordered[index][1]
-            index += 1
-        if latest:
-            held.append(year)
-    return held
+    """The years in which a unit holds a title, from its rows of that title (year, status): from
+    the first year of a title not revoked onwards. A superseded title still counts, as in the
+    standards' metrics and the plans' standing (docs/decisions.md, Standards)."""
+    first = min((year for year, status in rows if status != TitleStatus.REVOKED), default=None)
+    return [] if first is None else [year for year in years if year >= first]
 
 
 def _title_years(

@@ -94,14 +94,26 @@ def test_it_drops_a_revoked_title(tree, county_officer):
     assert agrees()
 
 
-def test_it_ends_a_superseded_title_where_the_next_one_starts(tree, county_officer):
+def test_it_keeps_counting_a_superseded_title(tree, county_officer):
     award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2024)
     later = award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2026)
     assert AwardedTitle.objects.filter(status=TitleStatus.SUPERSEDED).count() == 1
-    assert fig(tree.county_a, 2025).qualified_villages == 1
+    assert fig(tree.county_a, 2026).qualified_villages == 1
     do_revoke_title(county_officer, later, cause="spot_check", reason="抽查不合格")
-    assert fig(tree.county_a, 2025).qualified_villages == 1
-    assert fig(tree.county_a, 2026).qualified_villages == 0
+    assert fig(tree.county_a, 2026).qualified_villages == 1
+    assert fig(tree.county_a, 2023).qualified_villages == 0
+    assert agrees()
+
+
+def test_it_counts_nothing_for_a_title_revoked_before_another(tree, county_officer):
+    first = award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2024)
+    do_revoke_title(county_officer, first, cause="spot_check", reason="抽查不合格")
+    award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2026)
+    assert [f.qualified_villages for f in rollups.trend(tree.village_1, [2024, 2025, 2026])] == [
+        0,
+        0,
+        1,
+    ]
     assert agrees()
 
 
