@@ -187,7 +187,7 @@ class SheetForm(forms.Form):
                     initial=score.override_reason if score else "",
                 )
             self.fields[f"base-{pk}"] = forms.IntegerField(
-                widget=forms.HiddenInput, initial=score.pk if score else 0
+                widget=forms.HiddenInput, initial=score.pk if score else 0, required=False
             )
 
     def fields_for(self, item_id: int) -> dict:

@@ -1,0 +1,44 @@
+"""待我处理: what waits at the user's level and in their subtree, overdue first."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import RoundTitle, StageDeadline
+from assessments.services import do_apply
+from assessments.tests.page_helpers import applied, submitted
+from standards.models import TitleKind
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_lists_a_submitted_assessment_for_the_township_not_the_village(
+    login, tree, village_operator, township_officer, other_township_officer, round_2026
+):
+    assessment = submitted(tree, round_2026, village_operator)
+    waiting = login(township_officer).get(reverse("assessments:waiting"))
+    assert [r.assessment for r in waiting.context["page"]] == [assessment]
+    assert not login(village_operator).get(reverse("assessments:waiting")).context["page"]
+    assert not login(other_township_officer).get(reverse("assessments:waiting")).context["page"]
+
+
+def test_it_puts_overdue_assessments_first(
+    login, tree, village_operator, township_officer, round_2026
+):
+    on_time = do_apply(village_operator, round_2026, TitleKind.FIRST_CLASS_VILLAGE, tree.village_1)
+    late = applied(tree, round_2026, village_operator)
+    qualified = RoundTitle.objects.get(round=round_2026, title=TitleKind.QUALIFIED_VILLAGE)
+    StageDeadline.objects.create(round_title=qualified, stage=0, due=date.today() - timedelta(1))
+    rows = login(village_operator).get(reverse("assessments:waiting")).context["page"]
+    assert [r.assessment for r in rows] == [late, on_time]
+    assert [r.overdue for r in rows] == [True, False]
+    page = login(village_operator).get(reverse("assessments:waiting")).content.decode()
+    assert 'class="badge overdue"' in page
+
+
+def test_it_links_the_waiting_list_from_the_home_page(login, village_operator, tree, round_2026):
+    applied(tree, round_2026, village_operator)
+    home = login(village_operator).get(reverse("home")).content.decode()
+    assert reverse("assessments:waiting") in home
+    assert 'id="home-assessments"' in home
