@@ -137,3 +137,9 @@ def chain_personas(village_operator, township_officer, county_officer, city_revi
         county=county_officer,
         city=city_reviewer,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Personas are made per test; argon2 made their set-up take most of the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,81 @@
+"""Two reviewers saving the same assessment: the second save with a stale base gets a
+conflict and nothing is written; saves of different items do not conflict."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from assessments.models import Score
+from assessments.services import ScoreConflict, ScoreInput, do_pass, do_save_scores
+from assessments.tests.helpers import self_assess_and_submit
+from audit.models import AuditEvent
+from standards.models import Item
+
+
+@pytest.fixture
+def submitted(tree, round_2026, chain_personas):
+    return self_assess_and_submit(chain_personas, round_2026, tree.village_1)
+
+
+def _item(assessment, number):
+    return Item.objects.get(section__standard=assessment.standard, number=number)
+
+
+def _current(assessment, item, stage=1):
+    return Score.objects.filter(assessment=assessment, item=item, stage=stage, is_current=True)
+
+
+def test_it_refuses_a_save_whose_base_is_stale_and_writes_nothing(submitted, chain_personas):
+    item = _item(submitted, "3")
+    # Both reviewers opened the page before anything was scored at the township (base 0).
+    do_save_scores(chain_personas.township, submitted, [ScoreInput(item.pk, "40", base=0)])
+    submitted.refresh_from_db()
+    rows, version = Score.objects.count(), submitted.version
+    events = AuditEvent.objects.count()
+    with pytest.raises(ScoreConflict) as raised:
+        do_save_scores(chain_personas.township, submitted, [ScoreInput(item.pk, "30", base=0)])
+    assert raised.value.items == [item]
+    assert raised.value.code == "conflict"
+    assert "3" in raised.value.messages[0]
+    submitted.refresh_from_db()
+    assert (Score.objects.count(), submitted.version) == (rows, version)
+    assert AuditEvent.objects.count() == events
+    assert _current(submitted, item).get().points == Decimal("40")
+
+
+def test_it_writes_nothing_of_a_batch_when_one_item_conflicts(submitted, chain_personas):
+    first, second = _item(submitted, "1"), _item(submitted, "2")
+    do_save_scores(chain_personas.township, submitted, [ScoreInput(first.pk, "20", base=0)])
+    with pytest.raises(ScoreConflict):
+        do_save_scores(
+            chain_personas.township,
+            submitted,
+            [ScoreInput(second.pk, "20", base=0), ScoreInput(first.pk, "10", base=0)],
+        )
+    assert not _current(submitted, second).exists()
+
+
+def test_it_saves_concurrent_edits_of_different_items(submitted, chain_personas):
+    first, second = _item(submitted, "1"), _item(submitted, "2")
+    do_save_scores(chain_personas.township, submitted, [ScoreInput(first.pk, "20", base=0)])
+    do_save_scores(chain_personas.township, submitted, [ScoreInput(second.pk, "21", base=0)])
+    assert _current(submitted, first).get().points == Decimal("20")
+    assert _current(submitted, second).get().points == Decimal("21")
+
+
+def test_it_saves_over_the_base_it_was_shown(submitted, chain_personas):
+    item = _item(submitted, "3")
+    (saved,) = do_save_scores(chain_personas.township, submitted, [ScoreInput(item.pk, "40")])
+    do_save_scores(chain_personas.township, submitted, [ScoreInput(item.pk, "35", base=saved.pk)])
+    assert _current(submitted, item).get().points == Decimal("35")
+
+
+def test_it_refuses_a_stale_version_when_passing(submitted, chain_personas):
+    submitted.refresh_from_db()
+    stale = submitted.version
+    do_save_scores(chain_personas.township, submitted, [ScoreInput(_item(submitted, "3").pk, "45")])
+    with pytest.raises(ValidationError, match="Someone changed"):
+        do_pass(chain_personas.township, submitted, expected_version=stale)
+    submitted.refresh_from_db()
+    assert submitted.stage == 1
