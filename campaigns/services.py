@@ -20,7 +20,7 @@ from accounts.access import acts_at_level
 from assessments.models import Assessment, AssessmentState, AwardedTitle, TitleStatus
 from assessments.services import outcome_at
 from audit.services import record_change, record_event
-from campaigns import checks
+from campaigns import checks, rollups
 from campaigns import targets as t
 from campaigns.plan_models import (
     Campaign,
@@ -56,6 +56,8 @@ CAMPAIGN_FIELDS = (
 
 def keeps_campaign(user, campaign_or_unit) -> bool:
     organiser = getattr(campaign_or_unit, "organiser", campaign_or_unit)
+    if organiser.level > Level.COUNTY:
+        return False
     if user is None:
         return True
     if getattr(user, "is_superuser", False):
@@ -155,28 +157,8 @@ def standings(villages, year: int | None = None) -> dict[int, str]:
 
 
 def current_counts(unit: OrgUnit, year: int) -> t.Counts:
-    """The unit's counts for the targets, from the raw rows (titles in force by `year`)."""
-    subtree = OrgUnit.objects.active().subtree_of(unit)
-    villages = list(subtree.filter(level=Level.VILLAGE).only("pk"))
-    by_village = standings(villages, year)
-    titled = AwardedTitle.objects.filter(year__lte=year).exclude(status=TitleStatus.REVOKED)
-    groups = subtree.filter(level=Level.GROUP)
-    townships = subtree.filter(level=Level.TOWNSHIP)
-    return t.Counts(
-        groups=groups.count(),
-        five_good_groups=titled.filter(title=TitleKind.FIVE_GOOD_GROUP, unit__in=groups)
-        .values("unit_id")
-        .distinct()
-        .count(),
-        villages=len(villages),
-        qualified_villages=sum(1 for s in by_village.values() if s == Standing.QUALIFIED),
-        first_class_villages=sum(1 for s in by_village.values() if s == Standing.FIRST_CLASS),
-        townships=townships.count(),
-        advanced_townships=titled.filter(title=TitleKind.ADVANCED_TOWNSHIP, unit__in=townships)
-        .values("unit_id")
-        .distinct()
-        .count(),
-    )
+    """The unit's counts for the targets: the roll-ups' figures, kept current by every decision."""
+    return t.Counts.of(rollups.figures(unit, year))
 
 
 # --- campaigns and targets -------------------------------------------------------------------

@@ -1,0 +1,650 @@
+"""Pages of the campaign, its targets, the townships' surveys, plans and pilots.
+
+Thin: every unit is reached through accounts.access (404 outside the user's subtree, 403 for a
+forbidden action, each denial recorded); every write goes through campaigns.services.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import (
+    Action,
+    get_unit_for_user,
+    record_denial,
+    require,
+    root_units,
+    visible_ancestors,
+)
+from campaigns import checks, services
+from campaigns import targets as t
+from campaigns.forms import (
+    ApprovePlanForm,
+    CampaignForm,
+    PilotForm,
+    PlanForm,
+    ReturnPlanForm,
+    SubmitPlanForm,
+    SurveyEntryForm,
+    TownshipTargetForm,
+)
+from campaigns.plan_models import (
+    Campaign,
+    CreationPlan,
+    Pilot,
+    PlanStatus,
+    PlanVersion,
+    TownshipTarget,
+)
+from orgs.models import Level, OrgUnit
+from sanlian.forms import add_validation_errors
+
+NAV = "plans"
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def _missing(request, kind: str, pk) -> Http404:
+    record_denial(
+        request, request.user, "view", reason="not_found", object_type=kind, object_id=str(pk)
+    )
+    return Http404("Not found.")
+
+
+def _forbidden(request, action: str, unit: OrgUnit) -> PermissionDenied:
+    record_denial(request, request.user, action, reason="forbidden", unit=unit)
+    return PermissionDenied(_("Not allowed for your role."))
+
+
+def get_campaign_for_user(request, pk, *, keep: bool = False) -> Campaign:
+    """The campaign's own pages are for those who see its organiser; keeping it (targets,
+    settings) is for the organising level."""
+    campaign = Campaign.objects.select_related("organiser").filter(pk=pk).first()
+    if campaign is None:
+        raise _missing(request, "campaigns.campaign", pk)
+    require(request, Action.VIEW, campaign.organiser)
+    if keep and not services.keeps_campaign(request.user, campaign):
+        raise _forbidden(request, "keep_campaign", campaign.organiser)
+    return campaign
+
+
+def get_township_for_user(request, campaign_pk, pk, *, edit: bool = False):
+    """A township of a campaign, for anyone who sees the township; editing its survey, plan and
+    pilots is for its own township officer."""
+    campaign = Campaign.objects.select_related("organiser").filter(pk=campaign_pk).first()
+    if campaign is None:
+        raise _missing(request, "campaigns.campaign", campaign_pk)
+    township = get_unit_for_user(request, pk)
+    if not (services.takes_plan(township) and services.in_campaign(campaign, township)):
+        raise _missing(request, "orgs.orgunit", pk)
+    if edit and not services.keeps_township(request.user, township):
+        raise _forbidden(request, "edit_plan", township)
+    return campaign, township
+
+
+def _year(request, campaign: Campaign) -> int:
+    try:
+        year = int(request.GET.get("year") or request.POST.get("year") or 0)
+    except (TypeError, ValueError):
+        year = 0
+    if year not in campaign.years:
+        year = min(max(timezone.localdate().year, campaign.first_year), campaign.last_year)
+    return year
+
+
+def _base(request, campaign: Campaign, unit: OrgUnit | None = None, **extra) -> dict:
+    return {
+        "campaign": campaign,
+        "unit": unit,
+        "ancestors": visible_ancestors(request.user, unit) if unit else [],
+        "nav_active": NAV,
+        "keeps_campaign": services.keeps_campaign(request.user, campaign),
+        **extra,
+    }
+
+
+# --- campaigns ---------------------------------------------------------------------------------
+
+
+@login_required
+def home(request):
+    """The user's campaigns: those organised at or below their units (the campaign's page), and
+    those above a township officer's township (the township's page)."""
+    rows, seen = [], set()
+    roots = root_units(request.user)
+    for root in roots:
+        above = [c for c in services.campaigns_for(root) if c.organiser_id != root.pk]
+        below = Campaign.objects.filter(
+            organiser__in=OrgUnit.objects.subtree_of(root)
+        ).select_related("organiser")
+        for campaign in [*below, *above]:
+            if campaign.pk in seen:
+                continue
+            seen.add(campaign.pk)
+            if root.contains(campaign.organiser):
+                url = reverse("campaigns:campaign", args=[campaign.pk])
+            elif services.takes_plan(root):
+                url = reverse("campaigns:township", args=[campaign.pk, root.pk])
+            else:
+                url = ""
+            rows.append((campaign, url))
+    creatable = [
+        u for u in roots if u.level <= Level.COUNTY and services.keeps_campaign(request.user, u)
+    ]
+    return render(
+        request,
+        "campaigns/home.html",
+        {"rows": rows, "creatable": creatable, "nav_active": NAV},
+    )
+
+
+@login_required
+def campaign_create(request, unit_pk: int):
+    organiser = get_unit_for_user(request, unit_pk)
+    if not services.keeps_campaign(request.user, organiser):
+        raise _forbidden(request, "create_campaign", organiser)
+    this_year = timezone.localdate().year
+    form = CampaignForm(
+        request.POST or None,
+        initial={
+            "first_year": this_year,
+            "name": _("三联创 %(first)s–%(last)s")
+            % {"first": this_year, "last": this_year + services.DEFAULT_YEARS - 1},
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            campaign = services.do_create_campaign(
+                request.user,
+                organiser,
+                name=data.pop("name"),
+                first_year=data.pop("first_year"),
+                last_year=data.pop("last_year"),
+                **data,
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("The campaign was created."))
+            return redirect("campaigns:campaign", campaign.pk)
+    return render(
+        request,
+        "campaigns/campaign_form.html",
+        {
+            "form": form,
+            "unit": organiser,
+            "ancestors": visible_ancestors(request.user, organiser),
+            "nav_active": NAV,
+        },
+    )
+
+
+@login_required
+def campaign_edit(request, pk: int):
+    campaign = get_campaign_for_user(request, pk, keep=True)
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if data.get("last_year") is None:
+            data["last_year"] = data["first_year"] + services.DEFAULT_YEARS - 1
+        try:
+            services.do_update_campaign(request.user, Campaign.objects.get(pk=pk), **data)
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("campaigns:campaign", campaign.pk)
+    return render(
+        request,
+        "campaigns/campaign_form.html",
+        _base(request, campaign, campaign.organiser, form=form),
+    )
+
+
+def _plan_states(campaign: Campaign, townships: list[OrgUnit]) -> dict[int, CreationPlan]:
+    plans = CreationPlan.objects.filter(campaign=campaign, township__in=townships).prefetch_related(
+        "versions"
+    )
+    return {plan.township_id: plan for plan in plans}
+
+
+@login_required
+def campaign_detail(request, pk: int):
+    campaign = get_campaign_for_user(request, pk)
+    year = _year(request, campaign)
+    counts = services.current_counts(campaign.organiser, year)
+    townships = list(services.townships_of(campaign))
+    own = {
+        target.township_id: target
+        for target in TownshipTarget.objects.filter(campaign=campaign, township__in=townships)
+    }
+    plans = _plan_states(campaign, townships)
+    rows = [(township, own.get(township.pk), plans.get(township.pk)) for township in townships]
+    return render(
+        request,
+        "campaigns/campaign_detail.html",
+        _base(
+            request,
+            campaign,
+            campaign.organiser,
+            year=year,
+            attainments=t.attainments(counts, services.campaign_targets(campaign)),
+            rows=rows,
+        ),
+    )
+
+
+@login_required
+def township_target_edit(request, pk: int, township_pk: int):
+    campaign = get_campaign_for_user(request, pk, keep=True)
+    campaign, township = get_township_for_user(request, pk, township_pk)
+    own = TownshipTarget.objects.filter(campaign=campaign, township=township).first()
+    initial = {name: getattr(own, name) for name in services.SHARE_FIELDS} if own else {}
+    form = TownshipTargetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_set_township_target(request.user, campaign, township, **form.cleaned_data)
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("campaigns:campaign", campaign.pk)
+    return render(
+        request,
+        "campaigns/township_target_form.html",
+        _base(request, campaign, township, form=form, defaults=services.campaign_targets(campaign)),
+    )
+
+
+@login_required
+def plans_overview(request, pk: int):
+    campaign = get_campaign_for_user(request, pk)
+    townships = list(services.townships_of(campaign))
+    plans = _plan_states(campaign, townships)
+    rows = []
+    for township in townships:
+        plan = plans.get(township.pk)
+        versions = sorted(plan.versions.all(), key=lambda v: -v.number) if plan else []
+        latest = versions[0] if versions else None
+        warnings = [c for c in latest.checks if c["severity"] == checks.WARNING] if latest else []
+        rows.append((township, plan, latest, warnings))
+    waiting = sum(1 for _t, plan, _l, _w in rows if plan and plan.status == PlanStatus.SUBMITTED)
+    return render(
+        request,
+        "campaigns/plans_overview.html",
+        _base(request, campaign, campaign.organiser, rows=rows, waiting=waiting),
+    )
+
+
+@login_required
+def pilots_overview(request, pk: int):
+    campaign = get_campaign_for_user(request, pk)
+    year = _year(request, campaign)
+    townships = list(services.townships_of(campaign))
+    pilots: dict[int, list[Pilot]] = {}
+    for pilot in Pilot.objects.filter(campaign=campaign, year=year).select_related("village"):
+        pilots.setdefault(pilot.township_id, []).append(pilot)
+    with_key = set(
+        OrgUnit.objects.active()
+        .filter(level=Level.VILLAGE, is_key_village=True, township__in=townships)
+        .values_list("township_id", flat=True)
+    )
+    rows = []
+    for township in townships:
+        chosen = pilots.get(township.pk, [])
+        findings = checks.check_pilots(
+            [
+                checks.PilotRow(p.village_id, p.village.name, p.village.is_key_village)
+                for p in chosen
+            ],
+            population=township.population,
+            large_population=campaign.large_township_population,
+            has_key_village=township.pk in with_key,
+        )
+        rows.append((township, chosen, findings))
+    return render(
+        request,
+        "campaigns/pilots_overview.html",
+        _base(request, campaign, campaign.organiser, year=year, rows=rows),
+    )
+
+
+# --- a township's page -------------------------------------------------------------------------
+
+
+@login_required
+def township(request, pk: int, township_pk: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk)
+    year = _year(request, campaign)
+    counts = services.current_counts(unit, year)
+    targets = services.township_targets(campaign, unit)
+    plan = services.plan_for(campaign, unit)
+    return render(
+        request,
+        "campaigns/township.html",
+        _base(
+            request,
+            campaign,
+            unit,
+            year=year,
+            attainments=t.attainments(counts, targets, townships=False),
+            plan=plan,
+            approved=services.approved_version(plan),
+            pilots=list(services.pilots_of(campaign, unit, year)),
+            pilot_findings=services.pilot_findings(campaign, unit, year),
+            keeps_township=services.keeps_township(request.user, unit),
+        ),
+    )
+
+
+# Baseline survey
+
+
+@login_required
+def survey(request, pk: int, township_pk: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk)
+    lines = services.survey_lines(campaign, unit)
+    return render(
+        request,
+        "campaigns/survey.html",
+        _base(
+            request,
+            campaign,
+            unit,
+            lines=lines,
+            unsaved=sum(1 for line in lines if line.stored is None),
+            keeps_township=services.keeps_township(request.user, unit),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def survey_save(request, pk: int, township_pk: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk, edit=True)
+    count = services.do_save_survey(request.user, campaign, unit)
+    messages.success(request, _("%(count)s village lines were saved.") % {"count": count})
+    return redirect("campaigns:survey", campaign.pk, unit.pk)
+
+
+@login_required
+def survey_entry(request, pk: int, township_pk: int, village_pk: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk, edit=True)
+    village = get_unit_for_user(request, village_pk)
+    if village.level != Level.VILLAGE or village.township_id != unit.pk:
+        raise _missing(request, "orgs.orgunit", village_pk)
+    line = next(
+        (
+            line
+            for line in services.survey_lines(campaign, unit, with_prefill=True)
+            if line.village.pk == village.pk
+        ),
+        None,
+    )
+    if line is None:  # a retired village
+        raise _missing(request, "orgs.orgunit", village_pk)
+    sections = line.section_scores or []
+    initial = {"standing": line.standing, "gaps": line.gaps, "notes": line.notes}
+    for index, section in enumerate(sections):
+        initial[f"score_{index}"] = section.get("score")
+    form = SurveyEntryForm(request.POST or None, initial=initial, sections=sections)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_update_survey_entry(
+                request.user,
+                campaign,
+                village,
+                standing=form.cleaned_data["standing"],
+                section_scores=form.section_scores(),
+                gaps=form.cleaned_data["gaps"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("campaigns:survey", campaign.pk, unit.pk)
+    return render(
+        request,
+        "campaigns/survey_entry.html",
+        _base(request, campaign, unit, village=village, line=line, form=form),
+    )
+
+
+# Five-year creation plan
+
+
+def _plan_context(campaign, unit, years) -> dict:
+    rows = services.plan_rows(campaign, unit, years)
+    targets = services.township_targets(campaign, unit)
+    totals = checks.yearly_totals(rows, campaign.years)
+    return {
+        "findings": services.plan_findings(campaign, unit, rows),
+        "totals": [
+            (
+                total,
+                t.qualified(total.counts, targets),
+                t.first_class(total.counts, targets),
+            )
+            for total in totals
+        ],
+        "targets": targets,
+        "base_label": t.BASE_LABELS[targets.first_class_base],
+        "standings": {row.village_id: row.standing for row in rows},
+    }
+
+
+@login_required
+def plan(request, pk: int, township_pk: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk)
+    keeps = services.keeps_township(request.user, unit)
+    creation_plan = services.plan_for(campaign, unit)
+    villages = list(services.villages_of(unit).order_by("division_code", "name", "pk"))
+    stored = services.draft_years(creation_plan)
+    initial = {}
+    for village_id, (q, f) in stored.items():
+        initial[f"q_{village_id}"], initial[f"f_{village_id}"] = q, f
+    form = PlanForm(request.POST or None, initial=initial, villages=villages, years=campaign.years)
+    if request.method == "POST":
+        if not keeps:
+            raise _forbidden(request, "edit_plan", unit)
+        if form.is_valid():
+            try:
+                services.do_save_plan_draft(request.user, campaign, unit, form.years())
+            except ValidationError as error:
+                add_validation_errors(form, error)
+            else:
+                messages.success(request, _("The draft was saved."))
+                return redirect("campaigns:plan", campaign.pk, unit.pk)
+    years = form.years() if form.is_bound and form.is_valid() else stored
+    versions = list(creation_plan.versions.all()) if creation_plan else []
+    locked = creation_plan is not None and creation_plan.status == PlanStatus.SUBMITTED
+    context = _plan_context(campaign, unit, years)
+    rows = [(v, q, f, context["standings"].get(v.pk)) for v, q, f in form.rows()]
+    return render(
+        request,
+        "campaigns/plan.html",
+        _base(
+            request,
+            campaign,
+            unit,
+            form=form,
+            plan=creation_plan,
+            versions=versions,
+            rows=rows,
+            editable=keeps and not locked,
+            keeps_township=keeps,
+            **context,
+        ),
+    )
+
+
+@login_required
+@require_POST
+def plan_check(request, pk: int, township_pk: int):
+    """The checks of the years on the page, without saving them (htmx, as the user edits)."""
+    campaign, unit = get_township_for_user(request, pk, township_pk)
+    villages = list(services.villages_of(unit))
+    form = PlanForm(request.POST, villages=villages, years=campaign.years)
+    years = form.years() if form.is_valid() else {}
+    return render(
+        request,
+        "campaigns/plan_checks.html",
+        _base(request, campaign, unit, live=True, **_plan_context(campaign, unit, years)),
+    )
+
+
+@login_required
+def plan_submit(request, pk: int, township_pk: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk, edit=True)
+    creation_plan = services.plan_for(campaign, unit)
+    form = SubmitPlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.do_submit_plan(
+                request.user, campaign, unit, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Version %(number)s was submitted to the county.") % {"number": version.number},
+            )
+            return redirect("campaigns:plan_version", campaign.pk, unit.pk, version.number)
+    return render(
+        request,
+        "campaigns/plan_submit.html",
+        _base(
+            request,
+            campaign,
+            unit,
+            form=form,
+            plan=creation_plan,
+            **_plan_context(campaign, unit, services.draft_years(creation_plan)),
+        ),
+    )
+
+
+@login_required
+def plan_version(request, pk: int, township_pk: int, number: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk)
+    version = (
+        PlanVersion.objects.filter(plan__campaign=campaign, plan__township=unit, number=number)
+        .select_related("plan", "submitted_by", "decided_by")
+        .first()
+    )
+    if version is None:
+        raise _missing(request, "campaigns.planversion", f"{township_pk}:{number}")
+    approver = services.approves_plans(request.user, unit)
+    approve_form, return_form = ApprovePlanForm(), ReturnPlanForm()
+    if request.method == "POST":
+        if not approver:
+            raise _forbidden(request, "approve_plan", unit)
+        returning = request.POST.get("decision") == "return"
+        form = ReturnPlanForm(request.POST) if returning else ApprovePlanForm(request.POST)
+        if form.is_valid():
+            try:
+                if returning:
+                    services.do_return_plan(request.user, version, **form.cleaned_data)
+                else:
+                    services.do_approve_plan(request.user, version, **form.cleaned_data)
+            except (ValidationError, PermissionDenied) as error:
+                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            else:
+                messages.success(
+                    request,
+                    _("The plan was returned.") if returning else _("The plan was approved."),
+                )
+                return redirect("campaigns:plans", campaign.pk)
+        if returning:
+            return_form = form
+        else:
+            approve_form = form
+    villages = {v.pk: v for v in OrgUnit.objects.filter(township_id=unit.pk, level=Level.VILLAGE)}
+    entries = [(villages.get(e.village_id), e) for e in version.entries.all()]
+    return render(
+        request,
+        "campaigns/plan_version.html",
+        _base(
+            request,
+            campaign,
+            unit,
+            version=version,
+            entries=entries,
+            versions=list(version.plan.versions.all()),
+            can_decide=approver and version.status == PlanStatus.SUBMITTED,
+            approve_form=approve_form,
+            return_form=return_form,
+            **_plan_context(campaign, unit, services.version_years(version)),
+        ),
+    )
+
+
+# Pilots
+
+
+@login_required
+def pilots(request, pk: int, township_pk: int):
+    campaign, unit = get_township_for_user(request, pk, township_pk)
+    year = _year(request, campaign)
+    keeps = services.keeps_township(request.user, unit)
+    form = PilotForm(request.POST or None, villages=services.villages_of(unit))
+    if request.method == "POST":
+        if not keeps:
+            raise _forbidden(request, "edit_pilots", unit)
+        if form.is_valid():
+            try:
+                services.do_add_pilot(
+                    request.user,
+                    campaign,
+                    unit,
+                    year=year,
+                    village=form.cleaned_data["village"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                add_validation_errors(form, error)
+            else:
+                messages.success(request, _("The pilot was added."))
+                return redirect(f"{request.path}?year={year}")
+    chosen = list(services.pilots_of(campaign, unit, year))
+    return render(
+        request,
+        "campaigns/pilots.html",
+        _base(
+            request,
+            campaign,
+            unit,
+            year=year,
+            form=form,
+            pilots=chosen,
+            findings=services.pilot_findings(campaign, unit, year, chosen),
+            required=checks.pilots_required(unit.population, campaign.large_township_population),
+            keeps_township=keeps,
+        ),
+    )
+
+
+@login_required
+def pilot_remove(request, pk: int):
+    pilot = Pilot.objects.select_related("campaign", "township", "village").filter(pk=pk).first()
+    if pilot is None:
+        raise _missing(request, "campaigns.pilot", pk)
+    campaign, unit = get_township_for_user(request, pilot.campaign_id, pilot.township_id, edit=True)
+    if request.method == "POST":
+        services.do_remove_pilot(request.user, pilot)
+        messages.success(request, _("The pilot was removed."))
+        url = reverse("campaigns:pilots", args=[campaign.pk, unit.pk])
+        return redirect(f"{url}?year={pilot.year}")
+    return render(
+        request, "campaigns/pilot_remove.html", _base(request, campaign, unit, pilot=pilot)
+    )
