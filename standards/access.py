@@ -31,12 +31,17 @@ def can_see_standard(user, standard: Standard) -> bool:
     return any(_on_path(role.unit, standard.unit) for role in roles)
 
 
+def may_keep_shared(user) -> bool:
+    """Administrators keep the shared standards (the shipped examples and their shared copies)."""
+    return getattr(user, "is_superuser", False) or any(
+        role.kind == RoleKind.ADMINISTRATOR for role in roles_of(user)
+    )
+
+
 def can_edit_standard(user, standard: Standard) -> bool:
     roles = roles_of(user)
     if standard.unit_id is None:
-        return getattr(user, "is_superuser", False) or any(
-            role.kind == RoleKind.ADMINISTRATOR for role in roles
-        )
+        return may_keep_shared(user)
     return any(role.kind in KEEPERS and role.unit.contains(standard.unit) for role in roles)
 
 

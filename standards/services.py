@@ -213,6 +213,11 @@ def _number_text(number: Decimal) -> str:
     return format(number.normalize(), "f") if number == number.to_integral() else str(number)
 
 
+def _next_position(queryset) -> int:
+    last = queryset.aggregate(m=Max("position"))["m"]
+    return 0 if last is None else last + 1
+
+
 # Standards as a whole
 
 
@@ -482,7 +487,7 @@ def do_add_section(actor, standard: Standard, **fields: Any) -> Section:
     fields.setdefault("points", None)
     with transaction.atomic():
         standard = _locked(standard)
-        position = (standard.sections.aggregate(m=Max("position"))["m"] or -1) + 1
+        position = _next_position(standard.sections)
         section = Section(standard=standard, position=position)
         errors: dict[str, list[str]] = {}
         _apply_section(section, fields, errors)
@@ -587,7 +592,7 @@ def do_add_item(actor, section: Section, **fields: Any) -> Item:
         fields.setdefault(name, None)
     with transaction.atomic():
         standard = _locked(section.standard)
-        position = (section.items.aggregate(m=Max("position"))["m"] or -1) + 1
+        position = _next_position(section.items)
         item = Item(section=section, position=position, metric_bands=[])
         errors: dict[str, list[str]] = {}
         _apply_item(item, fields, errors)
@@ -670,7 +675,7 @@ def do_add_stage(actor, standard: Standard, **fields: Any) -> Stage:
     fields.setdefault("level", None)
     with transaction.atomic():
         standard = _locked(standard)
-        position = (standard.stages.aggregate(m=Max("position"))["m"] or -1) + 1
+        position = _next_position(standard.stages)
         stage = Stage(standard=standard, position=position)
         errors: dict[str, list[str]] = {}
         _apply_stage(stage, fields, errors)
