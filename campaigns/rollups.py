@@ -452,7 +452,7 @@ def _anchor(unit_id: int) -> OrgUnit | None:
     return unit
 
 
-def refresh(unit_id: int) -> None:
+def refresh(unit_id: int, exclude: int | None = None) -> None:
     """Bring the unit's own share of the figures (or, for a group, its parent's) up to date and
     carry the difference up its ancestors, in the caller's transaction."""
     with transaction.atomic(savepoint=False):
@@ -463,7 +463,8 @@ def refresh(unit_id: int) -> None:
         years = list(stored_years())
         stored = _lock(chain)
         _ensure_rows(unit.pk, years, stored)
-        fresh = compute(own_scope(unit), years, {unit.pk})
+        scope = own_scope(unit) if exclude is None else own_scope(unit) & ~Q(pk=exclude)
+        fresh = compute(scope, years, {unit.pk})
         children = (
             RollupFigure.objects.filter(unit__parent_id=unit.pk, year__in=years)
             .values_list("year")
@@ -521,6 +522,15 @@ def retired(unit: OrgUnit) -> None:
             RollupFigure.objects.filter(unit_id__in=subtree).update(**dict.fromkeys(FIELDS, 0))
         if unit.parent_id:
             refresh(unit.parent_id)
+
+
+def deleting(unit: OrgUnit) -> None:
+    """The unit (without children or records) is about to be deleted: its rows go now and its
+    parent's chain loses its count."""
+    with transaction.atomic(savepoint=False):
+        RollupFigure.objects.filter(unit_id=unit.pk).delete()
+        if unit.parent_id:
+            refresh(unit.parent_id, exclude=unit.pk)
 
 
 def _insert(unit_ids: Iterable[int], years: Sequence[int], values: dict[Key, Values]) -> int:

@@ -18,7 +18,17 @@ from registers.models import Member, ServiceActivity, Training
 
 # The field that places each register record on a unit.
 RECORD_UNITS = {Member: "unit_id", Training: "organiser_id", ServiceActivity: "unit_id"}
-TREE_ACTIONS = {"orgs.unit.create", "orgs.unit.move", "orgs.unit.retire", "orgs.unit.reinstate"}
+# Deleted one at a time by their services. Members are never deleted by a service (they leave by
+# status), and a delete receiver would cost every bulk delete Django's fast path (the bench's
+# clean-up deletes 100,000 members): a member deleted in the admin needs `rollups refresh`.
+DELETED_ONE_BY_ONE = (Training, ServiceActivity)
+TREE_ACTIONS = {
+    "orgs.unit.create",
+    "orgs.unit.move",
+    "orgs.unit.retire",
+    "orgs.unit.reinstate",
+    "orgs.unit.delete",
+}
 BULK_ACTIONS = {"orgs.bulk_load", "registers.bulk_load"}
 IMPORT_ACTION = "registers.import"
 
@@ -60,16 +70,10 @@ def record_deleted(sender, instance, **kwargs: Any) -> None:
 for model in RECORD_UNITS:
     pre_save.connect(remember_unit, sender=model, dispatch_uid=f"rollups-pre-{model.__name__}")
     post_save.connect(record_saved, sender=model, dispatch_uid=f"rollups-save-{model.__name__}")
+for model in DELETED_ONE_BY_ONE:
     post_delete.connect(
         record_deleted, sender=model, dispatch_uid=f"rollups-delete-{model.__name__}"
     )
-
-
-@receiver(post_delete, sender=OrgUnit, dispatch_uid="rollups-unit-delete")
-def unit_deleted(sender, instance: OrgUnit, **kwargs: Any) -> None:
-    # Only a unit without children or records can be deleted: its parent loses its count.
-    if instance.parent_id:
-        rollups.refresh(instance.parent_id)
 
 
 @receiver(post_save, sender=AuditEvent, dispatch_uid="rollups-audit")
@@ -96,6 +100,9 @@ def event_recorded(sender, instance: AuditEvent, created: bool, **kwargs: Any) -
 def tree_changed(action: str, unit: OrgUnit, before: dict) -> None:
     if action == "orgs.unit.retire":
         rollups.retired(unit)
+    elif action == "orgs.unit.delete":
+        # Written just before the delete, which only a unit without children or records passes.
+        rollups.deleting(unit)
     elif action == "orgs.unit.move":
         if before.get("parent"):
             rollups.refresh(before["parent"])

@@ -175,13 +175,6 @@ def test_it_moves_a_transferred_member(tree):
     assert agrees()
 
 
-def test_it_forgets_a_deleted_member(tree):
-    member = _member(tree.village_1)
-    member.delete()
-    assert fig(tree.county_a).active_members == 0
-    assert agrees()
-
-
 def test_it_counts_a_group_members_on_the_group(tree):
     _member(tree.village_1, group=tree.group_1)
     assert [f.active_members for f in rollups.children_figures(tree.village_1, 2026)] == [1, 0]
@@ -263,6 +256,10 @@ def test_it_counts_created_and_deleted_units(tree, county_officer):
     assert RollupFigure.objects.filter(unit=village).count() == len(rollups.stored_years())
     do_delete_unit(county_officer, village)
     assert fig(tree.county_a).villages == 3
+    group = do_create_unit(None, parent=tree.village_2, name="新组", level=Level.GROUP)
+    assert fig(tree.village_2).groups == 1
+    do_delete_unit(county_officer, group)
+    assert fig(tree.village_2).groups == 0
     assert agrees()
 
 
