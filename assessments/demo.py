@@ -1,0 +1,984 @@
+"""The demo county's campaign so far: two decided rounds and the current one in progress.
+
+`build_demo_assessments(tree, users, seed=…)` runs on the demo tree and its registers (the
+`sanlian demo` command calls it inside its transaction) with the shipped example standards:
+
+- 2024: villages apply for the qualified title (some also for first-class in the same round), their
+  groups are rated five-good with them, and four townships apply for advanced township: the county
+  selects three and the city confirms them. The county then spot-checks a village per township;
+  two fail and lose their title.
+- 2025: villages without a qualified title apply for it, qualified ones for first-class; the county
+  spot-checks again, two fail, and some inspections are still to record.
+- 2026, in progress: applications waiting at every stage, so that every demo account has work:
+  village1's first-class application returned by township1 for two items, villages waiting for
+  township1 and township2, villages and a township waiting for the county, townships waiting for
+  the city, township1's own application in draft.
+
+The bulk of it (hundreds of village applications and thousands of group ratings) is history that no
+demo account could have entered (there is one village account), so it is written in bulk: the rows
+as the services would leave them, each application with one audit event that records its scores,
+moves and decision, and one `assessments.bulk_load` event with the counts. Everything a demo
+account does — creating the rounds, the spot checks and their revocations, and the 2026 round's
+steps — goes through the services with that account as the actor. The same seed gives the same
+campaign.
+"""
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AwardedTitle,
+    Round,
+    Score,
+    SpotCheckResult,
+    TitleStatus,
+    Transition,
+    TransitionAction,
+)
+from assessments.services import (
+    ScoreInput,
+    do_apply,
+    do_create_round,
+    do_decide,
+    do_draw_spot_check,
+    do_pass,
+    do_record_inspection,
+    do_return,
+    do_save_scores,
+    do_submit,
+    spot_check_population,
+)
+from audit.services import record_event
+from orgs.models import Category, Level, OrgUnit
+from standards import metrics
+from standards.models import Item, Standard, TitleKind
+
+BULK_LOAD_ACTION = "assessments.bulk_load"
+HISTORY_ACTION = "assessment.history"
+DEFAULT_SEED = 319
+BATCH = 2000
+YEARS = (2024, 2025, 2026)
+VILLAGE_CATEGORIES = (Category.VILLAGE, Category.COMMUNITY, Category.ENTERPRISE)
+TOWNSHIP_CATEGORIES = (Category.TOWN, Category.TOWNSHIP, Category.STREET)
+
+# When each step of a past round happened (month, day): the pages show plausible dates.
+STEP_DATES = {
+    "apply": (4, 10),
+    "score0": (5, 15),
+    "submit": (5, 20),
+    "score1": (6, 20),
+    "pass1": (6, 28),
+    "return1": (6, 28),
+    "withdraw": (7, 5),
+    "score2": (9, 5),
+    "pass2": (9, 10),
+    "decide": (9, 10),
+    "confirm": (11, 20),
+}
+# The current round's deadlines per title and stage (month, day of 2026).
+DEADLINES_2026 = {
+    TitleKind.QUALIFIED_VILLAGE: {0: (9, 30), 1: (11, 30), 2: (12, 20)},
+    TitleKind.FIRST_CLASS_VILLAGE: {0: (9, 30), 1: (11, 30), 2: (12, 20)},
+    TitleKind.FIVE_GOOD_GROUP: {0: (9, 30), 1: (11, 30)},
+    TitleKind.ADVANCED_TOWNSHIP: {0: (10, 31), 1: (11, 20), 2: (12, 31)},
+}
+
+
+@dataclass
+class DemoUnits:
+    """The units the demo accounts work on (orgs.demo.DemoTree has them, and so can a test)."""
+
+    city: OrgUnit
+    county: OrgUnit
+    township1: OrgUnit
+    township2: OrgUnit
+    village1: OrgUnit
+
+
+def _when(year: int, step: str) -> datetime:
+    month, day = STEP_DATES[step]
+    return datetime(year, month, day, 2, 0, tzinfo=UTC)
+
+
+# --- standards, cached -----------------------------------------------------------------------
+
+
+class _Rubric:
+    """A standard's items read once: the bulk plans thousands of ratings on four standards."""
+
+    def __init__(self, standard: Standard):
+        self.standard = standard
+        self.sections = list(standard.sections.prefetch_related("items").order_by("position"))
+        self.items: list[Item] = [i for s in self.sections for i in s.items.all()]
+        self.stages = standard.ordered_stages()
+
+    def marks(self, rng: random.Random, quality: float) -> dict[int, Decimal | None]:
+        """Points per item around `quality` (a share of full points), in half points."""
+        marks = {}
+        for item in self.items:
+            if not item.points:
+                marks[item.pk] = None
+                continue
+            share = min(1.0, max(0.0, rng.gauss(quality, 0.07)))
+            marks[item.pk] = Decimal(str(round(float(item.points) * share * 2) / 2))
+        return marks
+
+    def passes(self, marks: dict[int, Decimal | None]) -> bool:
+        # standards.scoring.evaluate reads the standard from the database on every call; the
+        # demo's marks score every item and clear every veto, so the rule is totals alone.
+        total = Decimal("0")
+        for section in self.sections:
+            subtotal = sum(
+                (marks.get(i.pk) or Decimal("0") for i in section.items.all()), Decimal(0)
+            )
+            if section.min_points is not None and subtotal < section.min_points:
+                return False
+            total += subtotal
+        return total >= self.standard.pass_total
+
+    def passing_marks(self, rng: random.Random, quality: float) -> dict[int, Decimal | None]:
+        for _attempt in range(20):
+            marks = self.marks(rng, quality)
+            if self.passes(marks):
+                return marks
+            quality = min(1.0, quality + 0.03)
+        return {i.pk: (i.points or None) for i in self.items}
+
+    def failing_marks(self, rng: random.Random, quality: float) -> dict[int, Decimal | None]:
+        for _attempt in range(20):
+            marks = self.marks(rng, quality)
+            if not self.passes(marks):
+                return marks
+            quality -= 0.05
+        return {i.pk: (Decimal("0") if i.points else None) for i in self.items}
+
+
+# --- bulk history ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Move:
+    action: str
+    from_stage: int
+    to_stage: int
+    when: datetime
+    actor: Any = None
+    reason: str = ""
+    items: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Planned:
+    """One application (or group rating) as the services would have left it."""
+
+    unit: OrgUnit
+    title: str
+    rubric: _Rubric
+    access_unit: OrgUnit
+    parent: "_Planned | None" = None
+    # (stage, item id, points, actor, when, current_state, measures)
+    scores: list[tuple] = field(default_factory=list)
+    moves: list[_Move] = field(default_factory=list)
+    stage: int = 0
+    state: str = AssessmentState.OPEN
+    reopened: list[int] = field(default_factory=list)
+    award: tuple[Any, datetime] | None = None
+    children: list["_Planned"] = field(default_factory=list)
+    created_at: datetime | None = None
+    obj: Assessment | None = None
+
+    def score(self, stage, marks, actor, when, *, only=None, state="", measures=""):
+        for item in self.rubric.items:
+            if only is not None and item.pk not in only:
+                continue
+            self.scores.append((stage, item, marks.get(item.pk), actor, when, state, measures))
+
+    def move(self, action, to_stage, when, actor=None, reason="", state=None, items=None):
+        self.moves.append(_Move(action, self.stage, to_stage, when, actor, reason, items or []))
+        self.stage = to_stage
+        if state:
+            self.state = state
+        self.reopened = list(items or [])
+
+
+class _Writer:
+    """Inserts planned applications of one round with their scores, moves and titles."""
+
+    def __init__(self, round_: Round):
+        self.round = round_
+        self.planned: list[_Planned] = []
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def add(self, planned: _Planned) -> _Planned:
+        self.planned.append(planned)
+        return planned
+
+    def flush(self) -> None:
+        top = self.planned
+        self._insert(top)
+        children = [c for p in top for c in p.children]
+        for child in children:
+            child.access_unit = child.parent.unit
+        self._insert(children)
+        everything = top + children
+        self._insert_scores(everything)
+        self._insert_moves(everything)
+        self._insert_titles(everything)
+        for planned in top:
+            self._record(planned)
+        self.counts["assessments"] += len(top)
+        self.counts["group_ratings"] += len(children)
+        self.planned = []
+
+    def _insert(self, plans: list[_Planned]) -> None:
+        rows = []
+        for p in plans:
+            decided = p.moves[-1].when if p.state != AssessmentState.OPEN else None
+            p.obj = Assessment(
+                round=self.round,
+                title=p.title,
+                standard=p.rubric.standard,
+                unit=p.unit,
+                access_unit=p.access_unit,
+                parent=p.parent.obj if p.parent else None,
+                stage=p.stage,
+                state=p.state,
+                reopened_items=p.reopened,
+                version=1 + len(p.moves) + len({s[0] for s in p.scores}),
+                decided_at=decided,
+            )
+            rows.append(p.obj)
+        Assessment.objects.bulk_create(rows, batch_size=BATCH)
+        by_date = defaultdict(list)
+        for p in plans:
+            by_date[p.created_at].append(p.obj.pk)
+        _set_created_at(Assessment, by_date)
+
+    def _insert_scores(self, plans: list[_Planned]) -> None:
+        rows, by_date = [], defaultdict(list)
+        for p in plans:
+            for stage, item, points, actor, _at, state, measures in p.scores:
+                rows.append(
+                    Score(
+                        assessment=p.obj,
+                        item=item,
+                        stage=stage,
+                        points=points,
+                        veto_violated=False if item.is_veto else None,
+                        current_state=state,
+                        measures=measures,
+                        author=actor,
+                    )
+                )
+        Score.objects.bulk_create(rows, batch_size=BATCH)
+        index = 0
+        for p in plans:
+            for score in p.scores:
+                by_date[score[4]].append(rows[index].pk)
+                index += 1
+        _set_created_at(Score, by_date)
+        self.counts["scores"] += len(rows)
+
+    def _insert_moves(self, plans: list[_Planned]) -> None:
+        rows, dates = [], []
+        for p in plans:
+            for m in p.moves:
+                rows.append(
+                    Transition(
+                        assessment=p.obj,
+                        action=m.action,
+                        from_stage=m.from_stage,
+                        to_stage=m.to_stage,
+                        reason=m.reason,
+                        items=m.items,
+                        actor=m.actor,
+                    )
+                )
+                dates.append(m.when)
+        Transition.objects.bulk_create(rows, batch_size=BATCH)
+        by_date = defaultdict(list)
+        for row, when in zip(rows, dates, strict=True):
+            by_date[when].append(row.pk)
+        _set_created_at(Transition, by_date)
+
+    def _insert_titles(self, plans: list[_Planned]) -> None:
+        year = self.round.year
+        awarded = [p for p in plans if p.award]
+        # A newer award supersedes the unit's earlier title of the kind, as services._award does.
+        for title in {p.title for p in awarded}:
+            units = [p.unit.pk for p in awarded if p.title == title]
+            for chunk in _chunks(units):
+                AwardedTitle.objects.filter(
+                    unit_id__in=chunk, title=title, status=TitleStatus.AWARDED, year__lt=year
+                ).update(status=TitleStatus.SUPERSEDED)
+        AwardedTitle.objects.bulk_create(
+            [
+                AwardedTitle(
+                    unit=p.unit,
+                    title=p.title,
+                    year=year,
+                    assessment=p.obj,
+                    awarded_by=p.award[0],
+                    awarded_at=p.award[1],
+                )
+                for p in awarded
+            ],
+            batch_size=BATCH,
+        )
+        self.counts["titles"] += len(awarded)
+
+    def _record(self, p: _Planned) -> None:
+        """The application's one audit event: what the services would have recorded in many."""
+
+        def scores(plan: _Planned) -> dict:
+            by_stage: dict[str, dict] = defaultdict(dict)
+            for stage, item, points, *_rest in plan.scores:
+                by_stage[str(stage)][item.number] = str(points) if points is not None else None
+            return dict(by_stage)
+
+        def moves(plan: _Planned) -> list:
+            return [
+                [m.action, m.from_stage, m.to_stage, _username(m.actor), m.reason, m.items]
+                for m in plan.moves
+            ]
+
+        record_event(
+            actor=None,
+            action=HISTORY_ACTION,
+            obj=p.obj,
+            unit_id=p.unit.pk,
+            after={
+                "round": self.round.pk,
+                "title": p.title,
+                "standard": p.rubric.standard.pk,
+                "stage": p.stage,
+                "state": p.state,
+                "scores": scores(p),
+                "moves": moves(p),
+                "awarded": bool(p.award),
+                "group_ratings": {
+                    str(c.unit.pk): {
+                        "scores": scores(c),
+                        "state": c.state,
+                        "awarded": bool(c.award),
+                    }
+                    for c in p.children
+                },
+            },
+        )
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _set_created_at(model, by_date: dict) -> None:
+    # created_at is auto_now_add, which bulk_create overwrites with now; history gets its dates
+    # afterwards, one UPDATE per date.
+    for when, pks in by_date.items():
+        if when is None:
+            continue
+        for chunk in _chunks(pks):
+            model.objects.filter(pk__in=chunk).update(created_at=when)
+
+
+# --- the demo --------------------------------------------------------------------------------
+
+
+class _Campaign:
+    def __init__(self, units: DemoUnits, users: dict, seed: int):
+        self.units = units
+        self.users = users
+        self.rng = random.Random(seed * 7919 + 2024)
+        standards = _shipped_standards()
+        self.rubrics = {title: _Rubric(s) for title, s in standards.items()}
+        county = units.county
+        self.townships = list(
+            OrgUnit.objects.filter(
+                parent=county,
+                level=Level.TOWNSHIP,
+                status="active",
+                category__in=TOWNSHIP_CATEGORIES,
+            ).order_by("division_code", "pk")
+        )
+        self.villages = list(
+            OrgUnit.objects.filter(
+                county=county, level=Level.VILLAGE, status="active", category__in=VILLAGE_CATEGORIES
+            ).order_by("division_code", "name", "pk")
+        )
+        self.groups: dict[int, list[OrgUnit]] = defaultdict(list)
+        for group in groups_rated_with_all(county):
+            home = group.home_village_id if group.home_village_id else group.parent_id
+            self.groups[home].append(group)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    # who acts: the demo account holding the level's role there, else nobody on record
+    def actor(self, level: int, unit: OrgUnit):
+        if level == Level.CITY:
+            return self.users.get("city")
+        if level == Level.COUNTY:
+            return self.users.get("county")
+        if level == Level.TOWNSHIP:
+            township_id = unit.township_id or unit.pk
+            if township_id == self.units.township1.pk:
+                return self.users.get("township1")
+            if township_id == self.units.township2.pk:
+                return self.users.get("township2")
+            return None
+        if level == Level.VILLAGE and unit.pk == self.units.village1.pk:
+            return self.users.get("village1")
+        return None
+
+    def create_round(self, year: int, titles: list[str]) -> Round:
+        deadlines = None
+        if year == 2026:
+            deadlines = {
+                t: {
+                    stage: datetime(year, m, d).date()
+                    for stage, (m, d) in DEADLINES_2026[t].items()
+                }
+                for t in titles
+            }
+        round_, _warnings = do_create_round(
+            self.users["county"],
+            self.units.county,
+            year=year,
+            name=f"{year}年度三联创评估",
+            standards={t: self.rubrics[t].standard for t in titles},
+            deadlines=deadlines,
+        )
+        return round_
+
+    # planning one application in bulk ------------------------------------------------------
+
+    def plan_village(
+        self, writer: _Writer, village: OrgUnit, title: str, *, outcome: str, rate_groups: bool
+    ) -> _Planned:
+        """outcome: "award", "fail" (returned by the township, withdrawn), or a stage to leave
+        it open at: "draft" (partly self-scored), "submitted" (at the township), "passed" (at the
+        county)."""
+        year = writer.round.year
+        rubric = self.rubrics[title]
+        p = writer.add(_Planned(unit=village, title=title, rubric=rubric, access_unit=village))
+        p.created_at = _when(year, "apply")
+        village_actor = self.actor(Level.VILLAGE, village)
+        township_actor = self.actor(Level.TOWNSHIP, village)
+        county = self.users.get("county")
+        p.move(TransitionAction.APPLY, 0, _when(year, "apply"), village_actor)
+        quality = 0.93 if title == TitleKind.FIRST_CLASS_VILLAGE else 0.86
+        if outcome == "fail":
+            marks = rubric.failing_marks(self.rng, 0.7)
+        else:
+            marks = rubric.passing_marks(self.rng, quality)
+        groups = []
+        if rate_groups:
+            group_rubric = self.rubrics[TitleKind.FIVE_GOOD_GROUP]
+            for group in self.groups.get(village.pk, []):
+                g = _Planned(
+                    unit=group,
+                    title=TitleKind.FIVE_GOOD_GROUP,
+                    rubric=group_rubric,
+                    access_unit=village,
+                    parent=p,
+                    created_at=_when(year, "apply"),
+                )
+                good = self.rng.random() < 0.62
+                g_marks = (group_rubric.passing_marks if good else group_rubric.failing_marks)(
+                    self.rng, 0.88 if good else 0.7
+                )
+                g.good = good
+                g.marks = g_marks
+                p.children.append(g)
+                groups.append(g)
+        if outcome == "draft":
+            scored = {i.pk for i in rubric.items[: max(1, len(rubric.items) * 2 // 3)]}
+            p.score(0, marks, village_actor, _when(year, "score0"), only=scored)
+            for g in groups[: len(groups) // 2]:
+                g.score(0, g.marks, village_actor, _when(year, "score0"))
+            return p
+        p.score(0, marks, village_actor, _when(year, "score0"), state=_current_state(self.rng))
+        for g in groups:
+            g.score(0, g.marks, village_actor, _when(year, "score0"))
+        p.move(TransitionAction.SUBMIT, 1, _when(year, "submit"), village_actor)
+        for g in groups:
+            g.move(TransitionAction.SUBMIT, 1, _when(year, "submit"), village_actor)
+        p.marks = marks
+        if outcome == "submitted":
+            return p
+        if outcome == "fail":
+            reason = "验收未达到标准，请对照评估细则整改后再申报。"
+            p.move(TransitionAction.RETURN, 0, _when(year, "return1"), township_actor, reason)
+            for g in groups:
+                g.move(TransitionAction.RETURN, 0, _when(year, "return1"), township_actor, reason)
+            why = "整改需要时间，本年度撤回申报。"
+            p.move(
+                TransitionAction.WITHDRAW,
+                0,
+                _when(year, "withdraw"),
+                village_actor,
+                why,
+                state=AssessmentState.WITHDRAWN,
+            )
+            for g in groups:
+                g.move(
+                    TransitionAction.WITHDRAW,
+                    0,
+                    _when(year, "withdraw"),
+                    village_actor,
+                    why,
+                    state=AssessmentState.WITHDRAWN,
+                )
+            return p
+        # The township re-scores a couple of items a little lower, when the total allows it.
+        lowered = dict(marks)
+        changed = set()
+        for item in self.rng.sample(rubric.items, 2):
+            if item.points and lowered[item.pk] and lowered[item.pk] >= 1:
+                trial = dict(lowered)
+                trial[item.pk] = lowered[item.pk] - Decimal("0.5")
+                if rubric.passes(trial):
+                    lowered, changed = trial, changed | {item.pk}
+        p.score(
+            1,
+            lowered,
+            township_actor,
+            _when(year, "score1"),
+            only=changed,
+            measures="按验收意见补充台账资料。" if changed else "",
+        )
+        p.move(
+            TransitionAction.PASS, 2, _when(year, "pass1"), township_actor, "验收合格，报县协会。"
+        )
+        for g in groups:
+            if g.good:
+                g.move(
+                    TransitionAction.AWARD,
+                    1,
+                    _when(year, "pass1"),
+                    township_actor,
+                    state=AssessmentState.AWARDED,
+                )
+                g.award = (township_actor, _when(year, "pass1"))
+            else:
+                g.move(
+                    TransitionAction.NOT_AWARD,
+                    1,
+                    _when(year, "pass1"),
+                    township_actor,
+                    "总分未达到“五好”小组标准。",
+                    state=AssessmentState.NOT_AWARDED,
+                )
+        if outcome == "passed":
+            return p
+        p.move(
+            TransitionAction.AWARD,
+            2,
+            _when(year, "decide"),
+            county,
+            "",
+            state=AssessmentState.AWARDED,
+        )
+        p.award = (county, _when(year, "decide"))
+        return p
+
+    def plan_township(self, writer: _Writer, township: OrgUnit, *, outcome: str) -> _Planned:
+        """outcome: "award" (selected and confirmed), "not_selected", "submitted", "selected"."""
+        year = writer.round.year
+        rubric = self.rubrics[TitleKind.ADVANCED_TOWNSHIP]
+        p = writer.add(
+            _Planned(
+                unit=township,
+                title=TitleKind.ADVANCED_TOWNSHIP,
+                rubric=rubric,
+                access_unit=township,
+                created_at=_when(year, "apply"),
+            )
+        )
+        own = self.actor(Level.TOWNSHIP, township)
+        county, city = self.users.get("county"), self.users.get("city")
+        marks = rubric.passing_marks(self.rng, 0.9)
+        p.move(TransitionAction.APPLY, 0, _when(year, "apply"), own)
+        p.score(0, marks, own, _when(year, "score0"), state=_current_state(self.rng))
+        p.move(TransitionAction.SUBMIT, 1, _when(year, "submit"), own)
+        if outcome == "submitted":
+            return p
+        if outcome == "not_selected":
+            reason = "本次评先名额有限，未入选，下一轮再申报。"
+            p.move(TransitionAction.RETURN, 0, _when(year, "pass2"), county, reason)
+            p.move(
+                TransitionAction.WITHDRAW,
+                0,
+                _when(year, "confirm"),
+                own,
+                reason,
+                state=AssessmentState.WITHDRAWN,
+            )
+            return p
+        p.move(
+            TransitionAction.PASS,
+            2,
+            _when(year, "pass2"),
+            county,
+            "经县协会评选，报市协会审核认定。",
+        )
+        if outcome == "selected":
+            return p
+        p.move(
+            TransitionAction.AWARD,
+            2,
+            _when(year, "confirm"),
+            city,
+            "审核认定为先进乡镇协会。",
+            state=AssessmentState.AWARDED,
+        )
+        p.award = (city, _when(year, "confirm"))
+        return p
+
+    # the rounds ------------------------------------------------------------------------------
+
+    def holds(self, unit: OrgUnit, title: str) -> bool:
+        return AwardedTitle.objects.filter(
+            unit=unit, title=title, status=TitleStatus.AWARDED
+        ).exists()
+
+    def round_2024(self) -> Round:
+        round_ = self.create_round(2024, list(TitleKind))
+        writer = _Writer(round_)
+        village1 = self.units.village1
+        for village in self.villages:
+            if village.pk == village1.pk:
+                self.plan_village(
+                    writer, village, TitleKind.QUALIFIED_VILLAGE, outcome="award", rate_groups=True
+                )
+                continue
+            if self.rng.random() >= 0.5:
+                continue
+            failing = self.rng.random() < 0.08
+            self.plan_village(
+                writer,
+                village,
+                TitleKind.QUALIFIED_VILLAGE,
+                outcome="fail" if failing else "award",
+                rate_groups=True,
+            )
+            if not failing and self.rng.random() < 0.12:
+                self.plan_village(
+                    writer,
+                    village,
+                    TitleKind.FIRST_CLASS_VILLAGE,
+                    outcome="award",
+                    rate_groups=False,
+                )
+        applicants = [self.units.township1] + [
+            t
+            for t in self.townships
+            if t.pk not in (self.units.township1.pk, self.units.township2.pk)
+        ][:3]
+        for index, township in enumerate(applicants):
+            self.plan_township(writer, township, outcome="not_selected" if index == 3 else "award")
+        writer.flush()
+        self._merge(writer)
+        return round_
+
+    def round_2025(self) -> Round:
+        round_ = self.create_round(
+            2025,
+            [TitleKind.FIVE_GOOD_GROUP, TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE],
+        )
+        writer = _Writer(round_)
+        qualified = set(
+            AwardedTitle.objects.filter(
+                title=TitleKind.QUALIFIED_VILLAGE,
+                status=TitleStatus.AWARDED,
+                unit__county=self.units.county,
+            ).values_list("unit_id", flat=True)
+        )
+        first_class = set(
+            AwardedTitle.objects.filter(
+                title=TitleKind.FIRST_CLASS_VILLAGE,
+                status=TitleStatus.AWARDED,
+                unit__county=self.units.county,
+            ).values_list("unit_id", flat=True)
+        )
+        for village in self.villages:
+            if village.pk == self.units.village1.pk:
+                continue
+            if village.pk in first_class:
+                continue
+            if village.pk in qualified:
+                if self.rng.random() < 0.3:
+                    self.plan_village(
+                        writer,
+                        village,
+                        TitleKind.FIRST_CLASS_VILLAGE,
+                        outcome="award",
+                        rate_groups=True,
+                    )
+                continue
+            if self.rng.random() < 0.45:
+                failing = self.rng.random() < 0.1
+                self.plan_village(
+                    writer,
+                    village,
+                    TitleKind.QUALIFIED_VILLAGE,
+                    outcome="fail" if failing else "award",
+                    rate_groups=True,
+                )
+        writer.flush()
+        self._merge(writer)
+        return round_
+
+    def spot_check(self, round_: Round, *, failures: int, pending: int, seed: int) -> None:
+        county = self.users["county"]
+        if not spot_check_population(round_, TitleKind.QUALIFIED_VILLAGE):
+            return
+        check = do_draw_spot_check(county, round_, TitleKind.QUALIFIED_VILLAGE, count=1, seed=seed)
+        entries = list(check.entries.select_related("assessment__unit").order_by("pk"))
+        protected = {self.units.village1.pk}
+        failed = 0
+        for index, entry in enumerate(entries):
+            if index >= len(entries) - pending:
+                break
+            unit = entry.assessment.unit
+            if failed < failures and unit.pk not in protected:
+                do_record_inspection(
+                    county,
+                    entry,
+                    passed=False,
+                    reason="抽查发现会员名册与实际不符，活动记录缺失，未达到合格标准。",
+                )
+                failed += 1
+            else:
+                do_record_inspection(county, entry, passed=True)
+        self.counts["spot_checked"] += len(entries)
+        self.counts["revoked"] += failed
+        self.counts["inspections_pending"] += sum(
+            1 for e in check.entries.all() if e.result == SpotCheckResult.PENDING
+        )
+
+    def round_2026(self) -> Round:
+        round_ = self.create_round(2026, list(TitleKind))
+        writer = _Writer(round_)
+        u = self.units
+        in_t1 = [
+            v for v in self.villages if v.township_id == u.township1.pk and v.pk != u.village1.pk
+        ]
+        in_t2 = [v for v in self.villages if v.township_id == u.township2.pk]
+        others = [v for v in self.villages if v.township_id not in (u.township1.pk, u.township2.pk)]
+        to_pass: list[_Planned] = []
+        to_decide: list[_Planned] = []
+
+        def apply(village, outcome):
+            # Titles are assessed every year: a first-class village applies again.
+            holder = self.holds(village, TitleKind.QUALIFIED_VILLAGE) or self.holds(
+                village, TitleKind.FIRST_CLASS_VILLAGE
+            )
+            title = TitleKind.FIRST_CLASS_VILLAGE if holder else TitleKind.QUALIFIED_VILLAGE
+            return self.plan_village(writer, village, title, outcome=outcome, rate_groups=True)
+
+        # In township1 and township2 some villages wait for the township, some the township
+        # passes now (then they wait for the county), one is still a draft.
+        patterns = {
+            u.township1.pk: ["passed_later", "submitted", "passed_later", "submitted", "draft"],
+            u.township2.pk: ["submitted", "passed_later", "passed_later", "submitted", "draft"],
+        }
+        for villages in (in_t1, in_t2):
+            todo = list(patterns[villages[0].township_id]) if villages else []
+            for village in villages:
+                if not todo:
+                    break
+                outcome = todo[0]
+                planned = apply(village, "submitted" if outcome == "passed_later" else outcome)
+                if planned is None:
+                    continue
+                todo.pop(0)
+                if outcome == "passed_later":
+                    to_pass.append(planned)
+        # Elsewhere a mix of every stage; two applications at the county are decided now.
+        for village in others:
+            draw = self.rng.random()
+            if draw < 0.45:
+                continue
+            outcome = "draft" if draw < 0.6 else "submitted" if draw < 0.8 else "passed"
+            planned = apply(village, outcome)
+            if (
+                planned is not None
+                and outcome == "passed"
+                and len(to_decide) < 2
+                and planned.title == TitleKind.QUALIFIED_VILLAGE
+            ):
+                to_decide.append(planned)
+        # Townships: township2 submitted (to be selected now, then waiting for the city); two
+        # others waiting for the county; one selected earlier, waiting for the city.
+        rest = [t for t in self.townships if t.pk not in (u.township1.pk, u.township2.pk)]
+        t2 = self.plan_township(writer, u.township2, outcome="submitted")
+        for township in rest[:2]:
+            self.plan_township(writer, township, outcome="submitted")
+        for township in rest[2:3]:
+            self.plan_township(writer, township, outcome="selected")
+        writer.flush()
+        self._merge(writer)
+
+        # What the demo accounts have done this autumn, through the services.
+        for planned in to_pass:
+            self.township_passes(planned.obj)
+        county = self.users["county"]
+        for planned in to_decide:
+            do_decide(county, planned.obj, award=True, reason="")
+            self.counts["decided_now"] += 1
+        self.county_selects(t2.obj)
+        self.village1_applies(round_)
+        self.township1_drafts(round_)
+        return round_
+
+    def township_passes(self, assessment: Assessment) -> None:
+        actor = self.actor(Level.TOWNSHIP, assessment.unit)
+        rubric = self.rubrics[assessment.title]
+        plain = [i for i in rubric.items if i.points and not i.metric and not i.is_veto][:1]
+        marks = {s.item_id: s.points for s in Score.objects.filter(assessment=assessment, stage=0)}
+        entries = [
+            ScoreInput(
+                item_id=item.pk,
+                points=marks.get(item.pk),
+                current_state="",
+                measures="建议完善活动照片和签到记录。",
+            )
+            for item in plain
+        ]
+        do_save_scores(actor, assessment, entries, comment="材料齐全，同意上报。")
+        do_pass(actor, assessment, reason="乡镇协会验收合格，报县协会。")
+        self.counts["passed_now"] += 1
+
+    def county_selects(self, assessment: Assessment) -> None:
+        county = self.users["county"]
+        do_pass(county, assessment, reason="经县协会评选，推荐为先进乡镇协会，报市协会审核认定。")
+
+    def village1_applies(self, round_: Round) -> None:
+        """village1 applies for first-class, township1 returns two items with a reason."""
+        village1, township1 = self.users["village1"], self.users["township1"]
+        unit = self.units.village1
+        title = (
+            TitleKind.FIRST_CLASS_VILLAGE
+            if self.holds(unit, TitleKind.QUALIFIED_VILLAGE)
+            else TitleKind.QUALIFIED_VILLAGE
+        )
+        assessment = do_apply(village1, round_, title, unit)
+        rubric = self.rubrics[title]
+        marks = rubric.passing_marks(self.rng, 0.94)
+        do_save_scores(village1, assessment, _entries(rubric, marks, unit, round_.year, state=True))
+        group_rubric = self.rubrics[TitleKind.FIVE_GOOD_GROUP]
+        for rating in assessment.group_ratings.select_related("unit").order_by("pk"):
+            g_marks = group_rubric.passing_marks(self.rng, 0.9)
+            do_save_scores(
+                village1, rating, _entries(group_rubric, g_marks, rating.unit, round_.year)
+            )
+        assessment = do_submit(village1, assessment)
+        returned = [i for i in rubric.items if i.points and not i.metric][1:3]
+        do_return(
+            township1,
+            assessment,
+            reason="第{}、{}条佐证材料不全：请补充活动照片和会议记录后重新提交。".format(
+                *[i.number for i in returned]
+            ),
+            items=[i.pk for i in returned],
+        )
+
+    def township1_drafts(self, round_: Round) -> None:
+        township1 = self.users["township1"]
+        assessment = do_apply(township1, round_, TitleKind.ADVANCED_TOWNSHIP, self.units.township1)
+        rubric = self.rubrics[TitleKind.ADVANCED_TOWNSHIP]
+        marks = rubric.passing_marks(self.rng, 0.9)
+        half = rubric.items[: len(rubric.items) // 2]
+        entries = _entries(rubric, marks, self.units.township1, round_.year)
+        do_save_scores(
+            township1, assessment, [e for e in entries if e.item_id in {i.pk for i in half}]
+        )
+
+    def _merge(self, writer: _Writer) -> None:
+        for key, value in writer.counts.items():
+            self.counts[key] += value
+
+
+def groups_rated_with_all(county: OrgUnit):
+    """Every active group of the county that a village's application rates: its own groups,
+    and the urban branch's groups by their home village."""
+    return (
+        OrgUnit.objects.filter(county=county, level=Level.GROUP, status="active")
+        .select_related("parent")
+        .order_by("parent_id", "name", "pk")
+    )
+
+
+def _entries(rubric: _Rubric, marks, unit: OrgUnit, year: int, *, state: bool = False):
+    """ScoreInputs for the services; where the registers suggest another score, the reason."""
+    entries = []
+    for item in rubric.items:
+        points = marks.get(item.pk)
+        reason = ""
+        if item.metric and points is not None:
+            reading = metrics.reading_for(item, unit, year)
+            if reading and reading.suggested is not None and reading.suggested != points:
+                reason = "台账尚未录全，按实地查看情况评分。"
+        entries.append(
+            ScoreInput(
+                item_id=item.pk,
+                points=points,
+                veto_violated=False if item.is_veto else None,
+                current_state="已对照细则逐项自查。" if state else "",
+                override_reason=reason,
+            )
+        )
+    return entries
+
+
+CURRENT_STATES = [
+    "会长、秘书长在岗，理事会按期开会，会员名册齐全。",
+    "活动场所固定，经费纳入村级预算，台账按月整理。",
+    "小组长按月参加例会，入户宣传有记录。",
+    "开展生育关怀走访和优生优育讲座，服务对象有登记。",
+]
+
+
+def _current_state(rng: random.Random) -> str:
+    return rng.choice(CURRENT_STATES)
+
+
+def _shipped_standards() -> dict[str, Standard]:
+    from standards.defaults import install_default_standards, shipped_standards
+
+    found = shipped_standards()
+    if len(found) < len(TitleKind.values):
+        install_default_standards()
+        found = shipped_standards()
+    return found
+
+
+def build_demo_assessments(units: DemoUnits, users: dict, seed: int = DEFAULT_SEED) -> dict:
+    """The demo campaign on the county of `units`, acted by the demo `users` (by username:
+    county, city, township1, township2, village1). Call it inside the demo's transaction."""
+    campaign = _Campaign(units, users, seed)
+    round_2024 = campaign.round_2024()
+    campaign.spot_check(round_2024, failures=2, pending=0, seed=seed * 101 + 2024)
+    round_2025 = campaign.round_2025()
+    campaign.spot_check(round_2025, failures=2, pending=4, seed=seed * 101 + 2025)
+    campaign.round_2026()
+    counts = dict(campaign.counts)
+    record_event(
+        actor=None,
+        action=BULK_LOAD_ACTION,
+        obj=units.county,
+        unit_id=units.county.pk,
+        after={"command": "demo", "seed": seed, **counts},
+    )
+    return counts
