@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from audit.models import AuditEvent
 from campaigns.checks import ERROR, WARNING, PilotRow, check_pilots, pilots_required
@@ -14,6 +15,20 @@ from campaigns.services import (
 )
 from orgs.models import Category, Level
 from orgs.services import do_create_unit
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The assertions read the English messages; the default language is restored after."""
+    translation.activate("en")
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 KEY = PilotRow(1, "李家村", is_key_village=True)
 PLAIN = PilotRow(2, "王庄村")

@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+import pytest
+from django.utils import translation
+
 from campaigns.checks import (
     ERROR,
     FIRST_CLASS,
@@ -16,6 +19,14 @@ from campaigns.checks import (
     yearly_totals,
 )
 from campaigns.targets import QUALIFIED_OR_BETTER, Targets
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The assertions read the English messages; the default language is restored after."""
+    translation.activate("en")
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def codes(findings):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments.models import AwardedTitle
 from audit.models import AuditEvent
@@ -24,6 +24,19 @@ from campaigns.services import (
     version_years,
 )
 from standards.models import TitleKind
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The assertions read the English messages; the default language is restored after."""
+    translation.activate("en")
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ to the next title; prefilled, stored when saved, editable."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments.models import AwardedTitle, TitleStatus
 from assessments.services import ScoreInput, do_apply, do_create_round, do_save_scores
@@ -18,6 +18,20 @@ from campaigns.services import (
 )
 from orgs.models import Level
 from standards.models import Item, StageKind, TitleKind
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The assertions read the English messages; the default language is restored after."""
+    translation.activate("en")
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 CHAIN = [
     (StageKind.SELF_ASSESSMENT, Level.VILLAGE, False),

@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+import pytest
+from django.utils import translation
+
 from campaigns.targets import (
     ALL_VILLAGES,
     QUALIFIED_OR_BETTER,
@@ -14,6 +17,14 @@ from campaigns.targets import (
     needed_for,
     qualified,
 )
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The assertions read the English messages; the default language is restored after."""
+    translation.activate("en")
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_it_meets_the_five_good_target_at_exactly_half():
