@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import acts_at_level
 from assessments import selectors, services
 from assessments.forms import (
     CommentForm,
@@ -23,7 +22,6 @@ from assessments.forms import (
 )
 from assessments.models import Assessment, Score
 from assessments.views import forbidden, get_assessment_for_user
-from registers.record_services import do_add_evidence
 from sanlian.forms import add_validation_errors
 from standards import metrics
 from standards.models import Item
@@ -41,14 +39,6 @@ def editable_items(user, assessment: Assessment) -> set[int] | None:
     )
     reopened = set(assessment.reopened_items or []) if not assessment.parent_id else set()
     return reopened & items if reopened else items
-
-
-def takes_part(user, assessment: Assessment) -> bool:
-    """Whether the user acts at some stage of this assessment's chain (comments are theirs)."""
-    return any(
-        acts_at_level(user, assessment.access_unit, stage.level)
-        for stage in services.stages_of(assessment)
-    )
 
 
 def _sheet_form(assessment, editable, data=None):
@@ -115,7 +105,7 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
             "can_return": acting and assessment.stage > 0,
             "can_decide": acting and assessment.stage == last and assessment.stage > 0,
             "can_upload": bool(editable),
-            "can_comment": takes_part(request.user, assessment),
+            "can_comment": services.can_comment(request.user, assessment),
             "comment_form": CommentForm(
                 items=[r.item for s in context["sections"] for r in s.rows]
             ),
@@ -192,9 +182,13 @@ def upload_evidence(request, pk: int):
     if item_id is not None and item_id not in editable:
         messages.error(request, _("This item is not open for change."))
         return redirect("assessments:sheet", assessment.pk)
-    slot = f"item-{item_id}" if item_id is not None else ""
+    item = Item.objects.filter(pk=item_id).first() if item_id is not None else None
     try:
-        evidence = do_add_evidence(request.user, assessment, form.cleaned_data["file"], slot)
+        evidence = services.do_attach_evidence(
+            request.user, assessment, form.cleaned_data["file"], item
+        )
+    except PermissionDenied as error:
+        messages.error(request, " ".join(str(a) for a in error.args))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -209,7 +203,7 @@ def upload_evidence(request, pk: int):
 @require_POST
 def comment(request, pk: int):
     assessment = get_assessment_for_user(request, pk)
-    if not takes_part(request.user, assessment):
+    if not services.can_comment(request.user, assessment):
         raise forbidden(request, assessment.access_unit, "comment")
     items = list(Item.objects.filter(section__standard=assessment.standard))
     form = CommentForm(request.POST, items=items)

@@ -5,7 +5,6 @@ Views and the API check access (accounts.access) before they call these; the ser
 records' own rules and raise ValidationError with messages per field.
 """
 
-import re
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -454,9 +453,6 @@ def record_unit(record) -> OrgUnit:
         return record.township
     if isinstance(record, AssociationProfile):
         return record.unit
-    # assessments depends on registers, never the reverse: an assessment is known by its label.
-    if record._meta.label == "assessments.Assessment":
-        return record.access_unit
     raise ValueError(f"Evidence cannot be attached to {type(record).__name__}.")
 
 
@@ -467,11 +463,6 @@ def _slot_for(record, slot: str) -> str:
         return slot
     if isinstance(record, InclusionRecord):
         return record.item
-    if record._meta.label == "assessments.Assessment":
-        # One slot per standard item ("item-<id>"), or none for the assessment as a whole.
-        if slot and not re.fullmatch(r"item-[0-9]{1,12}", slot):
-            raise ValueError(f"Not an item slot: {slot!r}")
-        return slot
     return ""
 
 
