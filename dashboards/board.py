@@ -5,6 +5,7 @@ campaigns.targets, projections from dashboards.projections; this module only arr
 Queries: a fixed number, whatever the number of children or units below (a test asserts it).
 """
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -37,6 +38,33 @@ def attainment_of(indicator: str, counts: t.Counts, targets: t.Targets) -> t.Att
     }[indicator](counts, targets)
 
 
+def whole(count: float) -> int:
+    """Units fully reached: a projected 2.5 villages is 2 (the tolerance absorbs float error)."""
+    return math.floor(count + 1e-9)
+
+
+def projected_share(projection: Projection | None, denominator: int | None) -> Decimal | None:
+    if projection is None or not denominator:
+        return None
+    return t.percent(whole(projection.projected), denominator)
+
+
+@dataclass
+class TargetRow:
+    """One of the unit's own targets, with where it is heading."""
+
+    attainment: t.Attainment
+    projection: Projection | None
+
+    @property
+    def projected_share(self) -> Decimal | None:
+        return projected_share(self.projection, self.attainment.denominator)
+
+    @property
+    def outlook(self) -> Outlook | None:
+        return self.projection.outlook if self.projection else None
+
+
 @dataclass
 class ChildRow:
     unit: OrgUnit
@@ -56,9 +84,7 @@ class ChildRow:
 
     @property
     def projected_share(self) -> Decimal | None:
-        if self.projection is None or not self.attainment.denominator:
-            return None
-        return t.percent(round(self.projection.projected), self.attainment.denominator)
+        return projected_share(self.projection, self.attainment.denominator)
 
 
 @dataclass
@@ -87,6 +113,8 @@ class Board:
     children: list[ChildRow]
     trend: list[TrendRow]
     plan: list[PlanYear]
+    target_rows: list[TargetRow] = field(default_factory=list)
+    projection_path: dict[int, Decimal | None] = field(default_factory=dict)
     charts: list[Chart] = field(default_factory=list)
 
     @property
@@ -96,6 +124,18 @@ class Board:
     @property
     def indicator_label(self) -> str:
         return str(t.INDICATOR_LABELS[self.indicator])
+
+    @property
+    def years(self) -> list[int]:
+        """The baseline and the campaign's years: the trend's axis."""
+        return [self.baseline_year, *self.campaign.years]
+
+    @property
+    def trend_table(self) -> list[tuple[int, TrendRow | None, Decimal | None]]:
+        """Each year with its figures (up to the selected year) and the selected share at the
+        current pace (from the selected year on)."""
+        by_year = {r.year: r for r in self.trend}
+        return [(y, by_year.get(y), self.projection_path.get(y)) for y in self.years]
 
     @property
     def chart(self) -> dict[str, Chart]:
@@ -185,6 +225,17 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
         trend=trend,
         plan=[],
     )
+    at_baseline = {a.indicator: a for a in trend[0].attainments}
+    board.target_rows = [
+        TargetRow(
+            a,
+            _project(a, at_baseline[a.indicator], year, campaign.last_year, baseline)
+            if a.indicator in at_baseline
+            else None,
+        )
+        for a in board.attainments
+    ]
+    board.projection_path = _projection_path(board)
     if planned:
         actual = {r.year: r.counts for r in trend}
         board.plan = [PlanYear(y, planned[y], actual.get(y)) for y in campaign.years]
@@ -205,6 +256,20 @@ def _share_target(board: Board, indicator: str) -> Decimal | None:
         t.QUALIFIED: board.targets.qualified_share,
         t.FIRST_CLASS: board.targets.first_class_share,
     }.get(indicator)
+
+
+def _projection_path(board: Board) -> dict[int, Decimal | None]:
+    """The selected share from the selected year to the last, at the current pace."""
+    row = next((r for r in board.target_rows if r.attainment.indicator == board.indicator), None)
+    if row is None or row.projection is None or not row.attainment.denominator:
+        return {}
+    projection, denominator = row.projection, row.attainment.denominator
+    step = projection.pace or 0.0
+    path = {}
+    for year in range(board.year, board.campaign.last_year + 1):
+        count = min(max(projection.current + step * (year - board.year), 0.0), denominator)
+        path[year] = t.percent(whole(count), denominator)
+    return path
 
 
 def _filename(board: Board, what: str) -> str:
@@ -277,24 +342,40 @@ def charts_of(board: Board) -> list[Chart]:
                 filename=_filename(board, _("projection")),
             )
         )
+    all_years = board.years
+    by_year = {r.year: r for r in board.trend}
+
+    def share(year: int, indicator: str) -> Decimal | None:
+        row = by_year.get(year)
+        if row is None:
+            return None
+        return next(a.value for a in row.attainments if a.indicator == indicator)
+
+    trend_series = [
+        Series(
+            str(t.INDICATOR_LABELS[indicator]),
+            [share(y, indicator) for y in all_years],
+            target=_share_target(board, indicator),
+            target_label=f"{target_word} {_share_target(board, indicator)}%",
+        )
+        for indicator in SHARE_INDICATORS
+    ]
+    path = board.projection_path
+    if path:
+        trend_series.append(
+            Series(
+                _("%(indicator)s at the current pace") % {"indicator": board.indicator_label},
+                [path.get(y) for y in all_years],
+                dashed=True,
+            )
+        )
     charts.append(
         Chart(
             id="chart-trend",
             caption=_("Trend over the campaign's years"),
             kind="line",
-            categories=[str(r.year) for r in board.trend],
-            series=[
-                Series(
-                    str(t.INDICATOR_LABELS[indicator]),
-                    [
-                        next(a.value for a in r.attainments if a.indicator == indicator)
-                        for r in board.trend
-                    ],
-                    target=_share_target(board, indicator),
-                    target_label=f"{target_word} {_share_target(board, indicator)}%",
-                )
-                for indicator in SHARE_INDICATORS
-            ],
+            categories=[str(y) for y in all_years],
+            series=trend_series,
             unit="%",
             max=100,
             filename=_filename(board, _("trend")),

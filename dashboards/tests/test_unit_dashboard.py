@@ -139,10 +139,22 @@ def test_it_uses_a_townships_own_targets(login, county_officer, tree, titles, ca
 def test_it_draws_the_trend_over_the_campaigns_years(login, county_officer, tree, titles):
     response = dashboard(login(county_officer), tree.village_1, year=YEAR)
     trend = specs(response)["chart-trend-spec"]
-    assert trend["categories"] == ["2025", "2026", "2027"]
-    five_good = trend["series"][0]
-    assert five_good["data"] == [0, 50, 100]
+    assert trend["categories"] == ["2025", "2026", "2027", "2028", "2029", "2030"]
+    five_good, *_, at_pace = trend["series"]
+    assert five_good["data"] == [0, 50, 100, None, None, None]
     assert five_good["target"]["value"] == 50
+    assert (at_pace["dashed"], at_pace["data"]) == (True, [None, None, 100, 100, 100, 100])
+
+
+def test_it_projects_the_unit_itself(login, county_officer, tree, titles):
+    response = dashboard(login(county_officer), tree.county_a, year=YEAR)
+    row = next(
+        r for r in response.context["board"].target_rows if r.attainment.indicator == QUALIFIED
+    )
+    # 0 of 3 villages in 2025, 1 in 2027: 2.5 by 2030 at that pace, 3 needed: at risk.
+    assert (row.projection.projected, row.projection.target) == (2.5, 3)
+    assert row.outlook == Outlook.AT_RISK
+    assert row.projected_share == Decimal("66.7")
 
 
 def test_it_shows_plan_against_actual(login, county_officer, tree, titles, campaign):
@@ -194,6 +206,12 @@ def test_it_embeds_a_download_button_and_the_labels_for_every_chart(
     assert html.count("data-chart-download") == len(found)
     with translation.override("zh-hans"):
         assert found["chart-league-spec"]["series"][0]["name"] == str(INDICATOR_LABELS[QUALIFIED])
+
+
+def test_it_frames_a_city_by_the_campaign_below_it(login, city_reviewer, tree, titles, campaign):
+    response = dashboard(login(city_reviewer), tree.city, year=YEAR)
+    assert response.context["campaign"] == campaign
+    assert [r.unit for r in response.context["board"].children] == [tree.county_a, tree.county_b]
 
 
 def test_it_keeps_the_year_within_the_campaign(login, county_officer, tree, campaign):
@@ -269,11 +287,11 @@ def _grow(tree, townships: int, villages: int, groups: int) -> None:
             award(village, TitleKind.QUALIFIED_VILLAGE, 2026)
 
 
-@pytest.mark.parametrize("unit_name", ["county_a", "township_1", "village_1"])
+@pytest.mark.parametrize("unit_name", ["city", "county_a", "township_1", "village_1"])
 def test_it_runs_as_many_queries_for_a_larger_tree(
-    login, county_officer, tree, titles, campaign, django_assert_num_queries, unit_name
+    login, administrator, tree, titles, campaign, django_assert_num_queries, unit_name
 ):
-    client = login(county_officer)
+    client = login(administrator)
     unit = getattr(tree, unit_name)
     dashboard(client, unit, year=YEAR)  # warm the session and the user's roles
     with CaptureQueriesContext(connection) as small:
@@ -290,6 +308,7 @@ def test_it_runs_as_many_queries_for_a_larger_tree(
         category=Category.VILLAGE,
         division_code="430121100299",
     )
+    do_create_unit(None, parent=tree.city, name="新县", level=Level.COUNTY, division_code="430199")
     rollups.rebuild()
     with django_assert_num_queries(len(small.captured_queries)):
         response = dashboard(client, unit, year=YEAR)
