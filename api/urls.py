@@ -1,6 +1,7 @@
 """The API under /api/v1/: thin routers over the services, scoped by the one access helper."""
 
 from api import errors
+from api.assessments import router as assessments_router
 from api.auth import API_AUTH
 from api.members import router as members_router
 from api.records import router as records_router
@@ -22,3 +23,4 @@ errors.install(api)
 api.add_router("/units", units_router)
 api.add_router("/members", members_router)
 api.add_router("/records", records_router)
+api.add_router("/assessments", assessments_router)

@@ -1,0 +1,636 @@
+"""The assessment chain over the API: rounds, assessments, scores, evidence, the chain's moves,
+spot checks and titles.
+
+Thin: every unit is reached through accounts.access (404 outside the caller's subtrees, each
+denial recorded), every write goes through assessments.services, and the services' refusals
+answer in the one error shape: PermissionDenied 403 (recorded as a denial), ValidationError 422,
+a lost race on a score or a version 409.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F, Q
+from django.http import Http404
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
+from accounts.access import visible_units as _visible_units
+from api.schemas import ErrorOut, Text
+from assessments import services
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AwardedTitle,
+    RevocationCause,
+    Round,
+    Score,
+    SpotCheck,
+    SpotCheckEntry,
+    Transition,
+)
+from standards.models import Item, TitleKind
+
+router = Router(tags=["assessments"])
+
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
+MAX_PAGE_SIZE = 200
+MAX_ID = 2**63 - 1
+Id = int  # path ids: ninja refuses non-integers with 422; ids beyond the column find nothing
+Version = int
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+
+class PageParams(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class AssessmentParams(PageParams):
+    round_id: int | None = Field(None, ge=1, le=MAX_ID)
+    unit_id: int | None = Field(None, ge=1, le=MAX_ID)
+    title: TitleKind | None = None
+    state: AssessmentState | None = None
+    waiting_for_me: bool = False
+
+
+class RoundTitleOut(Schema):
+    title: str
+    standard_id: int
+
+
+class RoundOut(Schema):
+    id: int
+    organiser_id: int
+    year: int
+    name: str
+    status: str
+    titles: list[RoundTitleOut]
+
+    @staticmethod
+    def resolve_titles(obj):
+        return [{"title": t.title, "standard_id": t.standard_id} for t in obj.titles.all()]
+
+
+class RoundPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[RoundOut]
+
+
+class StageOut(Schema):
+    position: int
+    kind: str
+    level: int
+    is_spot_check: bool
+
+
+class ScoreOut(Schema):
+    id: int
+    item_id: int
+    stage: int
+    points: Decimal | None
+    veto_violated: bool | None
+    current_state: str
+    measures: str
+    suggested: Decimal | None
+    metric_value: str
+    override_reason: str
+    is_current: bool
+    author_id: int | None
+    created_at: datetime.datetime
+
+
+class TransitionOut(Schema):
+    action: str
+    from_stage: int
+    to_stage: int
+    reason: str
+    items: list[int]
+    actor_id: int | None
+    created_at: datetime.datetime
+
+
+class OutcomeOut(Schema):
+    total: Decimal
+    passes: bool
+    reasons: list[str]
+
+
+class AssessmentOut(Schema):
+    id: int
+    round_id: int
+    title: str
+    standard_id: int
+    unit_id: int
+    unit_name: str
+    access_unit_id: int
+    parent_id: int | None
+    stage: int
+    state: str
+    reopened_items: list[int]
+    version: int
+    decided_at: datetime.datetime | None
+
+
+class AssessmentDetail(AssessmentOut):
+    stages: list[StageOut]
+    can_act: bool
+    outcome: OutcomeOut
+    scores: list[ScoreOut]
+    transitions: list[TransitionOut]
+    group_rating_ids: list[int]
+
+
+class AssessmentPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[AssessmentOut]
+
+
+class ApplyIn(Schema):
+    round_id: int = Field(..., ge=1, le=MAX_ID)
+    title: TitleKind
+    unit_id: int = Field(..., ge=1, le=MAX_ID)
+
+
+class ScoreEntryIn(Schema):
+    item_id: int = Field(..., ge=1, le=MAX_ID)
+    points: Decimal | None = Field(None, ge=0, le=Decimal("99999.9"), decimal_places=1)
+    veto_violated: bool | None = None
+    current_state: Text = Field("", max_length=5000)
+    measures: Text = Field("", max_length=5000)
+    override_reason: Text = Field("", max_length=2000)
+    base: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="The id of the current score you were shown (0: none). A different "
+        "current score answers 409 and nothing is saved; leave it out to skip the check.",
+    )
+
+
+class ScoresIn(Schema):
+    entries: list[ScoreEntryIn] = Field(..., max_length=1000)
+    comment: Text = Field("", max_length=5000)
+
+
+class MoveIn(Schema):
+    expected_version: int | None = Field(None, ge=0, le=2_147_483_647)
+
+
+class PassIn(MoveIn):
+    reason: Text = Field("", max_length=5000)
+
+
+class ReturnIn(MoveIn):
+    reason: Text = Field(..., max_length=5000)
+    items: list[int] = Field(default_factory=list, max_length=1000)
+
+
+class DecideIn(MoveIn):
+    award: bool
+    reason: Text = Field("", max_length=5000)
+
+
+class EvidenceOut(Schema):
+    id: int
+    slot: str
+    original_name: str
+    mime_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime.datetime
+    download_url: str
+
+    @staticmethod
+    def resolve_download_url(obj):
+        return f"/api/v1/records/evidence/{obj.pk}/download"
+
+
+class SpotCheckIn(Schema):
+    title: TitleKind = TitleKind.QUALIFIED_VILLAGE
+    share: Decimal | None = Field(None, gt=0, le=1, decimal_places=3)
+    count: int | None = Field(None, ge=1, le=services.MAX_SAMPLE_COUNT)
+    seed: int | None = Field(None, ge=0, le=services.MAX_SEED)
+
+
+class SpotCheckEntryOut(Schema):
+    id: int
+    assessment_id: int
+    unit_id: int
+    result: str
+    reason: str
+    inspected_by_id: int | None
+    inspected_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_unit_id(obj):
+        return obj.assessment.unit_id
+
+
+class SpotCheckOut(Schema):
+    id: int
+    round_id: int
+    title: str
+    share: Decimal | None
+    count: int | None
+    seed: int
+    population: int
+    drawn_at: datetime.datetime
+    entries: list[SpotCheckEntryOut]
+
+    @staticmethod
+    def resolve_population(obj):
+        return len(obj.population)
+
+    @staticmethod
+    def resolve_entries(obj):
+        return list(obj.entries.select_related("assessment"))
+
+
+class InspectionIn(Schema):
+    passed: bool
+    reason: Text = Field("", max_length=5000)
+
+
+class RevokeIn(Schema):
+    cause: RevocationCause
+    reason: Text = Field(..., max_length=5000)
+
+
+class TitleOut(Schema):
+    id: int
+    unit_id: int
+    title: str
+    year: int
+    assessment_id: int | None
+    status: str
+    awarded_by_id: int | None
+    awarded_at: datetime.datetime
+    revoked_by_id: int | None
+    revoked_at: datetime.datetime | None
+    revocation_cause: str
+    revocation_reason: str
+
+
+# --- reaching objects through the access helper ----------------------------------------------
+
+
+def _page(queryset, params: PageParams) -> dict:
+    paginator = Paginator(queryset, params.page_size)
+    page = paginator.get_page(params.page)
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "items": list(page),
+    }
+
+
+def _missing(request, object_type: str, pk) -> Http404:
+    record_denial(
+        request,
+        request.user,
+        Action.VIEW,
+        reason="not_found",
+        object_type=object_type,
+        object_id=str(pk)[:64],
+    )
+    return Http404()
+
+
+def _rounds_for(user):
+    """Rounds organised in the user's subtrees or above them (a county's round reaches its
+    villages)."""
+    above: set[int] = set()
+    for role in roles_of(user):
+        above.update(role.unit.ancestor_ids())
+        above.add(role.unit.pk)
+    return Round.objects.filter(Q(organiser__in=_visible_units(user)) | Q(organiser_id__in=above))
+
+
+def _round_for_user(request, round_id: int) -> Round:
+    round_ = _rounds_for(request.user).select_related("organiser").filter(pk=round_id).first()
+    if round_ is None:
+        raise _missing(request, "assessments.round", round_id)
+    return round_
+
+
+def _assessment_for_user(request, assessment_id: int) -> Assessment:
+    assessment = (
+        Assessment.objects.select_related("standard", "round", "unit", "access_unit")
+        .filter(pk=assessment_id)
+        .first()
+    )
+    if assessment is None:
+        raise _missing(request, "assessments.assessment", assessment_id)
+    # Outside the subtree: 404, recorded, without naming the unit.
+    require(request, Action.VIEW, assessment.access_unit)
+    return assessment
+
+
+def _acting(request, unit, action: str, call):
+    """Run a service; its PermissionDenied (wrong level, segregation of duties) answers 403 and
+    is recorded as a denial like the access helper's own."""
+    try:
+        return call()
+    except PermissionDenied:
+        record_denial(request, request.user, action, reason="forbidden", unit=unit)
+        raise
+
+
+def _conflict(error: ValidationError) -> Status | None:
+    if getattr(error, "code", None) != "conflict":
+        return None
+    detail = " ".join(error.messages)
+    errors = {str(item.pk): [detail] for item in getattr(error, "items", [])}
+    return Status(409, {"detail": detail, "errors": errors or None})
+
+
+def _detail(request, assessment: Assessment) -> dict:
+    assessment = Assessment.objects.select_related("standard", "round", "unit").get(
+        pk=assessment.pk
+    )
+    outcome = services.outcome_at(assessment)
+    body = {
+        name: getattr(assessment, name)
+        for name in (
+            "id",
+            "round_id",
+            "title",
+            "standard_id",
+            "unit_id",
+            "access_unit_id",
+            "parent_id",
+            "stage",
+            "state",
+            "reopened_items",
+            "version",
+            "decided_at",
+        )
+    }
+    body.update(
+        unit_name=assessment.unit.name,
+        stages=services.stages_of(assessment),
+        can_act=services.can_act(request.user, assessment),
+        outcome={
+            "total": outcome.total,
+            "passes": outcome.passes,
+            "reasons": outcome.reasons(assessment.standard),
+        },
+        scores=list(Score.objects.filter(assessment=assessment).order_by("id")),
+        transitions=list(Transition.objects.filter(assessment=assessment).order_by("id")),
+        group_rating_ids=list(assessment.group_ratings.values_list("pk", flat=True)),
+    )
+    return body
+
+
+# --- rounds and assessments ----------------------------------------------------------------
+
+
+@router.get("/rounds", response={200: RoundPage, **READ_ERRORS})
+def list_rounds(request, params: Query[PageParams]):
+    """Rounds organised within your subtrees or by a unit above them, newest first."""
+    rounds = _rounds_for(request.user).prefetch_related("titles").order_by("-year", "-id")
+    return _page(rounds, params)
+
+
+@router.get("/", response={200: AssessmentPage, **READ_ERRORS})
+def list_assessments(request, params: Query[AssessmentParams]):
+    """Assessments whose unit (a migrant group: its home village) lies in your subtrees."""
+    rows = Assessment.objects.filter(access_unit__in=_visible_units(request.user))
+    if params.round_id:
+        rows = rows.filter(round_id=params.round_id)
+    if params.unit_id:
+        rows = rows.filter(unit_id=params.unit_id)
+    if params.title:
+        rows = rows.filter(title=params.title.value)
+    if params.state:
+        rows = rows.filter(state=params.state.value)
+    rows = rows.annotate(unit_name=F("unit__name")).order_by(
+        "round_id", "title", "unit__name", "id"
+    )
+    if params.waiting_for_me:
+        mine = [
+            a.pk
+            for a in rows.filter(state=AssessmentState.OPEN, parent=None).select_related("standard")
+            if services.can_act(request.user, a)
+        ]
+        rows = rows.filter(pk__in=mine)
+    return _page(rows, params)
+
+
+@router.get("/{assessment_id}", response={200: AssessmentDetail, **READ_ERRORS})
+def get_assessment(request, assessment_id: Id):
+    """One assessment with its chain, every version of every score, and its moves."""
+    return _detail(request, _assessment_for_user(request, assessment_id))
+
+
+@router.post("/", response={201: AssessmentDetail, **WRITE_ERRORS})
+def apply(request, payload: ApplyIn):
+    """Apply for a title in a round: the unit's own level does (a village operator for the
+    village). A village's application carries its groups' ratings."""
+    unit = get_unit_for_user(request, payload.unit_id)
+    round_ = _round_for_user(request, payload.round_id)
+    assessment = _acting(
+        request,
+        unit,
+        "assessment.apply",
+        lambda: services.do_apply(request.user, round_, payload.title.value, unit),
+    )
+    return Status(201, _detail(request, assessment))
+
+
+@router.put("/{assessment_id}/scores", response={200: AssessmentDetail, **WRITE_ERRORS})
+def save_scores(request, assessment_id: Id, payload: ScoresIn):
+    """Save scores at the current stage as new versions (all or nothing). Send each item's
+    `base`: when someone saved the item since, the answer is 409 and nothing is saved."""
+    assessment = _assessment_for_user(request, assessment_id)
+    entries = [services.ScoreInput(**entry.dict()) for entry in payload.entries]
+    try:
+        _acting(
+            request,
+            assessment.access_unit,
+            "assessment.score",
+            lambda: services.do_save_scores(
+                request.user, assessment, entries, comment=payload.comment
+            ),
+        )
+    except ValidationError as error:
+        if conflict := _conflict(error):
+            return conflict
+        raise
+    return _detail(request, assessment)
+
+
+@router.post("/{assessment_id}/evidence", response={201: EvidenceOut, **WRITE_ERRORS})
+def attach_evidence(
+    request,
+    assessment_id: Id,
+    file: File[UploadedFile],
+    item_id: Form[int | None] = None,
+):
+    """Attach an evidence file (multipart field `file`, a JPEG, PNG or WebP image or a PDF) to
+    an item (`item_id`) or to the whole assessment."""
+    assessment = _assessment_for_user(request, assessment_id)
+    item = None
+    if item_id is not None:
+        item = Item.objects.filter(pk=item_id, section__standard=assessment.standard_id).first()
+        if item is None:
+            raise Http404
+    evidence = _acting(
+        request,
+        assessment.access_unit,
+        "assessment.evidence",
+        lambda: services.do_attach_evidence(request.user, assessment, file, item),
+    )
+    return Status(201, evidence)
+
+
+def _move(request, assessment_id: int, action: str, call):
+    assessment = _assessment_for_user(request, assessment_id)
+    try:
+        _acting(request, assessment.access_unit, action, lambda: call(assessment))
+    except ValidationError as error:
+        if conflict := _conflict(error):
+            return conflict
+        raise
+    return _detail(request, assessment)
+
+
+@router.post("/{assessment_id}/submit", response={200: AssessmentDetail, **WRITE_ERRORS})
+def submit(request, assessment_id: Id, payload: MoveIn):
+    """The applicant sends the self-assessment up; every item and group must be scored."""
+    return _move(
+        request,
+        assessment_id,
+        "assessment.submit",
+        lambda a: services.do_submit(request.user, a, expected_version=payload.expected_version),
+    )
+
+
+@router.post("/{assessment_id}/return", response={200: AssessmentDetail, **WRITE_ERRORS})
+def return_assessment(request, assessment_id: Id, payload: ReturnIn):
+    """Send the assessment back one stage with a reason, whole or for the `items` listed
+    (only those reopen)."""
+    return _move(
+        request,
+        assessment_id,
+        "assessment.return",
+        lambda a: services.do_return(
+            request.user,
+            a,
+            reason=payload.reason,
+            items=payload.items,
+            expected_version=payload.expected_version,
+        ),
+    )
+
+
+@router.post("/{assessment_id}/pass", response={200: AssessmentDetail, **WRITE_ERRORS})
+def pass_assessment(request, assessment_id: Id, payload: PassIn):
+    """Pass the assessment to the next stage (not at the last stage, which decides)."""
+    return _move(
+        request,
+        assessment_id,
+        "assessment.pass",
+        lambda a: services.do_pass(
+            request.user, a, reason=payload.reason, expected_version=payload.expected_version
+        ),
+    )
+
+
+@router.post("/{assessment_id}/decide", response={200: AssessmentDetail, **WRITE_ERRORS})
+def decide(request, assessment_id: Id, payload: DecideIn):
+    """The last stage awards the title, or does not with a reason."""
+    return _move(
+        request,
+        assessment_id,
+        "assessment.decide",
+        lambda a: services.do_decide(
+            request.user,
+            a,
+            award=payload.award,
+            reason=payload.reason,
+            expected_version=payload.expected_version,
+        ),
+    )
+
+
+# --- spot checks and titles ----------------------------------------------------------------
+
+
+@router.post("/rounds/{round_id}/spot-checks", response={201: SpotCheckOut, **WRITE_ERRORS})
+def draw_spot_check(request, round_id: Id, payload: SpotCheckIn):
+    """Draw a sample of the round's awarded units, a `share` or a `count` per township, with a
+    recorded `seed` (drawn at random when left out) so that anyone can draw it again."""
+    round_ = _round_for_user(request, round_id)
+    check = _acting(
+        request,
+        round_.organiser,
+        "spot_check.draw",
+        lambda: services.do_draw_spot_check(
+            request.user,
+            round_,
+            payload.title.value,
+            share=payload.share,
+            count=payload.count,
+            seed=payload.seed,
+        ),
+    )
+    return Status(201, SpotCheck.objects.get(pk=check.pk))
+
+
+@router.post(
+    "/spot-check-entries/{entry_id}/inspection", response={200: SpotCheckEntryOut, **WRITE_ERRORS}
+)
+def record_inspection(request, entry_id: Id, payload: InspectionIn):
+    """Record what the inspection of a drawn unit found; a failure revokes its title."""
+    entry = (
+        SpotCheckEntry.objects.select_related("assessment__access_unit").filter(pk=entry_id).first()
+    )
+    if entry is None:
+        raise _missing(request, "assessments.spotcheckentry", entry_id)
+    require(request, Action.VIEW, entry.assessment.access_unit)
+    entry = _acting(
+        request,
+        entry.assessment.access_unit,
+        "spot_check.inspect",
+        lambda: services.do_record_inspection(
+            request.user, entry, passed=payload.passed, reason=payload.reason
+        ),
+    )
+    return SpotCheckEntry.objects.select_related("assessment").get(pk=entry.pk)
+
+
+@router.post("/titles/{title_id}/revoke", response={200: TitleOut, **WRITE_ERRORS})
+def revoke_title(request, title_id: Id, payload: RevokeIn):
+    """Revoke a title in force with its cause and reason; the title stays on record."""
+    title = AwardedTitle.objects.select_related("unit").filter(pk=title_id).first()
+    if title is None:
+        raise _missing(request, "assessments.awardedtitle", title_id)
+    require(request, Action.VIEW, title.unit)
+    return _acting(
+        request,
+        title.unit,
+        "title.revoke",
+        lambda: services.do_revoke_title(
+            request.user, title, cause=payload.cause.value, reason=payload.reason
+        ),
+    )
+
+
+@router.get("/units/{unit_id}/titles", response={200: list[TitleOut], **READ_ERRORS})
+def unit_titles(request, unit_id: Id):
+    """Every title the unit was awarded, in force, superseded or revoked, newest first."""
+    unit = get_unit_for_user(request, unit_id)
+    return list(AwardedTitle.objects.filter(unit=unit).order_by("-year", "title", "-id"))
