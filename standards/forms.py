@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orgs.models import Level
 from standards.metrics import METRICS
@@ -19,7 +20,9 @@ def _levels():
 class StandardForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("standards", "Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     pass_total = forms.DecimalField(label=_("Minimum total"), **POINTS)
     pass_rule_is_assumption = forms.BooleanField(
@@ -54,7 +57,9 @@ class SectionForm(forms.Form):
 
 class ItemForm(forms.Form):
     number = forms.CharField(label=_("Number"), max_length=10)
-    text = forms.CharField(label=_("Item"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=pgettext_lazy("standards", "Item"), widget=forms.Textarea(attrs={"rows": 2})
+    )
     points = forms.DecimalField(
         label=_("Points"), help_text=_("0 for a veto item that carries no points."), **POINTS
     )
@@ -62,7 +67,9 @@ class ItemForm(forms.Form):
         label=_("Scoring guidance"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     evidence_asked = forms.CharField(
-        label=_("Evidence asked for"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("standards", "Evidence asked for"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     is_veto = forms.BooleanField(
         label=_("Veto item (一票否决: fails the title whatever the total)"), required=False
@@ -89,7 +96,7 @@ class ItemForm(forms.Form):
 
 
 class StageForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Stage"), choices=StageKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("standards", "Stage"), choices=StageKind.choices)
     level = forms.TypedChoiceField(label=_("Acting level"), coerce=int, choices=_levels)
     is_spot_check = forms.BooleanField(label=_("Spot check of a sample (抽查)"), required=False)
 
@@ -97,5 +104,7 @@ class StageForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     title = forms.ChoiceField(
-        label=_("Title"), required=False, choices=[("", _("All titles"))] + TitleKind.choices
+        label=pgettext_lazy("standards", "Title"),
+        required=False,
+        choices=[("", _("All titles"))] + TitleKind.choices,
     )

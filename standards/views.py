@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.access import record_denial
@@ -348,7 +349,7 @@ def item_edit(request, pk):
         item.section.standard,
         form,
         lambda data: services.do_update_item(request.user, item, **data),
-        _("Item %(number)s") % {"number": item.number},
+        pgettext("standards", "Item %(number)s") % {"number": item.number},
     )
 
 
