@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessments.models import AssessmentState, RevocationCause
 from assessments.services import ScoreInput
@@ -104,9 +105,12 @@ class RoundFilterForm(forms.Form):
 class OverviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
     township = forms.ModelChoiceField(
-        label=_("Township"), queryset=None, required=False, empty_label=_("All townships")
+        label=pgettext_lazy("assessment", "Township"),
+        queryset=None,
+        required=False,
+        empty_label=_("All townships"),
     )
-    title = forms.ChoiceField(label=_("Title"), required=False)
+    title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"), required=False)
     stage = forms.TypedChoiceField(label=_("Stage"), required=False, coerce=int, empty_value=None)
     state = forms.ChoiceField(label=_("State"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
@@ -123,7 +127,7 @@ class OverviewFilterForm(forms.Form):
         self.fields["state"].choices = [("", _("All states")), *AssessmentState.choices]
 
 
-VETO_CHOICES = [("", "—"), ("clear", _("Clear")), ("violated", _("Violated"))]
+VETO_CHOICES = [("", "—"), ("clear", pgettext_lazy("veto", "Clear")), ("violated", _("Violated"))]
 
 
 class SheetForm(forms.Form):
@@ -277,7 +281,7 @@ class ConfirmForm(forms.Form):
 
 class ReasonForm(ConfirmForm):
     reason = forms.CharField(
-        label=_("Reason"),
+        label=pgettext_lazy("assessment", "Reason"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -293,7 +297,7 @@ class ReturnForm(ConfirmForm):
         help_text=_("Tick the items to send back; tick none to return the whole assessment."),
     )
     reason = forms.CharField(
-        label=_("Reason"),
+        label=pgettext_lazy("assessment", "Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say why the assessment goes back.")},
@@ -308,14 +312,14 @@ class ReturnForm(ConfirmForm):
 
 class DecideForm(ConfirmForm):
     award = forms.TypedChoiceField(
-        label=_("Decision"),
+        label=pgettext_lazy("assessment", "Decision"),
         choices=[("yes", _("Award the title")), ("no", _("Do not award"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whether to award the title.")},
     )
     reason = forms.CharField(
-        label=_("Reason"),
+        label=pgettext_lazy("assessment", "Reason"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -331,7 +335,7 @@ class DecideForm(ConfirmForm):
 class RevokeForm(forms.Form):
     cause = forms.ChoiceField(label=_("Cause"), choices=RevocationCause.choices)
     reason = forms.CharField(
-        label=_("Reason"),
+        label=pgettext_lazy("assessment", "Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say why the title is revoked.")},
@@ -339,7 +343,7 @@ class RevokeForm(forms.Form):
 
 
 class SpotCheckForm(forms.Form):
-    title = forms.ChoiceField(label=_("Title"))
+    title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"))
     share = forms.DecimalField(
         label=_("Share per township (%)"),
         required=False,

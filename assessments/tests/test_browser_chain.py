@@ -20,6 +20,7 @@ pytestmark = [
     pytest.mark.usefixtures("live_seeded"),
 ]
 
+SCREENSHOT = "/tmp/sanlian-assessment-sheet.png"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -74,6 +75,7 @@ def test_it_runs_one_whole_chain_in_the_browser(
     village.select_option(f"#id_veto-{items['4'].pk}", "clear")
     village.click("#save-scores")
     expect(village.locator("#totals")).to_contain_text("90")
+    village.screenshot(path=SCREENSHOT, full_page=True)
     village.set_input_files(
         f"#evidence-file-{items['1'].pk}",
         {"name": "会议记录.png", "mimeType": "image/png", "buffer": PNG},

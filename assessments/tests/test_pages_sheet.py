@@ -275,3 +275,25 @@ def test_it_hides_another_villages_sheet_from_a_village_operator(
     do_grant_role(None, other, tree.village_2, RoleKind.VILLAGE_OPERATOR)
     theirs = do_apply(other, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_2)
     assert _sheet(login(village_operator), theirs).status_code == 404
+
+
+def test_it_records_the_denial_of_a_sheet_outside_the_subtree(
+    login, tree, village_operator, outsider, round_2026
+):
+    from audit.models import AuditEvent
+
+    assessment = applied(tree, round_2026, village_operator)
+    _sheet(login(outsider), assessment)
+    denial = AuditEvent.objects.filter(action="access.denied").latest("seq")
+    assert denial.actor_id == outsider.pk
+    assert denial.after["reason"] == "not_found"
+
+
+def test_it_shows_a_leader_the_sheet_read_only(login, tree, village_operator, leader, round_2026):
+    assessment = applied(tree, round_2026, village_operator)
+    response = _sheet(login(leader), assessment)
+    assert response.status_code == 200
+    assert response.context["form"] is None
+    assert not response.context["acting"] and not response.context["can_comment"]
+    content = response.content.decode()
+    assert 'id="sheet-form"' not in content and 'id="actions"' not in content
