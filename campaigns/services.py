@@ -598,16 +598,24 @@ def version_years(version: PlanVersion) -> dict[int, tuple[int | None, int | Non
 def plan_rows(
     campaign: Campaign, township: OrgUnit, years: dict[int, tuple[int | None, int | None]]
 ) -> list[checks.PlanRow]:
-    """The plan's rows for the checks, on the standings of the baseline survey."""
-    lines = survey_lines(campaign, township)
+    """The plan's rows for the checks, on the standings of the baseline survey (as saved, or as
+    it would be prefilled): two queries besides the villages, as the live checks run on every
+    change in the editor."""
+    villages = list(villages_of(township).order_by("division_code", "name", "pk"))
+    surveyed = dict(
+        SurveyEntry.objects.filter(campaign=campaign, village__in=villages).values_list(
+            "village_id", "standing"
+        )
+    )
+    from_titles = standings([v for v in villages if v.pk not in surveyed])
     return [
         checks.PlanRow(
-            line.village.pk,
-            line.village.name,
-            line.standing,
-            *years.get(line.village.pk, (None, None)),
+            village.pk,
+            village.name,
+            surveyed.get(village.pk) or from_titles[village.pk],
+            *years.get(village.pk, (None, None)),
         )
-        for line in lines
+        for village in villages
     ]
 
 

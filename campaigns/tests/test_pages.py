@@ -7,7 +7,13 @@ from django.utils import translation
 
 from audit.models import AuditEvent
 from campaigns.models import Campaign, CreationPlan, Pilot, PlanStatus, SurveyEntry
-from campaigns.services import do_add_pilot, do_create_campaign, do_save_plan_draft, do_submit_plan
+from campaigns.services import (
+    do_add_pilot,
+    do_create_campaign,
+    do_return_plan,
+    do_save_plan_draft,
+    do_submit_plan,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -295,8 +301,6 @@ def test_it_lists_older_versions(campaign, tree, township_officer, county_office
     do_save_plan_draft(
         township_officer, campaign, tree.township_1, {tree.village_1.pk: (2027, None)}
     )
-    from campaigns.services import do_return_plan
-
     do_return_plan(
         county_officer, do_submit_plan(township_officer, campaign, tree.township_1), reason="提前"
     )

@@ -17,6 +17,7 @@ from campaigns.services import (
     do_save_plan_draft,
     do_set_township_target,
     do_submit_plan,
+    do_update_survey_entry,
     draft_years,
     plan_findings,
     plan_rows,
@@ -206,3 +207,12 @@ def test_it_counts_a_village_already_qualified_from_its_title(campaign, tree, to
     assert [(r.name, r.standing) for r in rows] == [("李家村", "none"), ("王庄村", "qualified")]
     codes = [f.code for f in plan_findings(campaign, tree.township_1, rows)]
     assert "qualified_target" not in codes
+
+
+def test_it_takes_the_standing_from_the_saved_survey(campaign, tree, township_officer):
+    do_update_survey_entry(township_officer, campaign, tree.village_1, standing="first_class")
+    AwardedTitle.objects.create(
+        unit=tree.village_2, title=TitleKind.QUALIFIED_VILLAGE, year=2025, awarded_at=timezone.now()
+    )
+    rows = plan_rows(campaign, tree.township_1, {})
+    assert [r.standing for r in rows] == ["first_class", "qualified"]

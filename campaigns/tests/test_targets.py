@@ -3,8 +3,11 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
+from audit.models import AuditEvent
+from campaigns.services import campaign_targets, do_create_campaign, do_update_campaign
 from campaigns.targets import (
     ALL_VILLAGES,
     QUALIFIED_OR_BETTER,
@@ -126,3 +129,45 @@ def test_it_leaves_the_advanced_count_out_of_a_townships_targets():
         "first_class_villages",
     ]
     assert len(attainments(Counts(), Targets())) == 4
+
+
+# The campaign that holds the targets
+
+
+@pytest.fixture
+def fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def test_it_opens_a_five_year_campaign_with_the_plan_s_targets(fast_hasher, tree, county_officer):
+    campaign = do_create_campaign(county_officer, tree.county_a, name="三联创", first_year=2026)
+    assert (campaign.first_year, campaign.last_year) == (2026, 2030)
+    assert campaign_targets(campaign) == Targets(
+        Decimal("50"), Decimal("80"), Decimal("25"), ALL_VILLAGES, None
+    )
+
+
+def test_it_refuses_overlapping_campaigns_of_one_organiser(fast_hasher, tree, county_officer):
+    do_create_campaign(county_officer, tree.county_a, name="甲", first_year=2026)
+    with pytest.raises(ValidationError) as error:
+        do_create_campaign(county_officer, tree.county_a, name="乙", first_year=2030)
+    assert "first_year" in error.value.message_dict
+    assert do_create_campaign(county_officer, tree.county_a, name="丙", first_year=2031)
+
+
+def test_it_records_only_the_changed_settings(fast_hasher, tree, county_officer):
+    campaign = do_create_campaign(county_officer, tree.county_a, name="三联创", first_year=2026)
+    do_update_campaign(county_officer, campaign, first_class_base=QUALIFIED_OR_BETTER)
+    event = AuditEvent.objects.get(action="campaigns.campaign.update")
+    assert event.before == {"first_class_base": ALL_VILLAGES}
+    assert event.after == {"first_class_base": QUALIFIED_OR_BETTER}
+
+
+def test_it_keeps_campaigns_to_the_organising_county(
+    fast_hasher, tree, township_officer, outsider, leader
+):
+    for actor in (township_officer, outsider, leader):
+        with pytest.raises(PermissionDenied):
+            do_create_campaign(actor, tree.county_a, name="三联创", first_year=2026)
+    with pytest.raises(PermissionDenied):
+        do_create_campaign(None, tree.township_1, name="三联创", first_year=2026)
