@@ -25,6 +25,8 @@ LEVEL_NAMES = {
     "group": Level.GROUP,
 }
 LEVEL_KEYS = {value: key for key, value in LEVEL_NAMES.items()}
+# A standard is a few dozen items; anything this large is not one (and is not parsed).
+MAX_FILE_BYTES = 2 * 1024 * 1024
 # The largest value a DecimalField(max_digits=6, decimal_places=1) holds.
 MAX_POINTS = Decimal("99999.9")
 
@@ -111,6 +113,11 @@ def read_document(path: str | Path) -> object:
     if suffix not in {".yaml", ".yml", ".json"}:
         raise UnreadableFile(_("The file must end in .yaml, .yml or .json."))
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise UnreadableFile(
+                _("The file is larger than %(size)s MB; a standard is much smaller.")
+                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UnreadableFile(_("No such file: %(path)s") % {"path": path}) from None

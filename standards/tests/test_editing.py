@@ -170,3 +170,11 @@ def test_it_refuses_to_confirm_a_standard_whose_items_do_not_add_up(county_offic
     assert services.consistency_problems(own)
     with pytest.raises(ValidationError, match="组织健全"):
         services.do_confirm_standard(county_officer, own)
+
+
+def test_it_copies_a_version_even_while_its_items_do_not_add_up(tree, county_officer, own):
+    """A half-edited version copies as it stands, so nothing a county typed is lost."""
+    item = own.sections.first().items.get(number="2")
+    services.do_update_item(county_officer, item, points="4")
+    copy = services.do_copy_standard(county_officer, own, unit=tree.county_a)
+    assert copy.sections.first().items.get(number="2").points == Decimal("4")

@@ -140,6 +140,14 @@ def test_it_exits_2_on_an_unreadable_file(db, tmp_path, name, content):
     assert "Traceback" not in err and err.strip()
 
 
+def test_it_exits_2_on_a_file_too_large_to_be_a_standard(db, tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("# " + "x" * (3 * 1024 * 1024), encoding="utf-8")
+    code, _out, err = _run("import", str(path))
+    assert code == 2
+    assert "MB" in err
+
+
 def test_it_exits_2_on_a_missing_file(db, tmp_path):
     code, _out, _err = _run("import", str(tmp_path / "missing.yaml"))
     assert code == 2
@@ -151,3 +159,21 @@ def test_it_refuses_a_file_that_is_not_one_standard(db, tmp_path):
     code, _out, err = _run("import", str(path))
     assert code == 1
     assert err.strip()
+
+
+def test_it_imports_for_a_county_as_a_user(db, tmp_path, tree, county_officer):
+    """--unit gives the new version to the county; --as records who imported it."""
+    path = _write(tmp_path, _document(TitleKind.FIVE_GOOD_GROUP))
+    code, _out, _err = _run("import", str(path), "--unit", "430121", "--as", "county_a")
+    assert code == 0
+    imported = Standard.objects.get(title=TitleKind.FIVE_GOOD_GROUP, version=1)
+    assert imported.unit == tree.county_a and imported.created_by == county_officer
+    event = AuditEvent.objects.get(action="standards.standard.import")
+    assert event.actor == county_officer
+
+
+def test_it_refuses_an_unknown_county_before_reading_the_file(db, tmp_path):
+    with pytest.raises(Exception, match="999999"):
+        call_command(
+            "standards", "import", str(tmp_path / "x.yaml"), "--unit", "999999", stdout=StringIO()
+        )

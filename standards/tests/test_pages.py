@@ -229,3 +229,14 @@ def test_it_answers_404_for_a_missing_standard_or_format(login, county_officer, 
     client = login(county_officer)
     assert client.get(reverse("standards:detail", args=[999999])).status_code == 404
     assert client.get(reverse("standards:export", args=[example.pk, "exe"])).status_code == 404
+
+
+def test_it_shows_the_countys_standard_to_the_city_and_a_leader_read_only(
+    login, city_reviewer, leader, own
+):
+    for user in (city_reviewer, leader):
+        client = login(user)
+        page = client.get(reverse("standards:detail", args=[own.pk])).content.decode()
+        assert own.name in page
+        assert reverse("standards:edit", args=[own.pk]) not in page
+        assert client.get(reverse("standards:edit", args=[own.pk])).status_code == 403
