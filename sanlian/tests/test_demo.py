@@ -17,6 +17,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import Role, RoleKind
+from assessments.models import AwardedTitle, TitleStatus
+from assessments.selectors import waiting_for
 from audit.models import AuditEvent
 from audit.services import verify_chain
 from orgs.bulk import BULK_LOAD_ACTION
@@ -170,6 +172,18 @@ class TestTheWholeDemo:
         assert state() == before
         assert AuditEvent.objects.order_by("-seq").first().seq == last_event
         assert "township1" in output and PASSWORD in output
+
+    def test_it_builds_the_campaign_with_work_waiting_for_every_acting_account(self, db, built):
+        """Decided rounds with revoked titles, and the current round waiting at every stage."""
+        users = {u.username: u for u in get_user_model().objects.all()}
+        idle = [
+            name
+            for name in ("county", "city", "township1", "township2", "village1")
+            if not waiting_for(users[name])
+        ]
+        assert idle == []
+        assert AwardedTitle.objects.filter(status=TitleStatus.REVOKED).count() >= 2
+        assert verify_chain().ok
 
 
 def test_it_builds_empty_registers_with_no_registers(db, var_dir, monkeypatch):

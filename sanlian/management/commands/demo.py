@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleKind
 from accounts.services import do_create_user, do_grant_role
+from assessments.demo import DemoUnits, build_demo_assessments
+from campaigns import rollups
 from orgs.bulk import count_summary, refresh_statistics
 from orgs.demo import (  # noqa: F401  (re-exported for callers of the command module)
     DEFAULT_SEED,
@@ -71,6 +73,21 @@ def create_demo_accounts(tree: DemoTree, password: str) -> list:
         do_grant_role(None, user, getattr(tree, account.unit), account.role)
         users.append(user)
     return users
+
+
+def build_demo_campaign(tree: DemoTree, users: list, seed: int) -> dict:
+    """The assessment rounds of the demo county (assessments.demo), then its roll-ups: the
+    rounds' history is written in bulk, which sends no title signals."""
+    units = DemoUnits(
+        city=tree.city,
+        county=tree.county,
+        township1=tree.township1,
+        township2=tree.township2,
+        village1=tree.village1,
+    )
+    counts = build_demo_assessments(units, {u.username: u for u in users}, seed=seed)
+    rollups.refresh_subtree(tree.county)
+    return counts
 
 
 def credentials_path() -> Path:
@@ -170,10 +187,11 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 tree = build_demo_tree(seed)
-                create_demo_accounts(tree, password)
+                users = create_demo_accounts(tree, password)
                 tree_seconds = time.perf_counter() - started
                 if registers:
                     register_counts = build_demo_registers(tree.county, seed=seed)
+                    build_demo_campaign(tree, users, seed)
         except IntegrityError:
             if not OrgUnit.objects.exists():
                 raise
