@@ -44,7 +44,11 @@ Cell = object
 
 
 def is_blank(cells) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+    for cell in cells:  # a loop that stops at the first value: usually the first cell
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            continue
+        return False
+    return True
 
 
 @dataclass
