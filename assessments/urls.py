@@ -15,6 +15,11 @@ urlpatterns = [
     path("titles/<int:pk>/revoke/", views_titles.revoke, name="revoke"),
     path("<int:pk>/", views_sheet.sheet, name="sheet"),
     path("<int:pk>/evidence/", views_sheet.upload_evidence, name="evidence"),
+    path(
+        "<int:pk>/evidence/<int:evidence_pk>/delete/",
+        views_sheet.delete_evidence,
+        name="delete_evidence",
+    ),
     path("<int:pk>/comment/", views_sheet.comment, name="comment"),
     path("<int:pk>/<slug:name>/", views_sheet.act, name="act"),
 ]

@@ -21,7 +21,9 @@ from assessments.forms import (
     SheetForm,
 )
 from assessments.models import Assessment, Score
-from assessments.views import forbidden, get_assessment_for_user
+from assessments.views import forbidden, get_assessment_for_user, missing
+from registers.models import Evidence
+from registers.record_services import do_delete_evidence
 from sanlian.forms import add_validation_errors
 from standards import metrics
 from standards.models import Item
@@ -305,4 +307,36 @@ def act(request, pk: int, name: str):
             "stage": services.current_stage(assessment),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def delete_evidence(request, pk: int, evidence_pk: int):
+    """Take back a file uploaded by mistake, while its item is open at the user's stage."""
+    assessment = get_assessment_for_user(request, pk)
+    evidence = (
+        Evidence.objects.filter(
+            pk=evidence_pk,
+            content_type__app_label="assessments",
+            content_type__model="assessment",
+            object_id=assessment.pk,
+        )
+        .select_related("uploaded_by")
+        .first()
+    )
+    if evidence is None:
+        raise missing(request, "registers.evidence", evidence_pk)
+    editable = editable_items(request.user, assessment) or set()
+    slot_item = int(evidence.slot.removeprefix("item-")) if evidence.slot else None
+    if not editable or (slot_item is not None and slot_item not in editable):
+        raise forbidden(request, assessment.access_unit, "delete_evidence")
+    if request.method == "POST":
+        do_delete_evidence(request.user, evidence)
+        messages.success(request, _("“%(name)s” was deleted.") % {"name": evidence.original_name})
+        anchor = f"#item-{slot_item}" if slot_item is not None else ""
+        return redirect(reverse("assessments:sheet", args=[assessment.pk]) + anchor)
+    return render(
+        request,
+        "assessments/evidence_delete.html",
+        {"assessment": assessment, "evidence": evidence},
     )

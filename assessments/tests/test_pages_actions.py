@@ -161,3 +161,40 @@ def test_it_withdraws_an_application_after_confirmation(login, tree, village_ope
 def test_it_answers_404_for_an_unknown_action(login, tree, village_operator, round_2026):
     assessment = applied(tree, round_2026, village_operator)
     assert _act(login(village_operator), assessment, "delete").status_code == 404
+
+
+def test_it_takes_an_advanced_township_from_its_application_to_the_citys_confirmation(
+    login, tree, township_officer, county_officer, city_reviewer, township_standard
+):
+    """The township applies from the round page; the county selects; the city confirms."""
+    from assessments.services import do_create_round
+    from standards.models import TitleKind
+
+    round_, _warnings = do_create_round(
+        county_officer,
+        tree.county_a,
+        year=2026,
+        name="2026评先",
+        standards={TitleKind.ADVANCED_TOWNSHIP: township_standard},
+    )
+    client = login(township_officer)
+    client.post(
+        reverse("assessments:apply", args=[round_.pk]),
+        {"title": TitleKind.ADVANCED_TOWNSHIP, "unit": tree.township_1.pk},
+    )
+    assessment = round_.assessments.get()
+    sheet = client.get(reverse("assessments:sheet", args=[assessment.pk]))
+    assert [s.level for s in sheet.context["stages"]] == [4, 3, 2]
+    score_all(township_officer, assessment)
+    assessment.refresh_from_db()
+    assert _act(client, assessment, "submit", {}).status_code == 302
+    assessment.refresh_from_db()
+    score_all(county_officer, assessment)
+    assessment.refresh_from_db()
+    assert _act(login(county_officer), assessment, "pass", {"reason": ""}).status_code == 302
+    city = login(city_reviewer)
+    waiting = city.get(reverse("assessments:waiting")).context["page"]
+    assert [r.assessment for r in waiting] == [assessment]
+    assessment.refresh_from_db()
+    assert _act(city, assessment, "decide", {"award": "yes", "reason": ""}).status_code == 302
+    assert AwardedTitle.objects.filter(unit=tree.township_1).exists()

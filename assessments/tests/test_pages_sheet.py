@@ -297,3 +297,48 @@ def test_it_shows_a_leader_the_sheet_read_only(login, tree, village_operator, le
     assert not response.context["acting"] and not response.context["can_comment"]
     content = response.content.decode()
     assert 'id="sheet-form"' not in content and 'id="actions"' not in content
+
+
+def test_it_deletes_an_evidence_file_after_confirmation_while_its_item_is_open(
+    login, tree, village_operator, round_2026, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.services import do_attach_evidence
+
+    settings.MEDIA_ROOT = tmp_path
+    assessment = applied(tree, round_2026, village_operator)
+    one = item(assessment, "1")
+    evidence = do_attach_evidence(
+        village_operator, assessment, SimpleUploadedFile("错的.png", PNG), one
+    )
+    client = login(village_operator)
+    url = reverse("assessments:delete_evidence", args=[assessment.pk, evidence.pk])
+    assert client.get(url).status_code == 200
+    assert Evidence.objects.exists()
+    assert client.post(url).status_code == 302
+    assert not Evidence.objects.exists()
+
+
+def test_it_keeps_evidence_of_a_submitted_item(
+    login, tree, village_operator, round_2026, settings, tmp_path
+):
+    """Once submitted, the village can no longer take its evidence back."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.services import do_attach_evidence
+
+    settings.MEDIA_ROOT = tmp_path
+    assessment = applied(tree, round_2026, village_operator)
+    evidence = do_attach_evidence(
+        village_operator, assessment, SimpleUploadedFile("a.png", PNG), item(assessment, "1")
+    )
+    from assessments.services import do_submit
+
+    score_all(village_operator, assessment)
+    for group in assessment.group_ratings.all():
+        score_all(village_operator, group)
+    do_submit(village_operator, assessment)
+    url = reverse("assessments:delete_evidence", args=[assessment.pk, evidence.pk])
+    assert login(village_operator).post(url).status_code == 403
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
