@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from assessments.models import AssessmentState, RevocationCause
 from assessments.services import ScoreInput
-from standards.models import Standard, TitleKind
+from standards.models import TitleKind
 
 MAX_STAGES = 4
 
@@ -28,13 +28,13 @@ class RoundForm(forms.Form):
     year = forms.IntegerField(label=_("Campaign year"), min_value=2000, max_value=2100)
     name = forms.CharField(label=_("Name"), max_length=100)
 
-    def __init__(self, *args, organisers, **kwargs):
+    def __init__(self, *args, organisers, standards, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organiser"].queryset = organisers
         self.fields["year"].initial = timezone.localdate().year
         self.title_rows = []
         for title in TitleKind:
-            choices = Standard.objects.filter(title=title).order_by("-version")
+            choices = standards.filter(title=title).order_by("-version")
             name = title_field_name(title)
             self.fields[name] = forms.ModelChoiceField(
                 label=title.label,

@@ -22,6 +22,7 @@ from assessments.forms import OverviewFilterForm, RoundFilterForm, RoundForm
 from assessments.models import Assessment, AssessmentState, Round, StageDeadline
 from orgs.models import Level, OrgUnit
 from sanlian.forms import add_validation_errors
+from standards.access import visible_standards
 from standards.models import TitleKind
 
 PAGE_SIZE = 50
@@ -102,7 +103,9 @@ def round_create(request):
             request, request.user, "create_round", reason="forbidden", object_type="round"
         )
         raise PermissionDenied(_("Rounds are organised by county officers."))
-    form = RoundForm(request.POST or None, organisers=organisers)
+    form = RoundForm(
+        request.POST or None, organisers=organisers, standards=visible_standards(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -342,3 +342,27 @@ def test_it_keeps_evidence_of_a_submitted_item(
     url = reverse("assessments:delete_evidence", args=[assessment.pk, evidence.pk])
     assert login(village_operator).post(url).status_code == 403
     assert Evidence.objects.filter(pk=evidence.pk).exists()
+
+
+def test_it_renders_the_sheet_of_the_shipped_qualified_standard(
+    login, tree, county_officer, village_operator, township_officer
+):
+    """The shipped example (metric-bound items, veto items, its own chain) renders for the
+    village with its form and for the township without one."""
+    from assessments.services import do_create_round
+    from standards.defaults import shipped_standards
+
+    shipped = shipped_standards()
+    round_, _warnings = do_create_round(
+        county_officer,
+        tree.county_a,
+        year=2026,
+        name="示例标准",
+        standards={TitleKind.QUALIFIED_VILLAGE: shipped[TitleKind.QUALIFIED_VILLAGE]},
+    )
+    assessment = do_apply(village_operator, round_, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
+    village = _sheet(login(village_operator), assessment)
+    assert village.status_code == 200
+    assert village.context["form"] is not None
+    assert "示例，待本地确认" in village.content.decode()
+    assert _sheet(login(township_officer), assessment).status_code == 200
