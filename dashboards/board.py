@@ -72,7 +72,17 @@ class ChildRow:
     attainment: t.Attainment
     baseline: t.Attainment
     projection: Projection | None
+    counts: t.Counts = field(default_factory=t.Counts)
+    planned: checks.YearTotal | None = None  # from the approved plans, at the selected year
+    plan_row: checks.PlanRow | None = None  # a village child's own line of its plan
     rank: int = 0
+
+    @property
+    def behind_plan(self) -> bool:
+        return self.planned is not None and (
+            self.counts.qualified_or_better < self.planned.qualified_or_better
+            or self.counts.first_class_villages < self.planned.first_class
+        )
 
     @property
     def outlook(self) -> Outlook | None:
@@ -173,6 +183,12 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     counts = t.Counts.of(rollups.figures(unit, year))
     baseline = campaign.first_year - 1
 
+    planned_villages = selectors.plan_rows(campaign, unit)
+    by_child: dict[int, list[checks.PlanRow]] = {}
+    for planned_village in planned_villages:
+        if planned_village.child_id is not None:
+            by_child.setdefault(planned_village.child_id, []).append(planned_village.row)
+
     now = rollups.children_figures(unit, year)
     before = {f.unit.pk: f for f in rollups.children_figures(unit, baseline)}
     child_units = [f.unit for f in now]
@@ -190,6 +206,13 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
                 attainment=attained,
                 baseline=earlier,
                 projection=_project(attained, earlier, year, campaign.last_year, baseline),
+                counts=t.Counts.of(fig),
+                planned=checks.yearly_totals(by_child[child.pk], [year])[0]
+                if child.pk in by_child
+                else None,
+                plan_row=by_child[child.pk][0]
+                if child.level == Level.VILLAGE and child.pk in by_child
+                else None,
             )
         )
     # League order: the share reached, then the count, then the name (stable for equal shares).
@@ -204,7 +227,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
         row.rank = position
 
     years = [y for y in range(baseline, campaign.last_year + 1) if y <= year]
-    planned = _planned_totals(campaign, unit)
+    planned = _planned_totals(campaign, [p.row for p in planned_villages])
     trend = [
         TrendRow(
             year=fig_year,
@@ -243,8 +266,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     return board
 
 
-def _planned_totals(campaign: Campaign, unit: OrgUnit) -> dict[int, checks.YearTotal]:
-    rows = selectors.plan_rows(campaign, unit)
+def _planned_totals(campaign: Campaign, rows: list[checks.PlanRow]) -> dict[int, checks.YearTotal]:
     if not rows:
         return {}
     return {total.year: total for total in checks.yearly_totals(rows, campaign.years)}

@@ -2,6 +2,8 @@
 that apply to it and its children, and the township plans in force below it. Each read is a
 fixed number of queries, whatever the size of the subtree."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q
 
 from campaigns import checks, services
@@ -73,7 +75,13 @@ def targets_for(campaign: Campaign, unit: OrgUnit) -> Targets:
     return services.campaign_targets(campaign)
 
 
-def plan_rows(campaign: Campaign, unit: OrgUnit) -> list[checks.PlanRow]:
+@dataclass(frozen=True)
+class PlannedVillage:
+    row: checks.PlanRow
+    child_id: int | None  # the unit's child the village lies in (the village itself, if a child)
+
+
+def plan_rows(campaign: Campaign, unit: OrgUnit) -> list[PlannedVillage]:
     """The villages below the unit in the township plans the county approved (each township's
     latest approved version), with their standing at the baseline survey."""
     if unit.level >= Level.GROUP:
@@ -87,9 +95,16 @@ def plan_rows(campaign: Campaign, unit: OrgUnit) -> list[checks.PlanRow]:
             approved[plan_id] = (version_id, number)
     if not approved:
         return []
+    child_column = LEVEL_COLUMNS.get(unit.level + 1)
     entries = list(
         PlanEntry.objects.filter(in_subtree, version_id__in=[v for v, _ in approved.values()])
-        .values_list("village_id", "village__name", "qualified_year", "first_class_year")
+        .values_list(
+            "village_id",
+            "village__name",
+            "qualified_year",
+            "first_class_year",
+            f"village__{child_column}_id" if child_column else "village_id",
+        )
         .order_by("village_id")
     )
     standings = dict(
@@ -98,12 +113,15 @@ def plan_rows(campaign: Campaign, unit: OrgUnit) -> list[checks.PlanRow]:
         )
     )
     return [
-        checks.PlanRow(
-            village_id=village_id,
-            name=name,
-            standing=standings.get(village_id, checks.NONE),
-            qualified_year=qualified_year,
-            first_class_year=first_class_year,
+        PlannedVillage(
+            checks.PlanRow(
+                village_id=village_id,
+                name=name,
+                standing=standings.get(village_id, checks.NONE),
+                qualified_year=qualified_year,
+                first_class_year=first_class_year,
+            ),
+            child_id if child_column else None,
         )
-        for village_id, name, qualified_year, first_class_year in entries
+        for village_id, name, qualified_year, first_class_year, child_id in entries
     ]

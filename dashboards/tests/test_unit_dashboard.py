@@ -157,15 +157,19 @@ def test_it_projects_the_unit_itself(login, county_officer, tree, titles):
     assert row.projected_share == Decimal("66.7")
 
 
-def test_it_shows_plan_against_actual(login, county_officer, tree, titles, campaign):
+def approved_plan(campaign, township, years: dict) -> None:
     plan = CreationPlan.objects.create(
-        campaign=campaign, township=tree.township_1, status=PlanStatus.APPROVED
+        campaign=campaign, township=township, status=PlanStatus.APPROVED
     )
     version = PlanVersion.objects.create(
         plan=plan, number=1, status=PlanStatus.APPROVED, submitted_at=timezone.now()
     )
-    for village, year in ((tree.village_1, 2026), (tree.village_2, 2028)):
+    for village, year in years.items():
         PlanEntry.objects.create(plan=plan, version=version, village=village, qualified_year=year)
+
+
+def test_it_shows_plan_against_actual(login, county_officer, tree, titles, campaign):
+    approved_plan(campaign, tree.township_1, {tree.village_1: 2026, tree.village_2: 2028})
     response = dashboard(login(county_officer), tree.county_a, year=YEAR)
     plan_rows = {p.year: p for p in response.context["board"].plan}
     assert plan_rows[2026].planned.qualified_or_better == 1
@@ -173,6 +177,25 @@ def test_it_shows_plan_against_actual(login, county_officer, tree, titles, campa
     assert plan_rows[2027].actual.qualified_or_better == 1
     assert plan_rows[2028].actual is None
     assert "chart-plan-spec" in specs(response)
+
+
+def test_it_flags_a_child_behind_its_plan(login, county_officer, tree, titles, campaign):
+    approved_plan(campaign, tree.township_1, {tree.village_1: 2026, tree.village_2: 2027})
+    response = dashboard(login(county_officer), tree.county_a, year=YEAR)
+    by_unit = {r.unit: r for r in response.context["board"].children}
+    township = by_unit[tree.township_1]
+    assert (township.planned.qualified_or_better, township.counts.qualified_or_better) == (2, 1)
+    assert township.behind_plan
+    assert by_unit[tree.township_2].planned is None
+
+
+def test_it_gives_each_village_its_planned_years(login, county_officer, tree, titles, campaign):
+    approved_plan(campaign, tree.township_1, {tree.village_1: 2026, tree.village_2: 2029})
+    response = dashboard(login(county_officer), tree.township_1, year=YEAR)
+    by_unit = {r.unit: r for r in response.context["board"].children}
+    assert by_unit[tree.village_2].plan_row.qualified_year == 2029
+    assert not by_unit[tree.village_2].behind_plan
+    assert not by_unit[tree.village_1].behind_plan
 
 
 def test_it_leaves_out_plans_not_approved(login, county_officer, tree, titles, campaign):
@@ -292,6 +315,7 @@ def test_it_runs_as_many_queries_for_a_larger_tree(
     login, administrator, tree, titles, campaign, django_assert_num_queries, unit_name
 ):
     client = login(administrator)
+    approved_plan(campaign, tree.township_1, {tree.village_1: 2026, tree.village_2: 2028})
     unit = getattr(tree, unit_name)
     dashboard(client, unit, year=YEAR)  # warm the session and the user's roles
     with CaptureQueriesContext(connection) as small:
