@@ -105,6 +105,8 @@ class Row:
     cells: list[Cell]
     gap: Decimal | None
     measures: str
+    # Returned for change: only these items reopen at the stage.
+    reopened: bool = False
 
 
 @dataclass
@@ -192,6 +194,7 @@ def assessment_sheet(assessment: Assessment) -> Sheet:
     rows = Score.objects.filter(assessment=assessment, is_current=True).select_related("author")
     for score in rows:
         own.setdefault(score.item_id, {})[score.stage] = score
+    reopened = set(assessment.reopened_items or []) if assessment.is_open else set()
     sections = []
     totals: list[Decimal | None] = [Decimal("0") if c.reached else None for c in columns]
     for section in assessment.standard.sections.prefetch_related("items").order_by("position"):
@@ -231,6 +234,7 @@ def assessment_sheet(assessment: Assessment) -> Sheet:
                     cells=cells,
                     gap=gap,
                     measures=_latest_text(scores, "measures"),
+                    reopened=item.pk in reopened,
                 )
             )
         subtotals = [_subtotal(items, marks_at[c.stage]) if c.reached else None for c in columns]

@@ -4,6 +4,7 @@ import re
 
 from django.urls import reverse
 
+from assessments.services import do_return
 from audit.models import AuditEvent, Result
 from reports.selectors import assessment_sheet
 from reports.tests.conftest import embedded_font_names, needs_pdftotext, page_sizes, pdf_text
@@ -121,3 +122,11 @@ def test_it_puts_the_unit_title_and_scores_in_the_pdf_text(
     # Item 3's row: its self score 40, township 35, gap 15.
     assert "40" in text and "35" in text and "15" in text
     assert "85" in text and "90" in text
+
+
+def test_it_marks_the_items_returned_for_change(passed_to_county, county_officer):
+    item_1 = passed_to_county.standard.sections.get(position=0).items.get(position=0)
+    do_return(county_officer, passed_to_county, reason="第1条材料不全", items=[item_1.pk])
+    passed_to_county.refresh_from_db()
+    rows = [r for block in assessment_sheet(passed_to_county).sections for r in block.rows]
+    assert [r.item for r in rows if r.reopened] == [item_1]

@@ -191,6 +191,7 @@ class Command(BaseCommand):
                 tree_seconds = time.perf_counter() - started
                 if registers:
                     register_counts = build_demo_registers(tree.county, seed=seed)
+                    registers_seconds = time.perf_counter() - started - tree_seconds
                     build_demo_campaign(tree, users, seed)
         except IntegrityError:
             if not OrgUnit.objects.exists():
@@ -222,7 +223,7 @@ class Command(BaseCommand):
                     )
                     % {
                         "county": tree.county.name,
-                        "seconds": time.perf_counter() - started - tree_seconds,
+                        "seconds": registers_seconds,
                         **register_counts,
                     }
                 )
