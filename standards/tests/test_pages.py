@@ -240,3 +240,23 @@ def test_it_shows_the_countys_standard_to_the_city_and_a_leader_read_only(
         assert own.name in page
         assert reverse("standards:edit", args=[own.pk]) not in page
         assert client.get(reverse("standards:edit", args=[own.pk])).status_code == 403
+
+
+def test_it_reads_a_standard_in_a_number_of_queries_that_does_not_grow(login, county_officer, own):
+    """The detail and the editor cost the same whether a standard has 6 sections or 16."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(county_officer)
+
+    def count(name):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name, args=[own.pk])).status_code == 200
+        return len(queries)
+
+    before = {name: count(name) for name in ("standards:detail", "standards:edit")}
+    for n in range(10):
+        section = services.do_add_section(county_officer, own, name=f"加分{n}", points="1")
+        services.do_add_item(county_officer, section, number=f"J{n}", text="加分", points="1")
+    after = {name: count(name) for name in ("standards:detail", "standards:edit")}
+    assert after == before
