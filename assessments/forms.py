@@ -150,19 +150,19 @@ class SheetForm(forms.Form):
             reading = readings.get(item.pk)
             pk = item.pk
             if item.points:
-                initial = score.points if score else None
-                if initial is None and reading is not None and reading.suggested is not None:
-                    initial = reading.suggested
+                # The suggestion is a placeholder, never a value: an item the reviewer leaves
+                # alone must not be saved as scored by them.
+                attrs = {"step": "0.1", "inputmode": "decimal", "class": "score"}
+                if reading is not None and reading.suggested is not None:
+                    attrs["placeholder"] = f"{reading.suggested:f}"
                 self.fields[f"points-{pk}"] = forms.DecimalField(
                     label=_("Score of item %(number)s") % {"number": item.number},
                     required=False,
                     min_value=Decimal("0"),
                     max_value=item.points,
                     decimal_places=1,
-                    initial=initial,
-                    widget=forms.NumberInput(
-                        attrs={"step": "0.1", "inputmode": "decimal", "class": "score"}
-                    ),
+                    initial=score.points if score else None,
+                    widget=forms.NumberInput(attrs=attrs),
                 )
             if item.is_veto:
                 veto = None if score is None else score.veto_violated

@@ -5,14 +5,16 @@ from assessments.services import ScoreInput, do_apply, do_pass, do_save_scores, 
 from standards.models import Item, TitleKind
 
 
-def score_all(actor, assessment, points=None, veto_violated=False):
-    """Score every item (full points unless `points` says otherwise, by item number)."""
+def score_all(actor, assessment, points=None, veto_violated=False, reason=""):
+    """Score every item (full points unless `points` says otherwise, by item number); `reason`
+    is given for every score that differs from a metric's suggestion."""
     points = points or {}
     entries = [
         ScoreInput(
             item_id=item.pk,
             points=points.get(item.number, item.points) if item.points else None,
             veto_violated=veto_violated if item.is_veto else None,
+            override_reason=reason if item.metric else "",
         )
         for item in Item.objects.filter(section__standard=assessment.standard)
     ]
