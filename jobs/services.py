@@ -6,18 +6,23 @@ with one UPDATE each, so they never overwrite fields another process changed mea
 
 import io
 import uuid
+from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from jobs.models import ImportJob, Stage, Status
 
 UPLOAD_DIR = "imports"
+# A running job shows a sign of life (its progress, every batch of rows; on SQLite only before and
+# after the run's transaction) well within this; without one for this long its worker is gone.
+STALE_AFTER = timedelta(minutes=15)
 
 
 def _stored_name(job_id: uuid.UUID) -> str:
@@ -140,3 +145,45 @@ def discard_upload(job: ImportJob) -> None:
     if job.stored_name:
         default_storage.delete(job.stored_name)
         ImportJob.objects.filter(pk=job.pk).update(stored_name="")
+
+
+def stalled_jobs(*, now: datetime | None = None, user=None):
+    """Running jobs without a sign of life (`updated_at`) for STALE_AFTER."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    jobs = ImportJob.objects.filter(status=Status.RUNNING, updated_at__lt=cutoff)
+    return jobs.filter(user=user) if user is not None else jobs
+
+
+def fail_stalled_job(job: ImportJob, *, now: datetime | None = None) -> bool:
+    """Mark a job whose worker was stopped (killed, restarted, out of memory) as failed, with a
+    message in the uploader's language, and audit it; False if the job is not stalled. The run's
+    transaction died with the worker, so nothing of it was kept."""
+    now = now or timezone.now()
+    if job.status != Status.RUNNING or job.updated_at >= now - STALE_AFTER:
+        return False
+    with translation.override(job.language or None):
+        message = _(
+            "The import stopped: the background worker running it stopped without finishing "
+            "(no sign of it for %(minutes)d minutes). Nothing of this run was kept; upload the "
+            "file again."
+        ) % {"minutes": int(STALE_AFTER.total_seconds() // 60)}
+    with transaction.atomic():
+        changed = ImportJob.objects.filter(
+            pk=job.pk, status=Status.RUNNING, updated_at__lt=now - STALE_AFTER
+        ).update(status=Status.FAILED, error=message, finished_at=now, updated_at=now)
+        if changed:
+            record_event(
+                actor=None,
+                action="imports.stalled",
+                obj=job,
+                before={"status": Status.RUNNING, "stage": job.stage},
+                after={"status": Status.FAILED, "last_sign_of_life": job.updated_at.isoformat()},
+            )
+    if changed:
+        job.refresh_from_db()
+    return bool(changed)
+
+
+def fail_stalled_jobs(*, now: datetime | None = None, user=None) -> int:
+    """`fail_stalled_job` for every stalled job (of one user, if given); how many were failed."""
+    return sum(fail_stalled_job(job, now=now) for job in stalled_jobs(now=now, user=user))

@@ -76,6 +76,7 @@ def import_start(request):
             return redirect("registers:import_job", job.pk)
     else:
         form = UploadForm(initial={"kind": request.GET.get("kind", "members")})
+    jobs.fail_stalled_jobs(user=request.user)
     recent = ImportJob.objects.filter(user=request.user).order_by("-created_at")[:10]
     return render(
         request,
@@ -91,6 +92,7 @@ def import_start(request):
 
 
 def _state_context(job: ImportJob) -> dict:
+    jobs.fail_stalled_job(job)
     if tasks.task_failed_behind_our_back(job):
         jobs.fail(job.pk, _("The background task ended without finishing this job."))
         job.refresh_from_db()

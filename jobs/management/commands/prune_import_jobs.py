@@ -14,8 +14,9 @@ class Command(BaseCommand):
     @property
     def help(self):
         return _(
-            "Delete the stored files of import jobs that finished or failed more than --days "
-            "days ago (previews never confirmed, say). The jobs and their reports stay."
+            "Mark import jobs whose worker stopped as failed, then delete the stored files of "
+            "import jobs that finished or failed more than --days days ago (previews never "
+            "confirmed, say). The jobs and their reports stay."
         )
 
     def add_arguments(self, parser):
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        stalled = services.fail_stalled_jobs()
+        if stalled:
+            self.stdout.write(
+                _("Marked %(count)d stalled import job(s) as failed.") % {"count": stalled}
+            )
         cutoff = timezone.now() - timedelta(days=max(0, options["days"]))
         stale = (
             ImportJob.objects.exclude(stored_name="")
