@@ -42,14 +42,17 @@ def _plan_years(
     unqualified = [r for r in rows if r.standing == checks.NONE]
     qualified_now = villages - len(unqualified)
     rng.shuffle(unqualified)
-    goal = needed_for(targets.qualified_share + (-15 if at_risk else 5), villages)
+    # On track: a little over the target. At risk: two villages short of it, or one step at most.
+    goal = needed_for(targets.qualified_share + 5, villages)
+    if at_risk:
+        goal = max(needed_for(targets.qualified_share, villages) - 2, qualified_now + 1)
     to_qualify = unqualified[: max(goal - qualified_now, 0)]
     plan: dict[int, tuple[int | None, int | None]] = {}
     for index, row in enumerate(to_qualify):
         year = years[-1] if at_risk and index % 3 else years[index % len(years)]
         plan[row.village_id] = (year, None)
     first_class_now = sum(1 for r in rows if r.standing == checks.FIRST_CLASS)
-    goal = needed_for(targets.first_class_share + (0 if at_risk else 3), villages)
+    goal = needed_for(targets.first_class_share + 3, villages) - (1 if at_risk else 0)
     candidates = [r for r in rows if r.standing == checks.QUALIFIED]
     candidates += [r for r in to_qualify if plan[r.village_id][0] < years[-1]]
     for row in candidates[: max(goal - first_class_now, 0)]:

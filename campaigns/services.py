@@ -471,6 +471,24 @@ def survey_lines(campaign: Campaign, township: OrgUnit, *, with_prefill: bool = 
     return lines
 
 
+def survey_line(campaign: Campaign, village: OrgUnit) -> SurveyLine:
+    """One village's line, with the prefill beside a saved one (the line's editor)."""
+    prefill = prefilled_line(village, standings([village])[village.pk])
+    entry = SurveyEntry.objects.filter(campaign=campaign, village=village).first()
+    if entry is None:
+        return prefill
+    return SurveyLine(
+        village=village,
+        standing=entry.standing,
+        section_scores=entry.section_scores,
+        assessment=entry.assessment,
+        gaps=entry.gaps,
+        notes=entry.notes,
+        stored=entry,
+        prefill=prefill,
+    )
+
+
 def _survey_snapshot(entry: SurveyEntry) -> dict[str, Any]:
     return {
         "standing": entry.standing,

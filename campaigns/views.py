@@ -379,18 +379,11 @@ def survey_save(request, pk: int, township_pk: int):
 def survey_entry(request, pk: int, township_pk: int, village_pk: int):
     campaign, unit = get_township_for_user(request, pk, township_pk, edit=True)
     village = get_unit_for_user(request, village_pk)
-    if village.level != Level.VILLAGE or village.township_id != unit.pk:
+    if not (
+        village.level == Level.VILLAGE and village.township_id == unit.pk and village.is_active
+    ):
         raise _missing(request, "orgs.orgunit", village_pk)
-    line = next(
-        (
-            line
-            for line in services.survey_lines(campaign, unit, with_prefill=True)
-            if line.village.pk == village.pk
-        ),
-        None,
-    )
-    if line is None:  # a retired village
-        raise _missing(request, "orgs.orgunit", village_pk)
+    line = services.survey_line(campaign, village)
     sections = line.section_scores or []
     initial = {"standing": line.standing, "gaps": line.gaps, "notes": line.notes}
     for index, section in enumerate(sections):
