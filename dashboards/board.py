@@ -70,7 +70,7 @@ class ChildRow:
     unit: OrgUnit
     url: str
     attainment: t.Attainment
-    baseline: t.Attainment
+    start: t.Attainment  # at the year the pace is measured from
     projection: Projection | None
     counts: t.Counts = field(default_factory=t.Counts)
     planned: checks.YearTotal | None = None  # from the approved plans, at the selected year
@@ -136,6 +136,10 @@ class Board:
         return str(t.INDICATOR_LABELS[self.indicator])
 
     @property
+    def pace_from(self) -> int:
+        return pace_from(self.campaign, self.year)
+
+    @property
     def years(self) -> list[int]:
         """The baseline and the campaign's years: the trend's axis."""
         return [self.baseline_year, *self.campaign.years]
@@ -157,12 +161,19 @@ class Board:
         return [(o, sum(1 for c in self.children if c.outlook == o)) for o in Outlook]
 
 
-def _project(now: t.Attainment, before: t.Attainment, year: int, last_year: int, baseline: int):
-    """The child's path in units (villages or groups) to the count its target asks for now."""
+def pace_from(campaign: Campaign, year: int) -> int:
+    """The pace is measured from the campaign's first year, or from the baseline while the first
+    year is the one selected: the first year's awards include titles carried over from 双创 (or
+    first recorded here), and counting them as one year's progress would flatter every unit."""
+    return campaign.first_year if year > campaign.first_year else campaign.first_year - 1
+
+
+def _project(now: t.Attainment, before: t.Attainment, year: int, last_year: int, start: int):
+    """The unit's path in units (villages or groups) to the count its target asks for now."""
     if now.denominator in (None, 0) or now.still_needed is None:
         return None
     return assess(
-        [Point(baseline, before.numerator), Point(year, now.numerator)],
+        [Point(start, before.numerator), Point(year, now.numerator)],
         now.numerator + now.still_needed,
         last_year,
         ceiling=now.denominator,
@@ -182,6 +193,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     has_townships = unit.level <= Level.COUNTY
     counts = t.Counts.of(rollups.figures(unit, year))
     baseline = campaign.first_year - 1
+    start = pace_from(campaign, year)
 
     planned_villages = selectors.plan_rows(campaign, unit)
     by_child: dict[int, list[checks.PlanRow]] = {}
@@ -190,7 +202,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
             by_child.setdefault(planned_village.child_id, []).append(planned_village.row)
 
     now = rollups.children_figures(unit, year)
-    before = {f.unit.pk: f for f in rollups.children_figures(unit, baseline)}
+    before = {f.unit.pk: f for f in rollups.children_figures(unit, start)}
     child_units = [f.unit for f in now]
     child_targets = _child_targets(campaign, unit, child_units)
     rows = []
@@ -204,8 +216,8 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
                 unit=child,
                 url=reverse("dashboards:unit", args=[child.pk]) + f"?year={year}",
                 attainment=attained,
-                baseline=earlier,
-                projection=_project(attained, earlier, year, campaign.last_year, baseline),
+                start=earlier,
+                projection=_project(attained, earlier, year, campaign.last_year, start),
                 counts=t.Counts.of(fig),
                 planned=checks.yearly_totals(by_child[child.pk], [year])[0]
                 if child.pk in by_child
@@ -248,12 +260,12 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
         trend=trend,
         plan=[],
     )
-    at_baseline = {a.indicator: a for a in trend[0].attainments}
+    at_start = {a.indicator: a for r in trend if r.year == start for a in r.attainments}
     board.target_rows = [
         TargetRow(
             a,
-            _project(a, at_baseline[a.indicator], year, campaign.last_year, baseline)
-            if a.indicator in at_baseline
+            _project(a, at_start[a.indicator], year, campaign.last_year, start)
+            if a.indicator in at_start
             else None,
         )
         for a in board.attainments

@@ -109,9 +109,9 @@ def test_it_ranks_the_children_with_links_to_their_dashboards(login, county_offi
 
 
 def test_it_bands_each_child_by_its_outlook(login, county_officer, tree, titles):
-    response = dashboard(login(county_officer), tree.county_a, year=YEAR)
+    response = dashboard(login(county_officer), tree.county_a, year=2026)
     by_unit = {r.unit: r for r in response.context["board"].children}
-    # 青山镇 went from 0 to 1 of 2 villages in two years; 80% of 2 needs 2: on track by 2030.
+    # 青山镇 went from 0 to 1 of 2 villages in the first year; 80% of 2 needs 2: on track.
     assert by_unit[tree.township_1].outlook == Outlook.ON_TRACK
     # 河口乡 has not moved: off track.
     assert by_unit[tree.township_2].outlook == Outlook.OFF_TRACK
@@ -146,15 +146,28 @@ def test_it_draws_the_trend_over_the_campaigns_years(login, county_officer, tree
     assert (at_pace["dashed"], at_pace["data"]) == (True, [None, None, 100, 100, 100, 100])
 
 
-def test_it_projects_the_unit_itself(login, county_officer, tree, titles):
-    response = dashboard(login(county_officer), tree.county_a, year=YEAR)
+def test_it_projects_the_unit_itself(login, county_officer, tree, titles, campaign):
+    campaign.last_year, campaign.qualified_share = 2029, Decimal("100")
+    campaign.save()
+    award(tree.village_2, TitleKind.QUALIFIED_VILLAGE, 2028)
+    rollups.rebuild()
+    response = dashboard(login(county_officer), tree.county_a, year=2028)
     row = next(
         r for r in response.context["board"].target_rows if r.attainment.indicator == QUALIFIED
     )
-    # 0 of 3 villages in 2025, 1 in 2027: 2.5 by 2030 at that pace, 3 needed: at risk.
-    assert (row.projection.projected, row.projection.target) == (2.5, 3)
+    # 1 of 3 villages in 2026, 2 in 2028: 2.5 by 2029 at that pace, 3 needed: at risk.
+    assert (row.projection.pace, row.projection.projected, row.projection.target) == (0.5, 2.5, 3)
     assert row.outlook == Outlook.AT_RISK
     assert row.projected_share == Decimal("66.7")
+
+
+def test_it_measures_the_first_years_pace_from_the_baseline(login, county_officer, tree, titles):
+    response = dashboard(login(county_officer), tree.county_a, year=2026)
+    assert response.context["board"].pace_from == 2025
+    assert (
+        dashboard(login(county_officer), tree.county_a, year=2027).context["board"].pace_from
+        == 2026
+    )
 
 
 def approved_plan(campaign, township, years: dict) -> None:
