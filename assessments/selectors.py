@@ -220,7 +220,7 @@ def sheet(assessment: Assessment, editable_items: set[int] | None) -> dict:
         sections.append(SheetSection(section, rows, []))
     outcomes = []
     for stage in stages:
-        if stage.position > assessment.stage and assessment.is_open:
+        if stage.position > assessment.stage:
             outcomes.append(None)
             continue
         outcomes.append(outcome_at(assessment, stage.position))

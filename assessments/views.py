@@ -140,6 +140,27 @@ def _overview_counts(assessments) -> list[tuple[str, dict]]:
     return [(TitleKind(title).label, counts[title]) for title in sorted(counts)]
 
 
+def _township_counts(assessments) -> list[dict]:
+    """Per township: applications, still open, awarded, not awarded or withdrawn."""
+    rows = assessments.values("unit__township_id", "unit__township__name", "state").annotate(
+        n=Count("id")
+    )
+    townships: dict[int, dict] = {}
+    for row in rows:
+        entry = townships.setdefault(
+            row["unit__township_id"],
+            {"name": row["unit__township__name"], "total": 0, "open": 0, "awarded": 0, "other": 0},
+        )
+        entry["total"] += row["n"]
+        if row["state"] == AssessmentState.OPEN:
+            entry["open"] += row["n"]
+        elif row["state"] == AssessmentState.AWARDED:
+            entry["awarded"] += row["n"]
+        else:
+            entry["other"] += row["n"]
+    return sorted(townships.values(), key=lambda e: e["name"] or "")
+
+
 @login_required
 def round_detail(request, pk: int):
     """The round at a glance: every assessment the user may see, filtered, with overdue ones
@@ -153,6 +174,7 @@ def round_detail(request, pk: int):
         .select_related("unit", "unit__township", "standard", "round")
     )
     counts = _overview_counts(assessments)
+    township_counts = _township_counts(assessments)
     filters = OverviewFilterForm(
         request.GET or None,
         townships=selectors.townships_of(round_, request.user),
@@ -199,6 +221,7 @@ def round_detail(request, pk: int):
             "round": round_,
             "titles": titles,
             "counts": counts,
+            "township_counts": township_counts if len(township_counts) > 1 else [],
             "filters": filters,
             "page": page,
             "rows": rows,

@@ -179,3 +179,32 @@ def test_it_filters_the_overview_by_township(
     assert [r.assessment.unit for r in response.context["rows"]] == [tree.village_3]
     counts = dict(response.context["counts"])
     assert counts[TitleKind.QUALIFIED_VILLAGE.label]["total"] == 2
+
+
+def test_it_counts_applications_per_township(
+    login, tree, village_operator, county_officer, round_2026
+):
+    other = _operator_of(tree.village_3, "village_3")
+    do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
+    do_apply(village_operator, round_2026, TitleKind.FIRST_CLASS_VILLAGE, tree.village_1)
+    do_apply(other, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_3)
+    response = login(county_officer).get(reverse("assessments:round", args=[round_2026.pk]))
+    counts = {t["name"]: (t["total"], t["open"]) for t in response.context["township_counts"]}
+    assert counts == {tree.township_1.name: (2, 2), tree.township_2.name: (1, 1)}
+
+
+def test_it_reads_the_overview_in_the_same_number_of_queries_however_many_apply(
+    login, tree, village_operator, county_officer, round_2026, django_assert_max_num_queries
+):
+    do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
+    client = login(county_officer)
+    url = reverse("assessments:round", args=[round_2026.pk])
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for unit, name in ((tree.village_2, "village_2"), (tree.village_3, "village_3")):
+        do_apply(_operator_of(unit, name), round_2026, TitleKind.QUALIFIED_VILLAGE, unit)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get(url)

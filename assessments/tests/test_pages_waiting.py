@@ -42,3 +42,19 @@ def test_it_links_the_waiting_list_from_the_home_page(login, village_operator, t
     home = login(village_operator).get(reverse("home")).content.decode()
     assert reverse("assessments:waiting") in home
     assert 'id="home-assessments"' in home
+
+
+def test_it_reads_the_list_in_the_same_number_of_queries_however_long_it_is(
+    login, tree, village_operator, round_2026, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    applied(tree, round_2026, village_operator)
+    client = login(village_operator)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("assessments:waiting"))
+    do_apply(village_operator, round_2026, TitleKind.FIRST_CLASS_VILLAGE, tree.village_1)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("assessments:waiting"))
+    assert len(response.context["page"]) == 2
