@@ -74,14 +74,20 @@ class ChildRow:
     projection: Projection | None
     counts: t.Counts = field(default_factory=t.Counts)
     planned: checks.YearTotal | None = None  # from the approved plans, at the selected year
+    planned_actual: checks.YearTotal | None = None  # the same villages' actual standing
     plan_row: checks.PlanRow | None = None  # a village child's own line of its plan
     rank: int = 0
 
     @property
     def behind_plan(self) -> bool:
-        return self.planned is not None and (
-            self.counts.qualified_or_better < self.planned.qualified_or_better
-            or self.counts.first_class_villages < self.planned.first_class
+        planned, actual = self.planned, self.planned_actual
+        return (
+            planned is not None
+            and actual is not None
+            and (
+                actual.qualified_or_better < planned.qualified_or_better
+                or actual.first_class < planned.first_class
+            )
         )
 
     @property
@@ -109,7 +115,7 @@ class TrendRow:
 class PlanYear:
     year: int
     planned: checks.YearTotal
-    actual: t.Counts | None  # None for a year still ahead
+    actual: checks.YearTotal | None  # the planned villages' standing; None for a year ahead
 
 
 @dataclass
@@ -200,6 +206,8 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     for planned_village in planned_villages:
         if planned_village.child_id is not None:
             by_child.setdefault(planned_village.child_id, []).append(planned_village.row)
+    past_years = [y for y in campaign.years if y <= year]
+    standings = selectors.actual_standings([p.row.village_id for p in planned_villages], past_years)
 
     now = rollups.children_figures(unit, year)
     before = {f.unit.pk: f for f in rollups.children_figures(unit, start)}
@@ -220,6 +228,11 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
                 projection=_project(attained, earlier, year, campaign.last_year, start),
                 counts=t.Counts.of(fig),
                 planned=checks.yearly_totals(by_child[child.pk], [year])[0]
+                if child.pk in by_child
+                else None,
+                planned_actual=selectors.actual_totals(
+                    standings, [r.village_id for r in by_child[child.pk]], year
+                )
                 if child.pk in by_child
                 else None,
                 plan_row=by_child[child.pk][0]
@@ -272,8 +285,15 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     ]
     board.projection_path = _projection_path(board)
     if planned:
-        actual = {r.year: r.counts for r in trend}
-        board.plan = [PlanYear(y, planned[y], actual.get(y)) for y in campaign.years]
+        ids = [p.row.village_id for p in planned_villages]
+        board.plan = [
+            PlanYear(
+                y,
+                planned[y],
+                selectors.actual_totals(standings, ids, y) if y in past_years else None,
+            )
+            for y in campaign.years
+        ]
     board.charts = charts_of(board)
     return board
 
@@ -439,7 +459,7 @@ def charts_of(board: Board) -> list[Chart]:
                     ),
                     Series(
                         _("First-class, actual"),
-                        [p.actual.first_class_villages if p.actual else None for p in board.plan],
+                        [p.actual.first_class if p.actual else None for p in board.plan],
                     ),
                 ],
                 filename=_filename(board, _("plan")),

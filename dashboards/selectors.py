@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from campaigns import checks, services
+from assessments.models import AwardedTitle
+from campaigns import checks, rollups, services
 from campaigns.models import (
     Campaign,
     PlanEntry,
@@ -17,6 +18,7 @@ from campaigns.models import (
 )
 from campaigns.targets import Targets
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+from standards.models import TitleKind
 
 
 def campaign_for(unit: OrgUnit) -> Campaign | None:
@@ -125,3 +127,44 @@ def plan_rows(campaign: Campaign, unit: OrgUnit) -> list[PlannedVillage]:
         )
         for village_id, name, qualified_year, first_class_year, child_id in entries
     ]
+
+
+def actual_standings(village_ids: list[int], years: list[int]) -> dict[int, dict[int, str]]:
+    """Each planned village's standing at the end of each year, from its titles in one query,
+    by the roll-ups' own rule of a title in force (campaigns.rollups.held_years), so that a plan
+    is compared with the same villages' results and not with every village's."""
+    if not village_ids or not years:
+        return {}
+    rows: dict[int, dict[str, list]] = {v: {} for v in village_ids}
+    for unit_id, title, year, status in AwardedTitle.objects.filter(
+        unit_id__in=village_ids,
+        title__in=[TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE],
+        year__lte=max(years),
+    ).values_list("unit_id", "title", "year", "status"):
+        rows[unit_id].setdefault(title, []).append((year, status))
+    result = {}
+    for village_id, titles in rows.items():
+        first_class = set(rollups.held_years(titles.get(TitleKind.FIRST_CLASS_VILLAGE, []), years))
+        qualified = set(rollups.held_years(titles.get(TitleKind.QUALIFIED_VILLAGE, []), years))
+        result[village_id] = {
+            y: checks.FIRST_CLASS
+            if y in first_class
+            else checks.QUALIFIED
+            if y in qualified
+            else checks.NONE
+            for y in years
+        }
+    return result
+
+
+def actual_totals(
+    standings: dict[int, dict[int, str]], village_ids: list[int], year: int
+) -> checks.YearTotal:
+    """The villages' totals at the end of the year, in the plan's own terms."""
+    held = [standings.get(v, {}).get(year, checks.NONE) for v in village_ids]
+    return checks.YearTotal(
+        year,
+        len(village_ids),
+        sum(1 for s in held if s != checks.NONE),
+        sum(1 for s in held if s == checks.FIRST_CLASS),
+    )

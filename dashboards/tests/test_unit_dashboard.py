@@ -197,9 +197,24 @@ def test_it_flags_a_child_behind_its_plan(login, county_officer, tree, titles, c
     response = dashboard(login(county_officer), tree.county_a, year=YEAR)
     by_unit = {r.unit: r for r in response.context["board"].children}
     township = by_unit[tree.township_1]
-    assert (township.planned.qualified_or_better, township.counts.qualified_or_better) == (2, 1)
+    assert (township.planned.qualified_or_better, township.planned_actual.qualified_or_better) == (
+        2,
+        1,
+    )
     assert township.behind_plan
     assert by_unit[tree.township_2].planned is None
+
+
+def test_it_compares_a_plan_with_its_own_villages_only(
+    login, county_officer, tree, titles, campaign
+):
+    # Only 王庄村 is in the plan; 李家村's titles must not count towards it.
+    approved_plan(campaign, tree.township_1, {tree.village_2: 2026})
+    response = dashboard(login(county_officer), tree.county_a, year=YEAR)
+    plan = {p.year: p for p in response.context["board"].plan}
+    assert (plan[2026].planned.qualified_or_better, plan[2026].actual.qualified_or_better) == (1, 0)
+    township = next(r for r in response.context["board"].children if r.unit == tree.township_1)
+    assert township.behind_plan
 
 
 def test_it_gives_each_village_its_planned_years(login, county_officer, tree, titles, campaign):
