@@ -30,6 +30,7 @@ from registers.importers import (
     POST_WORDS,
     SEX_WORDS,
     TRAINING_COLUMNS,
+    attendee_label,
     unit_reference,
     word_for,
 )
@@ -64,6 +65,17 @@ def _instructions(kind: str) -> list[str]:
                 "branch), its parent's code and its name as CODE/NAME."
             ),
             _("Several choices in one cell are separated by 、 or , or ;."),
+            *(
+                [
+                    _(
+                        "参训人员: members of the register, separated by 、; a name, or a name "
+                        "with the ID number or birth date in brackets when two members share "
+                        "it: 张三(430121198503050012). A blank cell keeps the attendees."
+                    )
+                ]
+                if kind == "trainings"
+                else []
+            ),
         ]
     if kind == "orgs":
         return [
@@ -204,13 +216,20 @@ def post_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
         ]
 
 
-def training_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
+def training_rows(actor=None, unit: OrgUnit | None = None, trainings=None) -> Iterator[list]:
+    """Rows of the trainings template, attendees included; `trainings` narrows them (the list
+    page's filters)."""
+    if trainings is None:
+        trainings = Training.objects.filter(organiser__in=_scope(actor, unit))
+    attendees = Member.objects.only("name", "id_number_masked", "birth_date").order_by(
+        "unit__name", "name", "id"
+    )
     trainings = (
-        Training.objects.filter(organiser__in=_scope(actor, unit))
-        .select_related("organiser", "organiser__parent")
+        trainings.select_related("organiser", "organiser__parent")
+        .prefetch_related(Prefetch("attendees", queryset=attendees))
         .order_by("date", "id")
     )
-    for training in trainings.iterator(chunk_size=2000):
+    for training in trainings.iterator(chunk_size=500):
         yield [
             unit_reference(training.organiser),
             training.date,
@@ -219,15 +238,15 @@ def training_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
             float(training.hours),
             training.location,
             training.note,
+            "、".join(attendee_label(member) for member in training.attendees.all()),
         ]
 
 
-def activity_rows(actor=None, unit: OrgUnit | None = None) -> Iterator[list]:
-    activities = (
-        ServiceActivity.objects.filter(unit__in=_scope(actor, unit))
-        .select_related("unit", "unit__parent", "carrier")
-        .order_by("date", "id")
-    )
+def activity_rows(actor=None, unit: OrgUnit | None = None, activities=None) -> Iterator[list]:
+    """Rows of the activities template; `activities` narrows them (the list page's filters)."""
+    if activities is None:
+        activities = ServiceActivity.objects.filter(unit__in=_scope(actor, unit))
+    activities = activities.select_related("unit", "unit__parent", "carrier").order_by("date", "id")
     for activity in activities.iterator(chunk_size=2000):
         yield [
             unit_reference(activity.unit),
@@ -249,8 +268,11 @@ def export_workbook(
     unit: OrgUnit | None = None,
     unmasked: bool = False,
     members=None,
+    trainings=None,
+    activities=None,
 ) -> bytes | None:
-    """Write an export; returns the bytes when `target` is None."""
+    """Write an export; returns the bytes when `target` is None. `members`, `trainings` and
+    `activities` narrow the rows to what a list page shows."""
     if kind == "orgs":
         rows, columns = org_rows(actor, unit), ORG_COLUMNS
     elif kind == "members":
@@ -258,9 +280,9 @@ def export_workbook(
     elif kind == "posts":
         rows, columns = post_rows(actor, unit), POST_COLUMNS
     elif kind == "trainings":
-        rows, columns = training_rows(actor, unit), TRAINING_COLUMNS
+        rows, columns = training_rows(actor, unit, trainings), TRAINING_COLUMNS
     elif kind == "activities":
-        rows, columns = activity_rows(actor, unit), ACTIVITY_COLUMNS
+        rows, columns = activity_rows(actor, unit, activities), ACTIVITY_COLUMNS
     else:
         raise ValueError(f"No export for {kind!r}.")
     return write_table(

@@ -30,6 +30,7 @@ orgs.services (one event per unit) plus the run's event.
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -73,6 +74,7 @@ from registers.models import (
     Sex,
     Training,
 )
+from registers.record_services import eligible_attendees
 from registers.services import holds_register
 from spreadsheets.columns import Column, Header, find_header
 from spreadsheets.normalise import (
@@ -1260,6 +1262,7 @@ TRAINING_COLUMNS = [
     Column("hours", "学时", ("课时", "时长(小时)")),
     Column("location", "培训地点", ("地点",)),
     Column("note", "备注"),
+    Column("attendees", "参训人员", ("参加人员", "参训会员", "参训人", "参加培训人员", "学员")),
 ]
 ACTIVITY_COLUMNS = [
     Column("unit_code", "单位代码", ("组织单位代码", *UNIT_VARIANTS[1:]), required=True),
@@ -1401,9 +1404,13 @@ class RecordImporter(Importer):
         raise NotImplementedError
 
     def write(self, row: Row, key: tuple, unit: OrgUnit, values: dict) -> None:
+        """Create or update the record; values named with a leading "_" are not model fields
+        but related rows (a training's attendees), compared by `related_changed` and written
+        by `after_save`."""
         record = self.lookup(key)
+        fields = {name: value for name, value in values.items() if not name.startswith("_")}
         if record is None:
-            record = self.model(**values)
+            record = self.model(**fields)
             self.before_save(row, record)
             if row.errors:
                 return
@@ -1413,12 +1420,11 @@ class RecordImporter(Importer):
         else:
             changed = {
                 name: value
-                for name, value in values.items()
-                if not name.startswith("_")
-                and getattr(record, name) != value
-                and value not in (None, "", [])
+                for name, value in fields.items()
+                if getattr(record, name) != value and value not in (None, "", [])
             }
-            if not changed:
+            related = self.related_changed(record, values)
+            if not changed and not related:
                 self.report.unchanged += 1
                 return
             for name, value in changed.items():
@@ -1427,6 +1433,8 @@ class RecordImporter(Importer):
             if row.errors:
                 return
             record.save()
+            if related:
+                self.after_save(record, values)
             self.report.updated += 1
         self.units_touched[unit.pk] = unit
 
@@ -1435,6 +1443,9 @@ class RecordImporter(Importer):
 
     def after_save(self, record, values: dict) -> None:
         pass
+
+    def related_changed(self, record, values: dict) -> bool:
+        return False
 
 
 class PostImporter(RecordImporter):
@@ -1552,6 +1563,10 @@ class TrainingImporter(RecordImporter):
             row.error("hours", _("This column is required."))
         if row.errors:
             return None
+        key = (unit.pk, day, title)
+        attendees = self.attendees_of(row, unit, key)
+        if row.errors:
+            return None
         values = {
             "organiser": unit,
             "date": day,
@@ -1560,12 +1575,148 @@ class TrainingImporter(RecordImporter):
             "hours": hours.quantize(Decimal("0.1")) if hours is not None else None,
             "location": self.text_of(row, "location", 100),
             "note": clean_text(row.cells.get("note")),
+            "_attendees": attendees,
         }
-        return (unit.pk, day, title), unit, values
+        return key, unit, values
 
     def lookup(self, key):
         unit_id, day, title = key
         return Training.objects.filter(organiser_id=unit_id, date=day, title=title).first()
+
+    def attendees_of(self, row: Row, unit: OrgUnit, key: tuple) -> list[int] | None:
+        """The members a 参训人员 cell names (None when the cell is blank: the stored attendees
+        stay). Each entry is a name, an ID number, or a name with the ID number (full or masked,
+        as exports write it) or the birth date in brackets: 张三(430***********0012). A member
+        is found among the active members under the organiser, or among the training's stored
+        attendees (so an export imports back unchanged after a member has left)."""
+        entries = attendee_entries(row.cells.get("attendees"))
+        if not entries:
+            return None
+        wanted = []
+        names, hashes = set(), set()
+        for entry in entries:
+            name, kind, value = _attendee_key(entry, self.today)
+            if kind == "error":
+                row.error("attendees", f"{entry}: {value}")
+                continue
+            wanted.append((entry, name, kind, value))
+            if name:
+                names.add(name)
+            if kind == "hash":
+                hashes.add(value)
+        if row.errors:
+            return None
+        condition = models.Q(name__in=names) | models.Q(id_number_hash__in=hashes)
+        fields = ("id", "name", "id_number_hash", "id_number_masked", "birth_date")
+        candidates = {
+            m["id"]: m for m in eligible_attendees(unit).filter(condition).values(*fields)
+        }
+        stored = self.lookup(key)
+        if stored is not None:
+            for member in stored.attendees.filter(condition).values(*fields):
+                candidates.setdefault(member["id"], member)
+        found: list[int] = []
+        for entry, name, kind, value in wanted:
+            matches = [
+                m
+                for m in candidates.values()
+                if (not name or m["name"] == name)
+                and (
+                    (kind == "hash" and m["id_number_hash"] == value)
+                    or (kind == "masked" and m["id_number_masked"] == value)
+                    or (kind == "born" and m["birth_date"] == value)
+                    or kind == "name"
+                )
+            ]
+            if len(matches) == 1:
+                if matches[0]["id"] not in found:
+                    found.append(matches[0]["id"])
+            elif not matches:
+                row.error(
+                    "attendees",
+                    _("“%(name)s” is not an active member of an association under “%(unit)s”.")
+                    % {"name": entry, "unit": unit.name},
+                )
+            else:
+                row.error(
+                    "attendees",
+                    _(
+                        "%(n)d members under “%(unit)s” are named “%(name)s”; write the ID number "
+                        "in brackets after the name, as 张三(430121198503050012)."
+                    )
+                    % {"n": len(matches), "unit": unit.name, "name": entry},
+                )
+        return sorted(found)
+
+    def related_changed(self, record, values: dict) -> bool:
+        wanted = values.get("_attendees")
+        if wanted is None:
+            return False
+        return set(wanted) != set(record.attendees.values_list("pk", flat=True))
+
+    def after_save(self, record, values: dict) -> None:
+        if values.get("_attendees") is not None:
+            record.attendees.set(values["_attendees"])
+
+
+ATTENDEE_SEPARATORS = re.compile(r"[、,;，；\n]+")
+ATTENDEE_ENTRY = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<key>[^()]*)\)$")
+ID_LIKE = re.compile(r"\d{15}|\d{17}[\dX]|\d{3}\*+\d{3}[\dX]")
+
+
+def attendee_entries(value) -> list[str]:
+    """The entries of a 参训人员 cell: separated by 、 , ; or line breaks, full-width brackets
+    made half-width, spaces collapsed."""
+    if not present(value):
+        return []
+    text = unicodedata.normalize("NFKC", str(value)).replace("\r", "\n")
+    entries = []
+    for part in ATTENDEE_SEPARATORS.split(text):
+        entry = " ".join(part.split())
+        if entry and entry not in entries:
+            entries.append(entry)
+    return entries
+
+
+def _attendee_key(entry: str, today) -> tuple[str, str, Any]:
+    """(name, how the person is identified, the value): ("张三", "hash", blind index),
+    ("张三", "masked", "430***********0012"), ("张三", "born", date), ("张三", "name", None),
+    or ("", "error", message)."""
+    match = ATTENDEE_ENTRY.match(entry)
+    if match:
+        name, key = clean_text(match["name"]), match["key"].replace(" ", "").upper()
+    elif ID_LIKE.fullmatch(entry.replace(" ", "").upper()):
+        name, key = "", entry.replace(" ", "").upper()
+    else:
+        return clean_text(entry), "name", None
+    if "*" in key:
+        return name, "masked", key
+    if ID_LIKE.fullmatch(key):
+        try:
+            return name, "hash", pii.blind_index("id", parse_id_number(key, today=today))
+        except IdentityError as error:
+            return "", "error", str(error)
+    try:
+        born = parse_date(key)
+    except CellError:
+        born = None
+    if born is None:
+        return (
+            "",
+            "error",
+            _("Write the ID number or the birth date in the brackets after the name."),
+        )
+    return name, "born", born
+
+
+def attendee_label(member) -> str:
+    """How an export names an attendee: 张三(430***********0012), or 张三(1985-03-05) for a
+    member registered without an ID number, so that the export imports back."""
+    if member.id_number_masked:
+        return f"{member.name}({member.id_number_masked})"
+    if member.birth_date:
+        return f"{member.name}({member.birth_date.isoformat()})"
+    return member.name
 
 
 class ActivityImporter(RecordImporter):

@@ -21,14 +21,17 @@ from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
 from registers import pii
 from registers.identity import IdentityError, clean_text, parse_id_number, parse_phone
 from registers.models import (
+    Audience,
     Member,
     MemberStatus,
+    Need,
     Post,
     PostKind,
     RecruitmentCategory,
     ServiceActivity,
     Training,
 )
+from registers.record_services import json_list_has, subtree_q
 from registers.services import PostGap, holds_register, post_gaps
 
 SORTS = {
@@ -238,3 +241,33 @@ def register_summary(unit: OrgUnit, today: date) -> RegisterSummary:
         activities=ServiceActivity.objects.filter(unit__in=subtree, date__year=today.year).count(),
         year=today.year,
     )
+
+
+def trainings_for(unit: OrgUnit, filters: dict | None = None) -> QuerySet[Training]:
+    """The trainings organised in the unit's subtree, narrowed as the list page narrows them
+    (`filters`: a TrainingFilterForm's cleaned data: q, year, audience)."""
+    trainings = Training.objects.filter(subtree_q(unit, "organiser"))
+    filters = filters or {}
+    if filters.get("q"):
+        trainings = trainings.filter(title__icontains=filters["q"].replace("\x00", ""))
+    if filters.get("year"):
+        trainings = trainings.filter(date__year=filters["year"])
+    if filters.get("audience"):
+        trainings = trainings.filter(json_list_has("audiences", filters["audience"], len(Audience)))
+    return trainings
+
+
+def activities_for(unit: OrgUnit, filters: dict | None = None) -> QuerySet[ServiceActivity]:
+    """The service activities of the unit's subtree, narrowed as the list page narrows them
+    (`filters`: an ActivityFilterForm's cleaned data: q, year, carrier, need)."""
+    activities = ServiceActivity.objects.filter(subtree_q(unit, "unit"))
+    filters = filters or {}
+    if filters.get("q"):
+        activities = activities.filter(title__icontains=filters["q"].replace("\x00", ""))
+    if filters.get("year"):
+        activities = activities.filter(date__year=filters["year"])
+    if filters.get("carrier"):
+        activities = activities.filter(carrier=filters["carrier"])
+    if filters.get("need"):
+        activities = activities.filter(json_list_has("needs", filters["need"], len(Need)))
+    return activities

@@ -9,24 +9,32 @@ from django.utils.http import content_disposition_header
 from accounts.access import Action, can, client_address, get_unit_for_user
 from audit.services import record_event
 from registers.exporters import EXPORT_KINDS, export_workbook
-from registers.selectors import MemberFilters, members_for
+from registers.forms_records import ActivityFilterForm, TrainingFilterForm
+from registers.selectors import MemberFilters, activities_for, members_for, trainings_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
 def export(request):
-    """GET ?kind=…&unit=…[&member list filters][&unmasked=1] → an .xlsx download."""
+    """GET ?kind=…&unit=…[&the list page's filters][&unmasked=1] → an .xlsx download of the
+    rows the list page shows (all its pages)."""
     kind = request.GET.get("kind", "")
     if kind not in EXPORT_KINDS:
         raise Http404("No such register.")
     unit = get_unit_for_user(request, request.GET.get("unit"))
     unmasked = request.GET.get("unmasked") == "1" and can(request.user, Action.UNMASK, unit)
-    members = None
+    narrowed = {}
     if kind == "members":
-        members = members_for(request.user, unit, MemberFilters.from_query(request.GET))
+        narrowed["members"] = members_for(request.user, unit, MemberFilters.from_query(request.GET))
+    elif kind == "trainings":
+        form = TrainingFilterForm(request.GET)
+        narrowed["trainings"] = trainings_for(unit, form.cleaned_data if form.is_valid() else {})
+    elif kind == "activities":
+        form = ActivityFilterForm(request.GET)
+        narrowed["activities"] = activities_for(unit, form.cleaned_data if form.is_valid() else {})
     content = export_workbook(
-        kind, None, actor=request.user, unit=unit, unmasked=unmasked, members=members
+        kind, None, actor=request.user, unit=unit, unmasked=unmasked, **narrowed
     )
     with transaction.atomic():
         # An export carries personal information out of the system: worth a record.

@@ -49,6 +49,7 @@ from registers.models import (
     ServiceActivity,
     Training,
 )
+from registers.selectors import activities_for, trainings_for
 from registers.services import ConflictError
 from registers.uploads import ACCEPTED
 from sanlian.forms import add_validation_errors
@@ -159,25 +160,14 @@ def records_home(request):
 def training_list(request, pk: int):
     unit = get_unit_for_user(request, pk)
     filters = TrainingFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
     trainings = (
-        Training.objects.filter(services.subtree_q(unit, "organiser"))
+        trainings_for(unit, data)
         .select_related("organiser")
         .annotate(attendee_count=Count("attendees"))
         .order_by("-date", "-id")
     )
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["q"]:
-            trainings = trainings.filter(title__icontains=data["q"].replace("\x00", ""))
-        if data["year"]:
-            trainings = trainings.filter(date__year=data["year"])
-        if data["audience"]:
-            trainings = trainings.filter(
-                services.json_list_has("audiences", data["audience"], len(Audience))
-            )
-        query = urlencode({k: v for k, v in data.items() if v not in (None, "")})
-    else:
-        query = ""
+    query = urlencode({k: v for k, v in data.items() if v not in (None, "")})
     page = Paginator(trainings, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(t, _label_list(t.audiences, Audience.choices)) for t in page]
     return render(
@@ -280,21 +270,11 @@ def training_delete(request, pk: int):
 def activity_list(request, pk: int):
     unit = get_unit_for_user(request, pk)
     filters = ActivityFilterForm(request.GET or None)
-    activities = ServiceActivity.objects.filter(services.subtree_q(unit, "unit"))
-    query = ""
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["q"]:
-            activities = activities.filter(title__icontains=data["q"].replace("\x00", ""))
-        if data["year"]:
-            activities = activities.filter(date__year=data["year"])
-        if data["carrier"]:
-            activities = activities.filter(carrier=data["carrier"])
-        if data["need"]:
-            activities = activities.filter(services.json_list_has("needs", data["need"], len(Need)))
-        query = urlencode(
-            {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items() if v not in (None, "")}
-        )
+    data = filters.cleaned_data if filters.is_valid() else {}
+    activities = activities_for(unit, data)
+    query = urlencode(
+        {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items() if v not in (None, "")}
+    )
     totals = activities.aggregate(people=Sum("people_served"), funds=Sum("funds"))
     listed = (
         activities.select_related("unit", "carrier")

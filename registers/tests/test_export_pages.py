@@ -1,11 +1,15 @@
 """Exports from the pages: the rows on screen, masked unless the user may unmask, audited."""
 
+import datetime
 import io
+import re
 
 import openpyxl
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from registers.models import Carrier
+from registers.record_services import do_create_activity, do_create_training
 from registers.services import do_create_member
 
 
@@ -58,3 +62,44 @@ def test_it_exports_trainings_and_activities_with_their_template_headers(
         response = client.get(reverse("registers:export"), {"kind": kind, "unit": tree.county_a.pk})
         assert response.status_code == 200
         assert header in repr(_rows(response)[:3]), kind
+
+
+def _training(tree, title, day, audiences):
+    return do_create_training(
+        None, tree.village_1, title=title, date=day, hours=2, audiences=audiences
+    )
+
+
+def test_the_trainings_export_has_the_list_pages_filters(login, village_operator, tree):
+    _training(tree, "会员培训", datetime.date(2024, 3, 1), ["members"])
+    _training(tree, "小组长培训", datetime.date(2024, 4, 1), ["group_leaders"])
+    _training(tree, "去年的会员培训", datetime.date(2023, 3, 1), ["members"])
+    client = login(village_operator)
+    page = client.get(
+        reverse("registers:training_list", args=[tree.village_1.pk]),
+        {"year": "2024", "audience": "members"},
+    )
+    link = re.search(r'href="([^"]+)" id="export-link"', page.content.decode())
+    href = link.group(1).replace("&amp;", "&")
+    text = repr(_rows(client.get(href)))
+    assert "会员培训" in text and "小组长培训" not in text and "去年" not in text
+
+
+def test_the_activities_export_has_the_list_pages_filters(login, village_operator, tree):
+    carriers = list(Carrier.objects.all()[:2])
+    for title, carrier in (("关怀走访", carriers[0]), ("健康讲座", carriers[1])):
+        do_create_activity(
+            None,
+            tree.village_1,
+            title=title,
+            date=datetime.date(2024, 3, 1),
+            carrier=carrier,
+            needs=["three_lives"],
+        )
+    client = login(village_operator)
+    response = client.get(
+        reverse("registers:export"),
+        {"kind": "activities", "unit": tree.village_1.pk, "carrier": carriers[1].pk},
+    )
+    text = repr(_rows(response))
+    assert "健康讲座" in text and "关怀走访" not in text
