@@ -16,7 +16,7 @@ from campaigns import checks, rollups
 from campaigns import targets as t
 from campaigns.models import Campaign
 from dashboards import selectors
-from dashboards.charts import OUTLOOK_COLOURS, Chart, Series
+from dashboards.charts import NOW_COLOUR, OUTLOOK_COLOURS, Chart, Series
 from dashboards.projections import Outlook, Point, Projection, assess
 from orgs.models import Level, OrgUnit
 
@@ -363,6 +363,7 @@ def charts_of(board: Board) -> list[Chart]:
                         board.indicator_label,
                         [r.attainment.value for r in board.children],
                         colors=[r.colour for r in board.children],
+                        hatched=[r.outlook == Outlook.OFF_TRACK for r in board.children],
                     )
                 ],
                 unit="%",
@@ -381,11 +382,17 @@ def charts_of(board: Board) -> list[Chart]:
                 kind="hbar",
                 categories=[r.unit.name for r in board.children],
                 series=[
-                    Series(str(board.year), [r.attainment.value for r in board.children]),
+                    Series(
+                        str(board.year),
+                        [r.attainment.value for r in board.children],
+                        # Grey, so that the outlook colours belong to the projected bars only.
+                        color=NOW_COLOUR,
+                    ),
                     Series(
                         str(board.campaign.last_year),
                         [r.projected_share for r in board.children],
                         colors=[r.colour for r in board.children],
+                        hatched=[r.outlook == Outlook.OFF_TRACK for r in board.children],
                     ),
                 ],
                 unit="%",

@@ -14,6 +14,7 @@ OUTLOOK_COLOURS = {
     Outlook.OFF_TRACK: "#D55E00",
 }
 TARGET_COLOUR = "#D55E00"
+NOW_COLOUR = "#9AA5B1"
 
 
 def number(value: Decimal | float | int | None) -> float | int | None:
@@ -29,7 +30,9 @@ def number(value: Decimal | float | int | None) -> float | int | None:
 class Series:
     name: str
     data: Sequence[Decimal | float | int | None]
-    colors: Sequence[str | None] | None = None
+    colors: Sequence[str | None] | None = None  # per point (the outlook bands)
+    color: str = ""  # the whole series, legend included
+    hatched: Sequence[bool] | None = None  # per point, drawn over its colour
     dashed: bool = False
     type: str = ""
     target: Decimal | float | None = None
@@ -39,6 +42,10 @@ class Series:
         out: dict = {"name": self.name, "data": [number(v) for v in self.data]}
         if self.colors:
             out["colors"] = list(self.colors)
+        if self.color:
+            out["color"] = self.color
+        if self.hatched and any(self.hatched):
+            out["hatched"] = list(self.hatched)
         if self.dashed:
             out["dashed"] = True
         if self.type:

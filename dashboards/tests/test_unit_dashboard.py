@@ -116,6 +116,10 @@ def test_it_bands_each_child_by_its_outlook(login, county_officer, tree, titles)
     # 河口乡 has not moved: off track.
     assert by_unit[tree.township_2].outlook == Outlook.OFF_TRACK
     assert 'class="band-off_track"' in main_of(response)
+    league = specs(response)["chart-league-spec"]["series"][0]
+    index = specs(response)["chart-league-spec"]["categories"].index(tree.township_2.name)
+    assert league["hatched"][index] is True
+    assert league["colors"][index] == "#D55E00"
 
 
 def test_it_gives_the_yearly_increase_each_child_still_needs(login, county_officer, tree, titles):

@@ -5,7 +5,7 @@
  * <button data-chart-download hidden>. All words (series names, target label, file name, button
  * text) come from the spec or the page, so the JS carries no language of its own.
  *
- * Spec: {kind: "bar"|"hbar"|"line", categories: [...], series: [{name, data, colors?, dashed?,
+ * Spec: {kind: "bar"|"hbar"|"line", categories: [...], series: [{name, data, colors?, hatched?, color?, dashed?,
  * stack?, target?: {value, label}}], target?: {value, label}, unit?: "%", max?: number, links?: [url|null per category],
  * filename?: "..."}
  */
@@ -13,6 +13,7 @@
   "use strict";
 
   // Okabe–Ito: tells series apart for colour-blind readers and in greyscale print.
+  var HATCH = { symbol: "rect", dashArrayX: [1, 0], dashArrayY: [3, 4], rotation: -Math.PI / 4, color: "rgba(255, 255, 255, 0.6)" };
   var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 
   function readSpec(el) {
@@ -33,7 +34,10 @@
       var type = spec.kind === "line" || s.type === "line" ? "line" : "bar";
       var data = s.data.map(function (value, i) {
         if (s.colors && s.colors[i]) {
-          return { value: value, itemStyle: { color: s.colors[i] } };
+          var style = { color: s.colors[i] };
+          // Off track is hatched as well as coloured: it must not rest on colour alone.
+          if (s.hatched && s.hatched[i]) style.decal = HATCH;
+          return { value: value, itemStyle: style };
         }
         return value;
       });
@@ -42,6 +46,7 @@
         type: type,
         data: data,
         stack: s.stack || undefined,
+        itemStyle: s.color ? { color: s.color } : undefined,
         label: { show: spec.kind !== "line" && spec.series.length === 1, position: horizontal ? "right" : "top", formatter: function (p) { return formatter(spec.unit)(p.value); } },
         lineStyle: s.dashed ? { type: "dashed" } : undefined,
         symbol: type === "line" ? (s.dashed ? "emptyCircle" : "circle") : undefined,
@@ -58,7 +63,8 @@
           symbol: "none",
           silent: true,
           lineStyle: { type: "dashed", color: s.target ? PALETTE[index % PALETTE.length] : "#D55E00", width: 2 },
-          label: { formatter: target.label, position: horizontal ? "end" : "insideEndTop" },
+          // Above the bars, clear of the value axis's labels.
+          label: { formatter: target.label, position: horizontal ? "start" : "insideEndTop" },
           data: [line],
         };
       }
