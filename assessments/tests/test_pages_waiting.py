@@ -58,3 +58,9 @@ def test_it_reads_the_list_in_the_same_number_of_queries_however_long_it_is(
     with django_assert_max_num_queries(len(one.captured_queries)):
         response = client.get(reverse("assessments:waiting"))
     assert len(response.context["page"]) == 2
+
+
+def test_it_links_the_assessment_pages_from_the_navigation(login, village_operator):
+    page = login(village_operator).get(reverse("assessments:rounds")).content.decode()
+    nav = page.split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{reverse("assessments:rounds")}" aria-current="page"' in nav
