@@ -2,6 +2,8 @@
 approval and return, the survey and pilots."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -14,6 +16,8 @@ from campaigns.services import (
     do_save_plan_draft,
     do_submit_plan,
 )
+from orgs.models import Category, Level
+from orgs.services import do_create_unit
 
 
 @pytest.fixture(autouse=True)
@@ -381,3 +385,46 @@ def test_it_gives_the_county_a_pilots_overview(
     html = page.content.decode()
     assert "青山镇" in html and "河口乡" in html and "城关分会" not in html
     assert "none is chosen yet" in html
+
+
+# Query counts: the county's pages do not grow with the number of townships
+
+
+def _add_township(tree, county_officer, campaign, n):
+    township = do_create_unit(
+        None,
+        parent=tree.county_a,
+        name=f"新镇{n}",
+        level=Level.TOWNSHIP,
+        category=Category.TOWN,
+        division_code=f"43012130{n}",
+        population=50000,
+    )
+    village = do_create_unit(
+        None,
+        parent=township,
+        name=f"新村{n}",
+        level=Level.VILLAGE,
+        category=Category.VILLAGE,
+        division_code=f"43012130{n}201",
+        is_key_village=True,
+    )
+    do_save_plan_draft(None, campaign, township, {village.pk: (2027, None)})
+    do_submit_plan(None, campaign, township)
+    do_add_pilot(None, campaign, township, year=2026, village=village)
+
+
+@pytest.mark.parametrize("name", ["campaign", "plans", "pilots_overview"])
+def test_it_reads_the_county_pages_in_a_fixed_number_of_queries(
+    name, campaign, tree, county_officer, login, django_assert_max_num_queries
+):
+    client = login(county_officer)
+    url = reverse(f"campaigns:{name}", args=[campaign.pk]) + "?year=2026"
+    _add_township(tree, county_officer, campaign, 1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    for n in range(2, 5):
+        _add_township(tree, county_officer, campaign, n)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        assert client.get(url).status_code == 200
