@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -351,14 +351,22 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     if Assessment.objects.filter(round=round_, title=title, unit=unit).exists():
         raise ValidationError(_("This unit has already applied for this title in this round."))
     with transaction.atomic():
-        assessment = Assessment.objects.create(
-            round=round_,
-            title=title,
-            standard=standard,
-            unit=unit,
-            access_unit=unit,
-            created_by=actor,
-        )
+        try:
+            # Two clicks (or two operators) at once: the unique constraint decides, and the
+            # loser hears why instead of a server error.
+            with transaction.atomic():
+                assessment = Assessment.objects.create(
+                    round=round_,
+                    title=title,
+                    standard=standard,
+                    unit=unit,
+                    access_unit=unit,
+                    created_by=actor,
+                )
+        except IntegrityError:
+            raise ValidationError(
+                _("This unit has already applied for this title in this round.")
+            ) from None
         Transition.objects.create(
             assessment=assessment,
             action=TransitionAction.APPLY,
@@ -483,6 +491,12 @@ def do_save_scores(
             item = items.get(_item_id(entry.item_id))
             if item is None:
                 raise ValidationError(_("An item does not belong to this standard."))
+            if any(seen.pk == item.pk for seen, _entry, _points in parsed):
+                # A second current version of the same cell would break the one-current rule.
+                errors[str(item.pk)] = _("Item %(number)s is given twice.") % {
+                    "number": item.number
+                }
+                continue
             if reopened and item.pk not in reopened:
                 errors[str(item.pk)] = _(
                     "Item %(number)s was not returned for change; only the returned items reopen."
