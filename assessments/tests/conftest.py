@@ -143,3 +143,12 @@ def chain_personas(village_operator, township_officer, county_officer, city_revi
 def _fast_password_hashing(settings):
     """Personas are made per test; argon2 made their set-up take most of the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english():
+    """Service messages in English (their msgids), whatever the catalogue compiled holds."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

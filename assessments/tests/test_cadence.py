@@ -6,6 +6,8 @@ import pytest
 from assessments.services import cadence_warnings, do_create_round
 from standards.models import TitleKind
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def select_in(tree, county_officer, township_standard):

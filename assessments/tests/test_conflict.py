@@ -12,6 +12,8 @@ from assessments.tests.helpers import self_assess_and_submit
 from audit.models import AuditEvent
 from standards.models import Item
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def submitted(tree, round_2026, chain_personas):
@@ -79,3 +81,15 @@ def test_it_refuses_a_stale_version_when_passing(submitted, chain_personas):
         do_pass(chain_personas.township, submitted, expected_version=stale)
     submitted.refresh_from_db()
     assert submitted.stage == 1
+
+
+def test_it_refuses_one_item_twice_in_a_save(submitted, chain_personas):
+    """Two entries for one item would make two current versions of it: refused, nothing saved."""
+    item = _item(submitted, "3")
+    with pytest.raises(ValidationError, match="given twice"):
+        do_save_scores(
+            chain_personas.township,
+            submitted,
+            [ScoreInput(item.pk, "40"), ScoreInput(item.pk, "30")],
+        )
+    assert not _current(submitted, item).exists()

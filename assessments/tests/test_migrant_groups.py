@@ -13,6 +13,8 @@ from assessments.tests.helpers import score_all, self_assess_and_submit
 from conftest import PASSWORD
 from standards.models import TitleKind
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _persona(username, unit, kind):
     user = do_create_user(None, username=username, password=PASSWORD)

@@ -18,6 +18,8 @@ from assessments.tests.helpers import chain_to_last_stage, score_all, self_asses
 from audit.models import AuditEvent
 from standards.models import Item
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _item(assessment, number):
     return Item.objects.get(section__standard=assessment.standard, number=number)

@@ -16,6 +16,8 @@ from assessments.tests.helpers import chain_to_last_stage
 from audit.models import AuditEvent
 from standards.models import TitleKind
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def title(tree, round_2026, chain_personas):

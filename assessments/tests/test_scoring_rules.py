@@ -11,6 +11,8 @@ from assessments.tests.helpers import chain_to_last_stage, rate_groups, score_al
 from standards.models import Item, TitleKind
 from standards.scoring import ItemMark, evaluate
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _marks(standard, points=None, veto_violated=False):
     """Full marks for every item, overridden by item number."""

@@ -12,6 +12,8 @@ from assessments.tests.helpers import rate_groups, score_all
 from conftest import PASSWORD
 from standards.models import TitleKind
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _user(username, *grants):
     user = do_create_user(None, username=username, password=PASSWORD)

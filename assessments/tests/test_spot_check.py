@@ -27,6 +27,8 @@ from orgs.models import Category, Level
 from orgs.services import do_create_unit
 from standards.models import TitleKind
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _awarded(round_, unit, standard):
     assessment = Assessment.objects.create(

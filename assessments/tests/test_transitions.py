@@ -25,6 +25,8 @@ from assessments.tests.helpers import (
 from audit.models import AuditEvent
 from standards.models import TitleKind
 
+pytestmark = pytest.mark.usefixtures("english")
+
 PERSONAS = [
     "village_operator",
     "township_officer",
@@ -266,3 +268,18 @@ def test_it_refuses_a_round_whose_standard_has_no_reviewing_stage(
             name="坏链",
             standards={TitleKind.QUALIFIED_VILLAGE: qualified_standard},
         )
+
+
+def test_it_refuses_a_simultaneous_second_application_with_a_message(
+    tree, round_2026, village_operator, monkeypatch
+):
+    """Two applications racing past the duplicate check: the database's constraint decides and
+    the second hears why (no IntegrityError, no half-written application)."""
+    from django.db.models import QuerySet
+
+    do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+    with pytest.raises(ValidationError, match="already applied"):
+        do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
+    monkeypatch.undo()
+    assert Transition.objects.filter(action=TransitionAction.APPLY).count() == 1
