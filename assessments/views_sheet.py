@@ -94,6 +94,7 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
     for transition in transitions:
         transition.item_numbers = [numbers.get(pk, "?") for pk in transition.items or []]
     acting = services.can_act(request.user, assessment)
+    outcome = services.outcome_at(assessment)
     last = len(stages) - 1
     context.update(
         {
@@ -111,15 +112,14 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
             "comment_form": CommentForm(
                 items=[r.item for s in context["sections"] for r in s.rows]
             ),
-            "evidence_form": EvidenceForm(),
             "current_stage": stages[assessment.stage] if assessment.stage < len(stages) else None,
             "transitions": transitions,
             "reopened_numbers": [numbers.get(pk, "?") for pk in assessment.reopened_items or []],
             "group_ratings": selectors.rows_for(
                 assessment.group_ratings.select_related("unit", "unit__parent", "round")
             ),
-            "outcome": services.outcome_at(assessment),
-            "reasons": services.outcome_at(assessment).reasons(assessment.standard),
+            "outcome": outcome,
+            "reasons": outcome.reasons(assessment.standard),
         }
     )
     return render(request, "assessments/sheet.html", context, status=status)
