@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractYear
 
@@ -243,7 +243,7 @@ def compute(
     titles = AwardedTitle.objects.filter(_prefixed(units, "unit__"), year__lte=years[-1])
     rows = titles.values_list(
         "unit_id", "unit__level", "title", "year", "status", *(f"unit__{c}" for c in ANCESTORS)
-    )
+    ).order_by()
     for level, *held, ancestors in _title_years(rows, years).values():
         for year in years:
             for field, n in _title_fields(level, *held, year).items():
@@ -293,9 +293,12 @@ def subtree_scope(unit: OrgUnit) -> Q:
     return Q(**{f"{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
 
 
-def own_scope(unit: OrgUnit) -> Q:
-    """The rows whose figures are a stored unit's own: its own and its groups' (no row)."""
-    return Q(pk=unit.pk) | Q(parent_id=unit.pk, level=Level.GROUP)
+def _children_of(unit_id: int) -> tuple[list[int], list[int]]:
+    """(group children, stored children) of a unit, from the parent index."""
+    groups, stored = [], []
+    for pk, level in OrgUnit.objects.filter(parent_id=unit_id).values_list("pk", "level"):
+        (groups if level == Level.GROUP else stored).append(pk)
+    return groups, stored
 
 
 def _group_values(groups: Sequence[OrgUnit], years: Sequence[int]) -> dict[Key, Values]:
@@ -311,9 +314,13 @@ def _group_values(groups: Sequence[OrgUnit], years: Sequence[int]) -> dict[Key, 
             for year in years:
                 out[(group.pk, year)]["groups"] = 1
     active = [g.pk for g in groups if g.status == Status.ACTIVE]
-    rows = AwardedTitle.objects.filter(
-        unit_id__in=active, title=TitleKind.FIVE_GOOD_GROUP, year__lte=years[-1]
-    ).values_list("unit_id", "year", "status")
+    rows = (
+        AwardedTitle.objects.filter(
+            unit_id__in=active, title=TitleKind.FIVE_GOOD_GROUP, year__lte=years[-1]
+        )
+        .values_list("unit_id", "year", "status")
+        .order_by()
+    )
     by_group: dict[int, list] = defaultdict(list)
     for unit_id, year, status in rows:
         by_group[unit_id].append((year, status))
@@ -355,9 +362,20 @@ def _group_values(groups: Sequence[OrgUnit], years: Sequence[int]) -> dict[Key, 
 
 
 def _stored(unit_ids: Sequence[int], years: Sequence[int]) -> dict[Key, Values]:
-    rows = RollupFigure.objects.filter(unit_id__in=unit_ids, year__in=years).values_list(
-        "unit_id", "year", *FIELDS
+    # The dashboards' hot path: plain SQL on the (unit, year) index, since building the same
+    # query through the ORM took most of the time of a league table.
+    if not unit_ids or not years:
+        return {}
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT unit_id, year, {', '.join(quote(f) for f in FIELDS)} "
+        f"FROM {quote(RollupFigure._meta.db_table)} "
+        f"WHERE unit_id IN ({', '.join(['%s'] * len(unit_ids))}) "
+        f"AND year IN ({', '.join(['%s'] * len(years))})"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*unit_ids, *years])
+        rows = cursor.fetchall()
     return {(row[0], row[1]): dict(zip(FIELDS, row[2:], strict=True)) for row in rows}
 
 
@@ -463,10 +481,13 @@ def refresh(unit_id: int, exclude: int | None = None) -> None:
         years = list(stored_years())
         stored = _lock(chain)
         _ensure_rows(unit.pk, years, stored)
-        scope = own_scope(unit) if exclude is None else own_scope(unit) & ~Q(pk=exclude)
-        fresh = compute(scope, years, {unit.pk})
+        groups, stored_children = _children_of(unit.pk)
+        # Ids, not a condition on the parent: every table is then read through its unit index
+        # (an OR over pk and parent made SQLite scan the titles of a whole province).
+        own = [pk for pk in (unit.pk, *groups) if pk != exclude]
+        fresh = compute(Q(pk__in=own), years, {unit.pk})
         children = (
-            RollupFigure.objects.filter(unit__parent_id=unit.pk, year__in=years)
+            RollupFigure.objects.filter(unit_id__in=stored_children, year__in=years)
             .values_list("year")
             .annotate(*(Sum(f) for f in FIELDS))
             .order_by()
