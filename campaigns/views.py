@@ -563,7 +563,21 @@ def plan_version(request, pk: int, township_pk: int, number: int):
         else:
             approve_form = form
     villages = {v.pk: v for v in OrgUnit.objects.filter(township_id=unit.pk, level=Level.VILLAGE)}
-    entries = [(villages.get(e.village_id), e) for e in version.entries.all()]
+    # Beside each line, what the previous version said, so the county sees what changed.
+    previous_version = (
+        PlanVersion.objects.filter(plan=version.plan, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+    years = services.version_years(version)
+    before = services.version_years(previous_version) if previous_version else None
+    entries = []
+    for village_id in sorted(
+        set(years) | set(before or {}), key=lambda pk: _village_order(villages, pk)
+    ):
+        now = years.get(village_id, (None, None))
+        was = before.get(village_id, (None, None)) if before is not None else now
+        entries.append((villages.get(village_id), now, was if was != now else None))
     return render(
         request,
         "campaigns/plan_version.html",
@@ -572,6 +586,7 @@ def plan_version(request, pk: int, township_pk: int, number: int):
             campaign,
             unit,
             version=version,
+            previous_version=previous_version,
             entries=entries,
             versions=list(version.plan.versions.all()),
             can_decide=approver and version.status == PlanStatus.SUBMITTED,
@@ -580,6 +595,11 @@ def plan_version(request, pk: int, township_pk: int, number: int):
             **_plan_context(campaign, unit, services.version_years(version)),
         ),
     )
+
+
+def _village_order(villages: dict, pk: int) -> tuple:
+    village = villages.get(pk)
+    return (village.division_code or "", village.name, pk) if village else ("", "", pk)
 
 
 # Pilots

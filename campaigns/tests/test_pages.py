@@ -315,6 +315,25 @@ def test_it_lists_older_versions(campaign, tree, township_officer, county_office
     assert _township_url("plan_version", campaign, tree.township_1, 2) in html
 
 
+def test_it_marks_what_changed_since_the_previous_version(
+    campaign, tree, township_officer, county_officer, login
+):
+    do_save_plan_draft(
+        township_officer, campaign, tree.township_1, {tree.village_1.pk: (2028, None)}
+    )
+    do_return_plan(
+        county_officer, do_submit_plan(township_officer, campaign, tree.township_1), reason="提前"
+    )
+    do_save_plan_draft(
+        township_officer, campaign, tree.township_1, {tree.village_1.pk: (2027, None)}
+    )
+    version = do_submit_plan(township_officer, campaign, tree.township_1)
+    url = _township_url("plan_version", campaign, tree.township_1, version.number)
+    html = _get(login(county_officer), url).content.decode()
+    assert '2027 <span class="muted">（was 2028）</span>' in html
+    assert html.count("（was") == 1
+
+
 # Survey and pilots
 
 
