@@ -38,9 +38,10 @@ def test_it_puts_overdue_assessments_first(
 
 
 def test_it_links_the_waiting_list_from_the_home_page(login, village_operator, tree, round_2026):
-    applied(tree, round_2026, village_operator)
+    assessment = applied(tree, round_2026, village_operator)
     home = login(village_operator).get(reverse("home")).content.decode()
     assert reverse("assessments:waiting") in home
+    assert reverse("assessments:sheet", args=[assessment.pk]) in home
     assert 'id="home-assessments"' in home
 
 
