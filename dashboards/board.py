@@ -201,13 +201,14 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     baseline = campaign.first_year - 1
     start = pace_from(campaign, year)
 
-    planned_villages = selectors.plan_rows(campaign, unit)
+    versions = selectors.approved_versions(campaign)
+    planned_villages = selectors.plan_rows(campaign, unit, versions)
     by_child: dict[int, list[checks.PlanRow]] = {}
     for planned_village in planned_villages:
         if planned_village.child_id is not None:
             by_child.setdefault(planned_village.child_id, []).append(planned_village.row)
     past_years = [y for y in campaign.years if y <= year]
-    standings = selectors.actual_standings([p.row.village_id for p in planned_villages], past_years)
+    standings = selectors.actual_standings(unit, versions, past_years) if planned_villages else {}
 
     now = rollups.children_figures(unit, year)
     before = {f.unit.pk: f for f in rollups.children_figures(unit, start)}

@@ -2,6 +2,7 @@
 that apply to it and its children, and the township plans in force below it. Each read is a
 fixed number of queries, whatever the size of the subtree."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -83,23 +84,32 @@ class PlannedVillage:
     child_id: int | None  # the unit's child the village lies in (the village itself, if a child)
 
 
-def plan_rows(campaign: Campaign, unit: OrgUnit) -> list[PlannedVillage]:
-    """The villages below the unit in the township plans the county approved (each township's
-    latest approved version), with their standing at the baseline survey."""
-    if unit.level >= Level.GROUP:
-        return []
-    in_subtree = Q(**{f"village__{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
-    approved = {}
+def approved_versions(campaign: Campaign) -> list[int]:
+    """Each township's latest approved plan version in the campaign."""
+    approved: dict[int, tuple[int, int]] = {}
     for version_id, plan_id, number in PlanVersion.objects.filter(
         plan__campaign=campaign, status=PlanStatus.APPROVED
     ).values_list("pk", "plan_id", "number"):
         if plan_id not in approved or number > approved[plan_id][1]:
             approved[plan_id] = (version_id, number)
-    if not approved:
+    return [version_id for version_id, _ in approved.values()]
+
+
+def planned_entries(unit: OrgUnit, versions: list[int]):
+    """The plan entries of the versions for the villages below the unit."""
+    in_subtree = Q(**{f"village__{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
+    return PlanEntry.objects.filter(in_subtree, version_id__in=versions)
+
+
+def plan_rows(campaign: Campaign, unit: OrgUnit, versions: list[int]) -> list[PlannedVillage]:
+    """The villages below the unit in the township plans the county approved (`versions`), with
+    their standing at the baseline survey."""
+    if unit.level >= Level.GROUP or not versions:
         return []
+    in_subtree = Q(**{f"village__{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
     child_column = LEVEL_COLUMNS.get(unit.level + 1)
     entries = list(
-        PlanEntry.objects.filter(in_subtree, version_id__in=[v for v, _ in approved.values()])
+        planned_entries(unit, versions)
         .values_list(
             "village_id",
             "village__name",
@@ -129,15 +139,18 @@ def plan_rows(campaign: Campaign, unit: OrgUnit) -> list[PlannedVillage]:
     ]
 
 
-def actual_standings(village_ids: list[int], years: list[int]) -> dict[int, dict[int, str]]:
+def actual_standings(
+    unit: OrgUnit, versions: list[int], years: list[int]
+) -> dict[int, dict[int, str]]:
     """Each planned village's standing at the end of each year, from its titles in one query,
     by the roll-ups' own rule of a title in force (campaigns.rollups.held_years), so that a plan
     is compared with the same villages' results and not with every village's."""
-    if not village_ids or not years:
+    if unit.level >= Level.GROUP or not versions or not years:
         return {}
-    rows: dict[int, dict[str, list]] = {v: {} for v in village_ids}
+    rows: dict[int, dict[str, list]] = defaultdict(dict)
     for unit_id, title, year, status in AwardedTitle.objects.filter(
-        unit_id__in=village_ids,
+        # A subquery, not a list of ids: a province's plans name tens of thousands of villages.
+        unit_id__in=planned_entries(unit, versions).values("village_id"),
         title__in=[TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE],
         year__lte=max(years),
     ).values_list("unit_id", "title", "year", "status"):
