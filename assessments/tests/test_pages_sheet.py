@@ -367,3 +367,21 @@ def test_it_renders_the_sheet_of_the_shipped_qualified_standard(
     assert village.context["form"] is not None
     assert "示例，待本地确认" in village.content.decode()
     assert _sheet(login(township_officer), assessment).status_code == 200
+
+
+def test_it_speaks_english_when_asked(login, tree, village_operator, round_2026, client):
+    assessment = applied(tree, round_2026, village_operator)
+    client = login(village_operator)
+    client.cookies["django_language"] = "en"
+    content = _sheet(client, assessment).content.decode()
+    assert "Assessment sheet" in content and "Save scores" in content
+
+
+def test_it_says_when_the_stage_is_a_spot_check(
+    login, tree, village_operator, township_officer, county_officer, round_2026
+):
+    from assessments.tests.page_helpers import at_county
+
+    assessment = at_county(tree, round_2026, village_operator, township_officer)
+    content = _sheet(login(county_officer), assessment).content.decode()
+    assert 'id="spot-check-stage"' in content
