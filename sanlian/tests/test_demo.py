@@ -112,19 +112,23 @@ class TestTheWholeDemo:
         for username in demo.DEMO_USERNAMES:
             assert username in built
         assert PASSWORD in built
-        counts = [OrgUnit.objects.filter(level=Level.GROUP).count(), Member.objects.count()]
+        counts = [OrgUnit.objects.filter(level=Level.GROUP).count()]
+        for code in (demo.MAIN_COUNTY[1], demo.SECOND_COUNTY[1]):
+            counts.append(Member.objects.filter(unit__county__division_code=code).count())
         assert all(str(n) in built for n in counts)
 
-    def test_it_fills_every_register_of_the_main_county_only(self, db, built):
+    def test_it_fills_every_register_of_both_counties(self, db, built):
         main = OrgUnit.objects.get(division_code=demo.MAIN_COUNTY[1])
-        holders = OrgUnit.objects.filter(county=main).filter(
-            Q(level=Level.VILLAGE) | Q(category=Category.URBAN_BRANCH)
-        )
-        sizes = dict(holders.annotate(n=Count("members")).values_list("id", "n"))
-        assert len(sizes) > 300
-        assert min(sizes.values()) >= 100 and max(sizes.values()) <= 400
-        assert 60_000 <= Member.objects.count() <= 90_000
-        assert not Member.objects.exclude(unit__county=main).exists()
+        second = OrgUnit.objects.get(division_code=demo.SECOND_COUNTY[1])
+        for county, least in ((main, 300), (second, 40)):
+            holders = OrgUnit.objects.filter(county=county).filter(
+                Q(level=Level.VILLAGE) | Q(category=Category.URBAN_BRANCH)
+            )
+            sizes = dict(holders.annotate(n=Count("members")).values_list("id", "n"))
+            assert len(sizes) >= least
+            assert min(sizes.values()) >= 100 and max(sizes.values()) <= 400
+        assert 60_000 <= Member.objects.filter(unit__county=main).count() <= 90_000
+        assert Member.objects.filter(unit__county=second).count() < 15_000
 
     def test_it_leaves_gaps_as_real_registers_have(self, db, built):
         villages = OrgUnit.objects.filter(
@@ -147,9 +151,13 @@ class TestTheWholeDemo:
     def test_it_records_one_bulk_load_event_per_loader(self, db, built):
         event = AuditEvent.objects.get(action=BULK_LOAD_ACTION)
         assert event.after["units"]["total"] == OrgUnit.objects.count()
-        registers = AuditEvent.objects.get(action=register_demo.BULK_LOAD_ACTION)
-        assert registers.after["registers"]["members"] == Member.objects.count()
-        assert registers.unit_id == OrgUnit.objects.get(division_code=demo.MAIN_COUNTY[1]).pk
+        for code in (demo.MAIN_COUNTY[1], demo.SECOND_COUNTY[1]):
+            county = OrgUnit.objects.get(division_code=code)
+            registers = AuditEvent.objects.get(
+                action=register_demo.BULK_LOAD_ACTION, unit_id=county.pk
+            )
+            members = Member.objects.filter(unit__county=county).count()
+            assert registers.after["registers"]["members"] == members
         assert not AuditEvent.objects.filter(action__startswith="registers.member").exists()
         assert AuditEvent.objects.filter(action="accounts.user.create").count() == 7
         assert verify_chain().ok

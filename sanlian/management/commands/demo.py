@@ -1,8 +1,8 @@
 """`sanlian demo`: a demo province, city and county with named accounts and filled registers,
 in an empty database.
 
-The tree comes from `orgs.demo.build_demo_tree`, the registers of the main county from
-`registers.demo.build_demo_registers`; the tree, the registers, their two bulk-load audit events
+The tree comes from `orgs.demo.build_demo_tree`, the registers of both counties from
+`registers.demo.build_demo_registers`; the tree, the registers, their bulk-load audit events
 and the accounts are created in one transaction. A database that already has org units is never
 touched: the command then only prints the demo accounts it finds.
 """
@@ -192,6 +192,7 @@ class Command(BaseCommand):
                 if registers:
                     register_counts = build_demo_registers(tree.county, seed=seed)
                     registers_seconds = time.perf_counter() - started - tree_seconds
+                    second_counts = build_demo_registers(tree.second_county, seed=seed + 1)
                     build_demo_campaign(tree, users, seed)
         except IntegrityError:
             if not OrgUnit.objects.exists():
@@ -227,6 +228,13 @@ class Command(BaseCommand):
                         **register_counts,
                     }
                 )
+            )
+            self.stdout.write(
+                _(
+                    "Filled the registers of %(county)s too: %(members)d members, %(posts)d "
+                    "posts, %(trainings)d trainings, %(activities)d service activities."
+                )
+                % {"county": tree.second_county.name, **second_counts}
             )
         if generated:
             path = save_generated_password(password)
