@@ -52,6 +52,12 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["first_year"].widget.attrs.update(min=2000, max=2100)
 
+    def _post_clean(self):
+        # The service checks names, years and overlaps with messages of its own; the model's
+        # generic constraint messages would only repeat them less clearly. The instance is left
+        # as it is: the view passes the cleaned data to the service.
+        pass
+
 
 class TownshipTargetForm(forms.Form):
     five_good_share = forms.DecimalField(

@@ -102,6 +102,27 @@ def test_it_shows_the_validation_message_next_to_the_field(tree, county_officer,
     assert "最后一年" in response.content.decode()
 
 
+def test_it_explains_years_in_the_wrong_order_when_editing(campaign, county_officer, login):
+    client = login(county_officer)
+    response = client.post(
+        reverse("campaigns:campaign_edit", args=[campaign.pk]),
+        {
+            "name": campaign.name,
+            "first_year": 2026,
+            "last_year": 2025,
+            "five_good_share": "50",
+            "qualified_share": "80",
+            "first_class_share": "25",
+            "first_class_base": "qualified_or_better",
+            "large_township_population": "30000",
+        },
+    )
+    assert response.status_code == 200
+    assert "最后一年须在第一年至其后九年之间" in response.content.decode()
+    campaign.refresh_from_db()
+    assert (campaign.last_year, campaign.first_class_base) == (2030, "all_villages")
+
+
 def test_it_keeps_campaign_creation_to_the_county(tree, township_officer, leader, outsider, client):
     url = reverse("campaigns:campaign_create", args=[tree.county_a.pk])
     client.force_login(township_officer)
