@@ -33,6 +33,15 @@ def item_at(sequence, index):
 
 
 @register.filter
+def person(user):
+    """Who did something: their full name, else their user name; a dash once the account is
+    gone (the rows keep the deed, not the person)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
+@register.filter
 def points(value):
     """A score as the form prints it: 12 or 12.5, a dash when there is none."""
     if value is None:

@@ -385,3 +385,17 @@ def test_it_says_when_the_stage_is_a_spot_check(
     assessment = at_county(tree, round_2026, village_operator, township_officer)
     content = _sheet(login(county_officer), assessment).content.decode()
     assert 'id="spot-check-stage"' in content
+
+
+def test_it_shows_scores_and_history_whose_author_is_gone(
+    login, tree, village_operator, round_2026
+):
+    """Accounts can be deleted (the rows keep SET_NULL): the sheet still renders."""
+    from assessments.models import Transition
+
+    assessment = applied(tree, round_2026, village_operator)
+    score_all(village_operator, assessment)
+    Score.objects.update(author=None)
+    Transition.objects.update(actor=None)
+    response = _sheet(login(village_operator), assessment)
+    assert response.status_code == 200
