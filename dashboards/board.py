@@ -201,7 +201,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     baseline = campaign.first_year - 1
     start = pace_from(campaign, year)
 
-    versions = selectors.approved_versions(campaign)
+    versions = selectors.approved_versions(campaign, unit)
     planned_villages = selectors.plan_rows(campaign, unit, versions)
     by_child: dict[int, list[checks.PlanRow]] = {}
     for planned_village in planned_villages:

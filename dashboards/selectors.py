@@ -84,11 +84,18 @@ class PlannedVillage:
     child_id: int | None  # the unit's child the village lies in (the village itself, if a child)
 
 
-def approved_versions(campaign: Campaign) -> list[int]:
-    """Each township's latest approved plan version in the campaign."""
+def approved_versions(campaign: Campaign, unit: OrgUnit) -> list[int]:
+    """The latest approved plan version of each township at or below the unit (a village's:
+    its township's)."""
+    if unit.level >= Level.GROUP:
+        return []
+    if unit.level >= Level.TOWNSHIP:
+        townships = Q(plan__township_id=unit.township_id)
+    else:
+        townships = Q(**{f"plan__township__{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
     approved: dict[int, tuple[int, int]] = {}
     for version_id, plan_id, number in PlanVersion.objects.filter(
-        plan__campaign=campaign, status=PlanStatus.APPROVED
+        townships, plan__campaign=campaign, status=PlanStatus.APPROVED
     ).values_list("pk", "plan_id", "number"):
         if plan_id not in approved or number > approved[plan_id][1]:
             approved[plan_id] = (version_id, number)
@@ -96,9 +103,13 @@ def approved_versions(campaign: Campaign) -> list[int]:
 
 
 def planned_entries(unit: OrgUnit, versions: list[int]):
-    """The plan entries of the versions for the villages below the unit."""
-    in_subtree = Q(**{f"village__{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
-    return PlanEntry.objects.filter(in_subtree, version_id__in=versions)
+    """The entries of the versions (approved_versions of the unit) for the villages below it.
+
+    Selected by version alone down to a township (a township's plan holds only its own
+    villages): a filter on the villages' ancestor column makes SQLite walk every unit of a
+    province and probe each against every version."""
+    entries = PlanEntry.objects.filter(version_id__in=versions).order_by()
+    return entries.filter(village_id=unit.pk) if unit.level == Level.VILLAGE else entries
 
 
 def plan_rows(campaign: Campaign, unit: OrgUnit, versions: list[int]) -> list[PlannedVillage]:
@@ -106,7 +117,6 @@ def plan_rows(campaign: Campaign, unit: OrgUnit, versions: list[int]) -> list[Pl
     their standing at the baseline survey."""
     if unit.level >= Level.GROUP or not versions:
         return []
-    in_subtree = Q(**{f"village__{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
     child_column = LEVEL_COLUMNS.get(unit.level + 1)
     entries = list(
         planned_entries(unit, versions)
@@ -120,9 +130,9 @@ def plan_rows(campaign: Campaign, unit: OrgUnit, versions: list[int]) -> list[Pl
         .order_by("village_id")
     )
     standings = dict(
-        SurveyEntry.objects.filter(in_subtree, campaign=campaign).values_list(
-            "village_id", "standing"
-        )
+        SurveyEntry.objects.filter(
+            campaign=campaign, village_id__in=planned_entries(unit, versions).values("village_id")
+        ).values_list("village_id", "standing")
     )
     return [
         PlannedVillage(
