@@ -260,3 +260,11 @@ def test_it_reads_a_standard_in_a_number_of_queries_that_does_not_grow(login, co
         services.do_add_item(county_officer, section, number=f"J{n}", text="加分", points="1")
     after = {name: count(name) for name in ("standards:detail", "standards:edit")}
     assert after == before
+
+
+def test_it_links_the_standards_from_the_main_navigation(login, village_operator, example):
+    page = login(village_operator).get(reverse("standards:detail", args=[example.pk]))
+    assert (
+        f'<a href="{reverse("standards:list")}" aria-current="page">评估标准</a>'
+        in page.content.decode()
+    )
