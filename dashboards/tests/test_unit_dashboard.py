@@ -230,6 +230,24 @@ def test_it_gives_each_village_its_planned_years(login, county_officer, tree, ti
     assert not by_unit[tree.village_1].behind_plan
 
 
+def test_it_keeps_other_townships_plans_from_a_township_officer(
+    login, township_officer, tree, titles, campaign
+):
+    approved_plan(campaign, tree.township_1, {tree.village_1: 2026, tree.village_2: 2028})
+    approved_plan(campaign, tree.township_2, {tree.village_3: 2027})
+    response = dashboard(login(township_officer), tree.township_1, year=YEAR)
+    assert {p.planned.villages for p in response.context["board"].plan} == {2}
+    assert tree.village_3.name not in response.content.decode()
+
+
+def test_it_reads_a_villages_own_line_of_its_plan(login, county_officer, tree, titles, campaign):
+    approved_plan(campaign, tree.township_1, {tree.village_1: 2026, tree.village_2: 2028})
+    response = dashboard(login(county_officer), tree.village_2, year=YEAR)
+    plan = {p.year: p for p in response.context["board"].plan}
+    assert (plan[2028].planned.villages, plan[2028].planned.qualified_or_better) == (1, 1)
+    assert plan[2027].actual.qualified_or_better == 0
+
+
 def test_it_leaves_out_plans_not_approved(login, county_officer, tree, titles, campaign):
     plan = CreationPlan.objects.create(campaign=campaign, township=tree.township_1)
     PlanEntry.objects.create(plan=plan, village=tree.village_1, qualified_year=2026)
