@@ -154,7 +154,22 @@ class SheetSection:
     subtotals: list[Decimal | None]
 
 
-def sheet(assessment: Assessment, editable_items: set[int] | None) -> dict:
+def readings_of(assessment: Assessment) -> dict[int, metrics.Reading]:
+    """The registers' reading of each bound item, computed once per page (metrics can be slow)."""
+    year = assessment.round.year
+    found = {}
+    for item in Item.objects.filter(section__standard=assessment.standard).exclude(metric=""):
+        reading = metrics.reading_for(item, assessment.unit, year)
+        if reading is not None:
+            found[item.pk] = reading
+    return found
+
+
+def sheet(
+    assessment: Assessment,
+    editable_items: set[int] | None,
+    readings: dict[int, metrics.Reading] | None = None,
+) -> dict:
     """Every section and item with its score at every stage, the gap, the history, the evidence,
     the comments, and the subtotals and totals per stage; `editable_items` are the item ids the
     current user may change at the current stage (None: none)."""
@@ -178,7 +193,7 @@ def sheet(assessment: Assessment, editable_items: set[int] | None) -> dict:
     comments: dict[int | None, list] = {}
     for comment in assessment.comments.select_related("author").order_by("id"):
         comments.setdefault(comment.item_id, []).append(comment)
-    year = assessment.round.year
+    readings = readings_of(assessment) if readings is None else readings
     reached = range(assessment.stage + 1)
     sections = []
     for section in sections_with_items(assessment.standard):
@@ -207,9 +222,7 @@ def sheet(assessment: Assessment, editable_items: set[int] | None) -> dict:
                     gap=item.points - latest.points
                     if latest and latest.points is not None
                     else None,
-                    reading=metrics.reading_for(item, assessment.unit, year)
-                    if item.metric
-                    else None,
+                    reading=readings.get(item.pk),
                     history=history.get(item.pk, []),
                     evidence=evidence.get(f"item-{item.pk}", []),
                     comments=comments.get(item.pk, []),

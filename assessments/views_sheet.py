@@ -25,7 +25,6 @@ from assessments.views import forbidden, get_assessment_for_user, missing
 from registers.models import Evidence
 from registers.record_services import do_delete_evidence
 from sanlian.forms import add_validation_errors
-from standards import metrics
 from standards.models import Item
 
 
@@ -43,24 +42,21 @@ def editable_items(user, assessment: Assessment) -> set[int] | None:
     return reopened & items if reopened else items
 
 
-def _sheet_form(assessment, editable, data=None):
+def _sheet_form(assessment, editable, data=None, readings=None):
     items = list(Item.objects.filter(section__standard=assessment.standard, pk__in=editable or []))
+    if readings is None:
+        readings = selectors.readings_of(assessment)
     current = {
         s.item_id: s
         for s in Score.objects.filter(
             assessment=assessment, stage=assessment.stage, is_current=True
         )
     }
-    readings = {
-        item.pk: metrics.reading_for(item, assessment.unit, assessment.round.year)
-        for item in items
-        if item.metric
-    }
     return SheetForm(
         data,
         items=items,
         current=current,
-        readings={k: v for k, v in readings.items() if v is not None},
+        readings=readings,
         initial={"version": assessment.version},
     )
 
@@ -80,9 +76,10 @@ def _refreshed_bases(assessment, data):
 
 def _render_sheet(request, assessment, form=None, conflict_items=None, status=200):
     editable = editable_items(request.user, assessment)
+    readings = selectors.readings_of(assessment)
     if form is None and editable:
-        form = _sheet_form(assessment, editable)
-    context = selectors.sheet(assessment, editable if form is not None else None)
+        form = _sheet_form(assessment, editable, readings=readings)
+    context = selectors.sheet(assessment, editable if form is not None else None, readings)
     stages = context["stages"]
     numbers = {}
     for entry in context["sections"]:
