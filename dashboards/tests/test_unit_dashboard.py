@@ -301,6 +301,12 @@ def test_it_says_when_no_campaign_covers_the_unit(login, outsider, tree, campaig
     assert "board" not in response.context
 
 
+def test_it_is_in_the_main_navigation(login, leader, tree, campaign):
+    response = dashboard(login(leader), tree.county_a)
+    link = f'<a href="{reverse("dashboards:home")}" aria-current="page">'
+    assert link in response.content.decode()
+
+
 def test_it_opens_the_users_own_unit(login, township_officer, tree):
     response = login(township_officer).get(reverse("dashboards:home"))
     assert response.url == reverse("dashboards:unit", args=[tree.township_1.pk])
