@@ -131,3 +131,21 @@ def test_it_refuses_a_return_by_the_applicant_or_another_township(
         do_return(chain_personas.village, submitted, reason="撤回")
     with pytest.raises(PermissionDenied):
         do_return(other_township_officer, submitted, reason="越权")
+
+
+def test_it_takes_evidence_only_for_the_returned_items(submitted, chain_personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.services import do_attach_evidence
+
+    returned, kept = _item(submitted, "3"), _item(submitted, "1")
+    do_return(chain_personas.township, submitted, reason="补照片", items=[returned.pk])
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    with pytest.raises(ValidationError, match="not returned for change"):
+        do_attach_evidence(
+            chain_personas.village, submitted, SimpleUploadedFile("a.png", png), kept
+        )
+    evidence = do_attach_evidence(
+        chain_personas.village, submitted, SimpleUploadedFile("b.png", png), returned
+    )
+    assert (evidence.slot, evidence.unit) == (f"item-{returned.pk}", submitted.access_unit)
