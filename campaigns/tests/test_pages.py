@@ -164,6 +164,17 @@ def test_it_lets_only_the_county_set_township_targets(campaign, tree, township_o
     assert client.post(url, {"qualified_share": "10"}).status_code == 404
 
 
+def test_it_is_in_the_main_navigation_of_townships_and_above(
+    campaign, tree, township_officer, village_operator, login, client
+):
+    link = f'<a href="{reverse("campaigns:home")}" aria-current="page">'
+    page = _get(login(township_officer), reverse("campaigns:home")).content.decode()
+    assert link in page
+    client.force_login(village_operator)
+    page = _get(client, reverse("orgs:unit", args=[tree.village_1.pk])).content.decode()
+    assert reverse("campaigns:home") not in page
+
+
 # Access to a township's pages
 
 
