@@ -61,3 +61,13 @@ def test_it_recomputes_everything_after_an_import_across_counties(tree, tmp_path
     assert rollups.figures(tree.city, 2026).active_members == 2
     assert rollups.figures(tree.county_b, 2026).active_members == 1
     assert rollups.verify() == []
+
+
+def test_it_builds_the_roll_ups_of_an_existing_tree_at_its_first_migrate(tree):
+    from campaigns.apps import build_rollups_once
+
+    RollupFigure.objects.all().delete()
+    build_rollups_once()
+    assert rollups.verify() == []
+    build_rollups_once()  # rows exist: nothing to do
+    assert AuditEvent.objects.filter(action=rollups.REBUILD_ACTION).count() == 1
