@@ -24,6 +24,7 @@ from accounts.models import Role, RoleKind
 from accounts.services import do_create_user, do_grant_role
 from assessments.demo import DemoUnits, build_demo_assessments
 from campaigns import rollups
+from campaigns.plan_demo import build_demo_plans
 from orgs.bulk import count_summary, refresh_statistics
 from orgs.demo import (  # noqa: F401  (re-exported for callers of the command module)
     DEFAULT_SEED,
@@ -76,8 +77,9 @@ def create_demo_accounts(tree: DemoTree, password: str) -> list:
 
 
 def build_demo_campaign(tree: DemoTree, users: list, seed: int) -> dict:
-    """The assessment rounds of the demo county (assessments.demo), then its roll-ups: the
-    rounds' history is written in bulk, which sends no title signals."""
+    """The assessment rounds of the demo county (assessments.demo), its campaign frame
+    (campaigns.plan_demo), then its roll-ups: the rounds' history is written in bulk, which sends
+    no title signals."""
     units = DemoUnits(
         city=tree.city,
         county=tree.county,
@@ -86,6 +88,7 @@ def build_demo_campaign(tree: DemoTree, users: list, seed: int) -> dict:
         village1=tree.village1,
     )
     counts = build_demo_assessments(units, {u.username: u for u in users}, seed=seed)
+    build_demo_plans(tree.county, users, seed=seed)
     rollups.refresh_subtree(tree.county)
     return counts
 
