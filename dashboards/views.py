@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from accounts.access import get_unit_for_user, root_units, visible_ancestors
 from campaigns import targets as t
@@ -24,6 +25,7 @@ def _year(request: HttpRequest, campaign: Campaign | None) -> int:
     return min(max(year, campaign.first_year - 1), campaign.last_year)
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """统计分析: the dashboard of the user's own unit (the first, when they hold several)."""
@@ -33,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboards:unit", min(roots, key=lambda u: (u.level, u.pk)).pk)
 
 
+@require_GET
 @login_required
 def unit_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_unit_for_user(request, pk)

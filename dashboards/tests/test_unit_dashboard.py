@@ -340,6 +340,11 @@ def test_it_lets_a_leader_read_without_anything_to_change(login, leader, tree, t
     assert "/edit/" not in html
 
 
+def test_it_only_reads(login, county_officer, tree, campaign):
+    url = reverse("dashboards:unit", args=[tree.county_a.pk])
+    assert login(county_officer).post(url).status_code == 405
+
+
 def _grow(tree, townships: int, villages: int, groups: int) -> None:
     for t in range(townships):
         township = do_create_unit(
