@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.services import do_create_user
 from assessments.models import AwardedTitle
 from audit.models import AuditEvent
 from campaigns import rollups
@@ -310,6 +311,13 @@ def test_it_is_in_the_main_navigation(login, leader, tree, campaign):
 def test_it_opens_the_users_own_unit(login, township_officer, tree):
     response = login(township_officer).get(reverse("dashboards:home"))
     assert response.url == reverse("dashboards:unit", args=[tree.township_1.pk])
+
+
+def test_it_tells_a_user_without_roles_there_is_nothing_to_show(login, db):
+    nobody = do_create_user(None, username="nobody", password="correct-horse-battery-staple")
+    response = login(nobody).get(reverse("dashboards:home"))
+    assert response.status_code == 200
+    assert "board" not in response.context
 
 
 def test_it_answers_404_outside_the_subtree_and_records_it(login, outsider, tree, campaign):
