@@ -1,0 +1,1 @@
+from reports.job_models import *  # noqa: F403

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reports import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
         views.approval_form_pdf,
         name="approval_form_pdf",
     ),
+    path("", include("reports.urls_campaign")),
 ]

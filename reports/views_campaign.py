@@ -1,0 +1,164 @@
+"""The campaign's reports: the progress report of a node and year, the commendation list of a
+round and title, and the certificates. Thin: units through the access helper, figures from
+reports.progress / reports.commendation, large reports handed to reports.tasks."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import get_unit_for_user, visible_ancestors
+from dashboards.selectors import campaign_for
+from reports import progress
+from reports.pdf import FontsMissing, pdf_response, render_pdf
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def year_of(request: HttpRequest, campaign) -> int:
+    """The year asked for, within the campaign (its baseline year included); this year by
+    default (the dashboards' rule)."""
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except ValueError:
+        year = this_year
+    return min(max(year, campaign.first_year - 1), campaign.last_year)
+
+
+def xlsx_response(content: bytes, filename: str, ascii_filename: str) -> HttpResponse:
+    response = pdf_response(content, filename, ascii_filename)
+    response["Content-Type"] = XLSX
+    response["Content-Disposition"] = response["Content-Disposition"].replace(
+        "inline;", "attachment;", 1
+    )
+    return response
+
+
+def pdf_or_503(request: HttpRequest, template: str, context: dict, names: tuple[str, str]):
+    try:
+        content = render_pdf(template, context, request=request)
+    except FontsMissing as error:
+        return render(request, "reports/pdf_unavailable.html", {"error": error}, status=503)
+    return pdf_response(content, *names)
+
+
+def progress_pdf_context(report: progress.ProgressReport) -> dict:
+    return {
+        "report": report,
+        "unit": report.unit,
+        "title": _("%(unit)s: progress of the campaign in %(year)s")
+        % {"unit": report.unit.name, "year": report.year},
+        "summary_headers": progress.summary_headers(),
+        "summary_rows": progress.summary_rows(report),
+        "level_headers": progress.level_headers(),
+    }
+
+
+def render_progress(report: progress.ProgressReport, kind: str) -> bytes:
+    """The report's file; raises FontsMissing for a PDF without the Chinese fonts."""
+    if kind == "xlsx":
+        return progress.workbook(report)
+    return render_pdf("reports/progress_pdf.html", progress_pdf_context(report))
+
+
+def _campaign_or_404(unit):
+    campaign = campaign_for(unit)
+    if campaign is None:
+        raise Http404(_("No campaign covers this unit yet."))
+    return campaign
+
+
+@login_required
+def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report's page: the year, the downloads, or the background job for a large node."""
+    from reports import tasks
+
+    unit = get_unit_for_user(request, pk)
+    campaign = _campaign_or_404(unit)
+    year = year_of(request, campaign)
+    background = progress.runs_in_background(unit)
+    if request.method == "POST" and background:
+        kind = "pdf" if request.POST.get("kind") == "pdf" else "xlsx"
+        job = tasks.start_progress_job(request.user, unit, year, kind)
+        return redirect("reports:report_job", job.pk)
+    return render(
+        request,
+        "reports/progress_page.html",
+        {
+            "unit": unit,
+            "ancestors": visible_ancestors(request.user, unit),
+            "campaign": campaign,
+            "year": year,
+            "years": [campaign.first_year - 1, *campaign.years],
+            "background": background,
+            "size": progress.size_of(unit),
+            "threshold": progress.BACKGROUND_ABOVE_UNITS,
+            "jobs": tasks.recent_jobs(request.user, unit),
+        },
+    )
+
+
+def _progress_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    unit = get_unit_for_user(request, pk)
+    campaign = _campaign_or_404(unit)
+    year = year_of(request, campaign)
+    if progress.runs_in_background(unit):
+        # A large node's report would tie up a web process: its page starts the job instead.
+        return redirect(f"{_progress_url(unit.pk)}?year={year}")
+    report = progress.build(unit, year, campaign)
+    names = progress.file_name(report, kind)
+    if kind == "xlsx":
+        return xlsx_response(progress.workbook(report), *names)
+    return pdf_or_503(request, "reports/progress_pdf.html", progress_pdf_context(report), names)
+
+
+def _progress_url(pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse("reports:progress", args=[pk])
+
+
+@login_required
+def progress_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    return _progress_file(request, pk, "xlsx")
+
+
+@login_required
+def progress_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _progress_file(request, pk, "pdf")
+
+
+def _job_for_user(request: HttpRequest, pk) -> "ReportJob":  # noqa: F821
+    """The user's own job, with its unit still in their subtree; 404 otherwise."""
+    from reports.job_models import ReportJob
+
+    job = ReportJob.objects.select_related("unit").filter(pk=pk, user=request.user).first()
+    if job is None:
+        raise Http404("No such report.")
+    get_unit_for_user(request, job.unit_id)
+    return job
+
+
+@login_required
+def report_job(request: HttpRequest, pk) -> HttpResponse:
+    job = _job_for_user(request, pk)
+    partial = request.headers.get("HX-Request")
+    template = "reports/report_job_state.html" if partial else "reports/report_job.html"
+    return render(request, template, {"job": job, "unit": job.unit})
+
+
+@login_required
+def report_job_download(request: HttpRequest, pk) -> HttpResponse:
+    from django.core.files.storage import default_storage
+
+    job = _job_for_user(request, pk)
+    if not job.is_done or not job.stored_name or not default_storage.exists(job.stored_name):
+        raise Http404("The report is not ready.")
+    with default_storage.open(job.stored_name, "rb") as stored:
+        content = stored.read()
+    names = (job.filename, f"progress-{job.unit_id}-{job.year}.{job.kind}")
+    if job.kind == "xlsx":
+        return xlsx_response(content, *names)
+    return pdf_response(content, *names)
