@@ -137,6 +137,15 @@ def test_it_runs_one_whole_chain_in_the_browser(
     assert (title.title, title.year) == (TitleKind.QUALIFIED_VILLAGE, 2026)
     assert title.assessment.state == AssessmentState.AWARDED
 
+    # The round at a glance filters in place (htmx) and keeps the filter in the address.
+    county.goto(f"{live_server.url}/assessments/rounds/{round_.pk}/")
+    expect(county.locator("#round-assessments tbody tr")).to_have_count(1)
+    county.select_option("#id_township", str(tree.township_2.pk))
+    expect(county.locator("#round-assessments tbody td.muted")).to_be_visible()
+    assert f"township={tree.township_2.pk}" in county.url
+    county.select_option("#id_township", str(tree.township_1.pk))
+    expect(county.locator("#round-assessments tbody a")).to_have_text(tree.village_1.name)
+
     # The title appears on the village's page.
     village.goto(f"{live_server.url}/units/{tree.village_1.pk}/")
     expect(village.locator("#unit-titles")).to_contain_text("2026")
