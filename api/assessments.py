@@ -32,7 +32,7 @@ from assessments.models import (
     SpotCheckEntry,
     Transition,
 )
-from standards.models import Item, TitleKind
+from standards.models import Item, Stage, TitleKind
 
 router = Router(tags=["assessments"])
 
@@ -420,11 +420,20 @@ def list_assessments(request, params: Query[AssessmentParams]):
         "round_id", "title", "unit__name", "id"
     )
     if params.waiting_for_me:
-        mine = [
-            a.pk
-            for a in rows.filter(state=AssessmentState.OPEN, parent=None).select_related("standard")
-            if services.can_act(request.user, a)
-        ]
+        # One read of the chains, not one per assessment: a county has hundreds open.
+        open_rows = list(
+            rows.filter(state=AssessmentState.OPEN, parent=None).select_related("access_unit")
+        )
+        chains: dict[int, list] = {}
+        for stage in Stage.objects.filter(
+            standard_id__in={a.standard_id for a in open_rows}
+        ).order_by("position"):
+            chains.setdefault(stage.standard_id, []).append(stage)
+        mine = []
+        for a in open_rows:
+            a._stages = chains.get(a.standard_id, [])
+            if a.stage < len(a._stages) and services.can_act(request.user, a):
+                mine.append(a.pk)
         rows = rows.filter(pk__in=mine)
     return _page(rows, params)
 

@@ -505,3 +505,35 @@ def test_it_never_answers_500_to_junk_built_from_its_own_schema(
         if response.status_code >= 400:
             assert "detail" in response.json(), (method, path, body)
     assert seen > 300
+
+
+def test_it_reads_what_waits_in_a_fixed_number_of_queries(
+    as_user, tree, round_2026, chain_personas, qualified_standard
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.models import Assessment
+
+    submitted = self_assess_and_submit(chain_personas, round_2026, tree.village_1)
+    client = as_user(chain_personas.county)
+    path = f"{API}/?waiting_for_me=true"
+
+    def waiting_at_the_county(village):
+        Assessment.objects.create(
+            round=round_2026,
+            title=TitleKind.QUALIFIED_VILLAGE,
+            standard=qualified_standard,
+            unit=village,
+            access_unit=village,
+            stage=2,
+        )
+
+    waiting_at_the_county(tree.village_2)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(path).json()["count"] == 1
+    waiting_at_the_county(tree.village_3)
+    Assessment.objects.filter(pk=submitted.pk).update(stage=2)
+    with CaptureQueriesContext(connection) as three:
+        assert client.get(path).json()["count"] == 3
+    assert len(three) == len(one)
