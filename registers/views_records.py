@@ -89,6 +89,11 @@ def get_evidence_for_user(request, pk, action: Action = Action.VIEW) -> Evidence
     if evidence is None:
         raise _missing(request, "registers.evidence", pk)
     require(request, action, evidence.unit)
+    if action != Action.VIEW and evidence.content_type.app_label != "registers":
+        # Another app's evidence (an assessment's) changes only through that app's rules: a
+        # submitted self-assessment's files must not be deletable by the village here.
+        record_denial(request, request.user, action, reason="forbidden", unit=evidence.unit)
+        raise PermissionDenied("Not allowed for your role.")
     return evidence
 
 
