@@ -399,3 +399,23 @@ def test_it_shows_scores_and_history_whose_author_is_gone(
     Transition.objects.update(actor=None)
     response = _sheet(login(village_operator), assessment)
     assert response.status_code == 200
+
+
+def test_it_keeps_a_submitted_items_evidence_from_the_registers_delete_page(
+    login, tree, village_operator, round_2026, settings, tmp_path
+):
+    """The registers' generic evidence page must not bypass the chain: 403, file kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.services import do_attach_evidence
+
+    settings.MEDIA_ROOT = tmp_path
+    assessment = applied(tree, round_2026, village_operator)
+    evidence = do_attach_evidence(
+        village_operator, assessment, SimpleUploadedFile("a.png", PNG), item(assessment, "1")
+    )
+    response = login(village_operator).post(
+        reverse("registers:evidence_delete", args=[evidence.pk])
+    )
+    assert response.status_code == 403
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
