@@ -401,7 +401,7 @@ def test_it_shows_scores_and_history_whose_author_is_gone(
     assert response.status_code == 200
 
 
-def test_it_keeps_a_submitted_items_evidence_from_the_registers_delete_page(
+def test_it_keeps_assessment_evidence_from_the_registers_delete_page(
     login, tree, village_operator, round_2026, settings, tmp_path
 ):
     """The registers' generic evidence page must not bypass the chain: 403, file kept."""
