@@ -313,7 +313,7 @@ def summary_headers() -> list[str]:
     ]
 
 
-def _sheet(workbook, name: str, title: str, headers: list[str], rows: list[list], widths):
+def print_sheet(workbook, name: str, title: str, headers: list[str], rows: list[list], widths):
     sheet = workbook.add_worksheet(name[:31])
     heading = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format(
@@ -348,7 +348,7 @@ def workbook(report: ProgressReport) -> bytes:
         "unit": report.unit.name,
         "year": report.year,
     }
-    _sheet(
+    print_sheet(
         book,
         _("Summary"),
         title,
@@ -358,7 +358,7 @@ def workbook(report: ProgressReport) -> bytes:
     )
     widths = [20, 14, 15] + [9] * 12 + [10]
     for table in report.levels:
-        _sheet(
+        print_sheet(
             book,
             table.label.replace("/", "-"),
             f"{title} · {table.label}",

@@ -11,3 +11,21 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.report_job, name="report_job"),
     path("jobs/<uuid:pk>/download/", views.report_job_download, name="report_job_download"),
 ]
+urlpatterns += [
+    path(
+        "rounds/<int:pk>/<str:title>/commendation.xlsx",
+        views.commendation_xlsx,
+        name="commendation_xlsx",
+    ),
+    path(
+        "rounds/<int:pk>/<str:title>/commendation.pdf",
+        views.commendation_pdf,
+        name="commendation_pdf",
+    ),
+    path(
+        "rounds/<int:pk>/<str:title>/certificates.pdf",
+        views.certificates_pdf,
+        name="certificates_pdf",
+    ),
+    path("titles/<int:pk>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
+]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import get_unit_for_user, visible_ancestors
 from dashboards.selectors import campaign_for
-from reports import progress
+from reports import commendation, progress
 from reports.pdf import FontsMissing, pdf_response, render_pdf
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -162,3 +162,103 @@ def report_job_download(request: HttpRequest, pk) -> HttpResponse:
     if job.kind == "xlsx":
         return xlsx_response(content, *names)
     return pdf_response(content, *names)
+
+
+# --- commendation lists and certificates -----------------------------------------------------
+
+
+def _round_for_user(request: HttpRequest, pk: int, title: str):
+    """The round, if the user may see it (the assessments' rule), and a title it awards."""
+    from accounts.access import Action, record_denial
+    from assessments.selectors import rounds_for_user
+
+    round_ = rounds_for_user(request.user).filter(pk=pk).first()
+    if round_ is None or title not in round_.titles.values_list("title", flat=True):
+        record_denial(
+            request,
+            request.user,
+            Action.VIEW,
+            reason="not_found",
+            object_type="assessments.round",
+            object_id=f"{pk}:{title}"[:64],
+        )
+        raise Http404("No such round or title.")
+    return round_
+
+
+def _certificates(request: HttpRequest, round_, title: str) -> list:
+    return [
+        commendation.certificate_of(t) for t in commendation.commended(round_, title, request.user)
+    ]
+
+
+@login_required
+def commendation_xlsx(request: HttpRequest, pk: int, title: str) -> HttpResponse:
+    round_ = _round_for_user(request, pk, title)
+    certificates = _certificates(request, round_, title)
+    names = commendation.file_name(round_, title, _("commendation list"), "list", "xlsx")
+    return xlsx_response(commendation.workbook(round_, title, certificates), *names)
+
+
+@login_required
+def commendation_pdf(request: HttpRequest, pk: int, title: str) -> HttpResponse:
+    round_ = _round_for_user(request, pk, title)
+    certificates = _certificates(request, round_, title)
+    context = {
+        "title": commendation.list_title(round_, title),
+        "unit": round_.organiser,
+        "issuer": commendation.issuer_of(round_.organiser),
+        "certificates": certificates,
+        "headers": commendation.headers(),
+        "rows": commendation.rows(certificates),
+    }
+    names = commendation.file_name(round_, title, _("commendation list"), "list", "pdf")
+    return pdf_or_503(request, "reports/commendation_pdf.html", context, names)
+
+
+def _certificates_response(request: HttpRequest, certificates: list, names) -> HttpResponse:
+    if not certificates:
+        raise Http404(_("No unit holds this title from this round."))
+    context = {"title": _("Certificate of Honour"), "certificates": certificates}
+    return pdf_or_503(request, "reports/certificates_pdf.html", context, names)
+
+
+@login_required
+def certificates_pdf(request: HttpRequest, pk: int, title: str) -> HttpResponse:
+    round_ = _round_for_user(request, pk, title)
+    names = commendation.file_name(round_, title, _("certificates"), "certificates", "pdf")
+    return _certificates_response(request, _certificates(request, round_, title), names)
+
+
+@login_required
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """One title's certificate; a revoked title has none."""
+    from accounts.access import Action, record_denial, require
+    from assessments.models import AwardedTitle, TitleStatus
+
+    title = (
+        AwardedTitle.objects.select_related(
+            "unit__parent", "unit__township", "unit__county", "assessment__round__organiser"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if title is None:
+        record_denial(
+            request,
+            request.user,
+            Action.VIEW,
+            reason="not_found",
+            object_type="assessments.awardedtitle",
+            object_id=str(pk),
+        )
+        raise Http404("No such title.")
+    require(request, Action.VIEW, title.unit)
+    if title.status == TitleStatus.REVOKED:
+        raise Http404(_("This title was revoked; it has no certificate."))
+    certificate = commendation.certificate_of(title)
+    names = (
+        f"{certificate.unit_name}-{certificate.year}-{certificate.title}.pdf",
+        f"certificate-{title.pk}.pdf",
+    )
+    return _certificates_response(request, [certificate], names)

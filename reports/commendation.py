@@ -1,0 +1,111 @@
+"""The commendation list (表彰名单) of a round and title, and the certificates of its units.
+
+A unit is commended when the round's decision awarded it the title and the title was not revoked
+since (a title superseded by a later year's still was awarded in this one).
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import xlsxwriter
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.access import visible_units
+from assessments.models import AwardedTitle, Round, TitleStatus
+from orgs.models import Level, OrgUnit
+from reports.progress import print_sheet
+from standards.models import TitleKind
+
+
+@dataclass
+class Certificate:
+    unit_name: str  # with its parent's name: 青山镇李家村, 李家村第一小组
+    title: str
+    year: int
+    issuer: str
+    issued_on: date
+    township: str
+    division_code: str
+
+
+def commended(round_: Round, title: str, user) -> QuerySet[AwardedTitle]:
+    """The round's titles of this kind, not revoked, of units the user may see."""
+    return (
+        AwardedTitle.objects.filter(assessment__round=round_, title=title)
+        .exclude(status=TitleStatus.REVOKED)
+        .filter(unit__in=visible_units(user))
+        .select_related("unit__parent", "unit__township", "assessment__round__organiser")
+        .order_by("unit__township__name", "unit__division_code", "unit__name", "pk")
+    )
+
+
+def issuer_of(organiser: OrgUnit) -> str:
+    return _("%(unit)s Family Planning Association") % {"unit": organiser.name}
+
+
+def full_name(unit: OrgUnit) -> str:
+    """The unit as a certificate names it: a group with its village, a village with its
+    township, a township with its county (names repeat across parents)."""
+    parent = unit.parent
+    if parent is None or unit.level <= Level.COUNTY:
+        return unit.name
+    return f"{parent.name}{unit.name}"
+
+
+def certificate_of(title: AwardedTitle) -> Certificate:
+    unit = title.unit
+    organiser = title.assessment.round.organiser if title.assessment_id else unit.county or unit
+    township = unit.township.name if unit.township_id and unit.township_id != unit.pk else ""
+    return Certificate(
+        unit_name=full_name(unit),
+        title=str(TitleKind(title.title).label),
+        year=title.year,
+        issuer=issuer_of(organiser),
+        issued_on=timezone.localtime(title.awarded_at).date(),
+        township=township,
+        division_code=unit.division_code or "",
+    )
+
+
+def list_title(round_: Round, title: str) -> str:
+    return _("%(issuer)s: commendation list of %(title)s, %(year)s") % {
+        "issuer": issuer_of(round_.organiser),
+        "title": TitleKind(title).label,
+        "year": round_.year,
+    }
+
+
+def headers() -> list[str]:
+    return [_("No."), _("Unit"), str(Level.TOWNSHIP.label), _("Division code"), _("Awarded on")]
+
+
+def rows(certificates: list[Certificate]) -> list[list]:
+    return [
+        [number, c.unit_name, c.township, c.division_code, c.issued_on.isoformat()]
+        for number, c in enumerate(certificates, start=1)
+    ]
+
+
+def workbook(round_: Round, title: str, certificates: list[Certificate]) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"strings_to_numbers": False, "strings_to_formulas": False})
+    print_sheet(
+        book,
+        _("Commendation list"),
+        list_title(round_, title),
+        headers(),
+        rows(certificates),
+        [6, 30, 16, 16, 12],
+    )
+    book.close()
+    return buffer.getvalue()
+
+
+def file_name(round_: Round, title: str, what: str, ascii_what: str, extension: str):
+    return (
+        f"{round_.organiser.name}-{round_.year}-{TitleKind(title).label}-{what}.{extension}",
+        f"round-{round_.pk}-{title}-{ascii_what}.{extension}",
+    )
