@@ -3,8 +3,11 @@
 from api import errors
 from api.assessments import router as assessments_router
 from api.auth import API_AUTH
+from api.campaigns import router as campaigns_router
+from api.figures import router as figures_router
 from api.members import router as members_router
 from api.records import router as records_router
+from api.standards import router as standards_router
 from api.units import router as units_router
 
 api = errors.SanlianAPI(
@@ -24,3 +27,6 @@ api.add_router("/units", units_router)
 api.add_router("/members", members_router)
 api.add_router("/records", records_router)
 api.add_router("/assessments", assessments_router)
+api.add_router("/figures", figures_router)
+api.add_router("/campaigns", campaigns_router)
+api.add_router("/standards", standards_router)
