@@ -447,18 +447,20 @@ class _Campaign:
         standards = _shipped_standards()
         self.rubrics = {title: _Rubric(s) for title, s in standards.items()}
         county = units.county
+        # In insertion order: names collate differently on SQLite and PostgreSQL and enterprise
+        # associations have no code, so any other order would give one seed two campaigns.
         self.townships = list(
             OrgUnit.objects.filter(
                 parent=county,
                 level=Level.TOWNSHIP,
                 status="active",
                 category__in=TOWNSHIP_CATEGORIES,
-            ).order_by("division_code", "pk")
+            ).order_by("pk")
         )
         self.villages = list(
             OrgUnit.objects.filter(
                 county=county, level=Level.VILLAGE, status="active", category__in=VILLAGE_CATEGORIES
-            ).order_by("division_code", "name", "pk")
+            ).order_by("pk")
         )
         self.groups: dict[int, list[OrgUnit]] = defaultdict(list)
         for group in groups_rated_with_all(county):
@@ -959,7 +961,7 @@ def groups_rated_with_all(county: OrgUnit):
     return (
         OrgUnit.objects.filter(county=county, level=Level.GROUP, status="active")
         .select_related("parent")
-        .order_by("parent_id", "name", "pk")
+        .order_by("pk")
     )
 
 
