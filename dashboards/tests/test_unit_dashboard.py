@@ -340,6 +340,17 @@ def test_it_shows_a_township_officer_no_other_township(login, township_officer, 
     assert dashboard(client, tree.village_3).status_code == 404
 
 
+def test_it_shows_a_village_operator_their_village_and_its_groups(
+    login, village_operator, tree, titles
+):
+    client = login(village_operator)
+    response = dashboard(client, tree.village_1, year=YEAR)
+    assert [r.unit for r in response.context["board"].children] == [tree.group_1, tree.group_2]
+    assert tree.village_2.name not in response.content.decode()
+    assert dashboard(client, tree.village_2).status_code == 404
+    assert dashboard(client, tree.township_1).status_code == 404
+
+
 def test_it_lets_a_leader_read_without_anything_to_change(login, leader, tree, titles):
     response = dashboard(login(leader), tree.county_a, year=YEAR)
     assert response.status_code == 200
