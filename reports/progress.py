@@ -128,7 +128,7 @@ def build(
     done = 0
     while parents:
         below: list[OrgUnit] = []
-        for parent in parents:
+        for index, parent in enumerate(parents):
             for figures in rollups.children_figures(parent, year):
                 child = figures.unit
                 if child.level not in wanted:
@@ -148,7 +148,8 @@ def build(
                     below.append(child)
             done += 1
             if progress is not None:
-                progress(done, done + len(below) + 1)
+                # Units still to read: the rest of this level and the next level found so far.
+                progress(done, done + len(parents) - index - 1 + len(below))
         parents = below
     levels = [tables[level] for level in sorted(tables)]
     report = ProgressReport(unit, year, campaign, board, levels, charts=[])

@@ -5,8 +5,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import AwardedTitle
+from reports.tests import test_commendation
 from reports.tests.conftest import needs_pdftotext, page_sizes, pdf_text
-from reports.tests.test_commendation import QUALIFIED, awarded_round  # noqa: F401
+
+# The awarded round of the commendation list's tests.
+awarded_round = test_commendation.awarded_round
+QUALIFIED = test_commendation.QUALIFIED
 
 
 def certificates(client, round_):
@@ -17,14 +21,14 @@ def certificate(client, title):
     return client.get(reverse("reports:certificate_pdf", args=[title.pk]))
 
 
-def test_it_prints_one_a4_landscape_page_per_unit(login, county_officer, awarded_round):  # noqa: F811
+def test_it_prints_one_a4_landscape_page_per_unit(login, county_officer, awarded_round):
     response = certificates(login(county_officer), awarded_round)
     assert response.status_code == 200
     assert page_sizes(response.content) == {(842, 595)}
 
 
 @needs_pdftotext
-def test_it_names_unit_title_year_issuer_and_date(login, county_officer, awarded_round):  # noqa: F811
+def test_it_names_unit_title_year_issuer_and_date(login, county_officer, awarded_round):
     response = certificates(login(county_officer), awarded_round)
     pages = [p for p in pdf_text_pages(response.content) if p]
     assert len(pages) == 2
@@ -37,23 +41,23 @@ def test_it_names_unit_title_year_issuer_and_date(login, county_officer, awarded
 
 
 @needs_pdftotext
-def test_it_prints_a_single_titles_certificate(login, village_operator, awarded_round):  # noqa: F811
+def test_it_prints_a_single_titles_certificate(login, village_operator, awarded_round):
     title = AwardedTitle.objects.get(unit__name="李家村")
     text = pdf_text(certificate(login(village_operator), title).content)
     assert "青山镇李家村" in text and "张湾村" not in text
 
 
-def test_it_refuses_a_revoked_titles_certificate(login, county_officer, awarded_round):  # noqa: F811
+def test_it_refuses_a_revoked_titles_certificate(login, county_officer, awarded_round):
     title = AwardedTitle.objects.get(unit__name="王庄村")
     assert certificate(login(county_officer), title).status_code == 404
 
 
-def test_it_answers_404_outside_the_subtree(login, village_operator, awarded_round):  # noqa: F811
+def test_it_answers_404_outside_the_subtree(login, village_operator, awarded_round):
     other = AwardedTitle.objects.get(unit__name="张湾村")
     assert certificate(login(village_operator), other).status_code == 404
 
 
-def test_it_answers_404_when_no_unit_holds_the_title(login, outsider, tree, awarded_round):  # noqa: F811
+def test_it_answers_404_when_no_unit_holds_the_title(login, outsider, tree, awarded_round):
     assert certificates(login(outsider), awarded_round).status_code == 404
 
 
