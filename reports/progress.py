@@ -124,6 +124,7 @@ def build(
     targets = board.targets
     tables: dict[int, LevelTable] = {}
     wanted = set(levels_below(unit))
+    deepest = max(wanted, default=unit.level)
     parents: list[OrgUnit] = [unit]
     done = 0
     while parents:
@@ -144,7 +145,7 @@ def build(
                         else "",
                     )
                 )
-                if child.level < max(wanted):
+                if child.level < deepest:
                     below.append(child)
             done += 1
             if progress is not None:

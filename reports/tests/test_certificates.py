@@ -74,3 +74,12 @@ def pdf_text_pages(pdf: bytes) -> list[str]:
 
 
 pytestmark = pytest.mark.django_db
+
+
+def test_it_is_linked_from_the_units_titles(login, county_officer, tree, awarded_round):
+    html = login(county_officer).get(reverse("orgs:unit", args=[tree.village_1.pk]))
+    title = AwardedTitle.objects.get(unit=tree.village_1)
+    revoked = AwardedTitle.objects.get(unit=tree.village_2)
+    assert reverse("reports:certificate_pdf", args=[title.pk]) in html.content.decode()
+    other = login(county_officer).get(reverse("orgs:unit", args=[tree.village_2.pk]))
+    assert reverse("reports:certificate_pdf", args=[revoked.pk]) not in other.content.decode()

@@ -139,3 +139,15 @@ def test_it_links_the_downloads_from_the_report_page(login, county_officer, tree
     html = response.content.decode()
     assert reverse("reports:progress_pdf", args=[tree.county_a.pk]) in html
     assert reverse("reports:progress_xlsx", args=[tree.county_a.pk]) in html
+
+
+def test_it_is_linked_from_the_dashboard(login, leader, tree, titles):
+    board = reverse("dashboards:unit", args=[tree.county_a.pk])
+    html = login(leader).get(board, {"year": 2027}).content.decode()
+    assert reverse("reports:progress", args=[tree.county_a.pk]) + "?year=2027" in html
+
+
+def test_it_tabulates_a_villages_groups(login, village_operator, tree, titles):
+    found = sheets(download(login(village_operator), tree.village_1, "xlsx"))
+    assert list(found) == ["概况", "协会小组"]
+    assert [row[0] for row in found["协会小组"][2:]] == ["第一小组", "第二小组"]
