@@ -153,6 +153,15 @@ class SurveyLineOut(Schema):
     saved: bool
 
 
+class SurveyEntryIn(Schema):
+    """One village's line as the township reports it; its section scores stay as saved (or as
+    prefilled)."""
+
+    standing: Text = Field(..., max_length=32)
+    gaps: Text = Field("", max_length=5000)
+    notes: Text = Field("", max_length=5000)
+
+
 class FindingOut(Schema):
     severity: str
     code: str
@@ -501,13 +510,7 @@ def get_township(request, campaign_id: int, township_id: int, params: Query[Year
     return _township(request, campaign, township, params.year)
 
 
-@router.get(
-    "/{campaign_id}/townships/{township_id}/survey",
-    response={200: list[SurveyLineOut], **READ_ERRORS},
-)
-def survey(request, campaign_id: int, township_id: int):
-    """Every village's line of the baseline survey: as saved, or prefilled (`saved` false)."""
-    campaign, township = _township_for_user(request, campaign_id, township_id)
+def _survey(campaign: Campaign, township: OrgUnit) -> list[dict]:
     return [
         {
             "village_id": line.village.pk,
@@ -522,6 +525,60 @@ def survey(request, campaign_id: int, township_id: int):
         }
         for line in services.survey_lines(campaign, township)
     ]
+
+
+@router.get(
+    "/{campaign_id}/townships/{township_id}/survey",
+    response={200: list[SurveyLineOut], **READ_ERRORS},
+)
+def survey(request, campaign_id: int, township_id: int):
+    """Every village's line of the baseline survey: as saved, or prefilled (`saved` false)."""
+    campaign, township = _township_for_user(request, campaign_id, township_id)
+    return _survey(campaign, township)
+
+
+@router.post(
+    "/{campaign_id}/townships/{township_id}/survey/save",
+    response={200: list[SurveyLineOut], **WRITE_ERRORS},
+)
+def save_survey(request, campaign_id: int, township_id: int):
+    """Store the prefilled line of every village not yet surveyed, as the township reports it."""
+    campaign, township = _township_for_user(request, campaign_id, township_id, edit=True)
+    _acting(
+        request,
+        township,
+        "edit_survey",
+        lambda: services.do_save_survey(request.user, campaign, township),
+    )
+    return _survey(campaign, township)
+
+
+@router.put(
+    "/{campaign_id}/townships/{township_id}/survey/{village_id}",
+    response={200: list[SurveyLineOut], **WRITE_ERRORS},
+)
+def update_survey_entry(
+    request, campaign_id: int, township_id: int, village_id: int, payload: SurveyEntryIn
+):
+    """Save one village's standing, gaps and notes as the township reports them."""
+    campaign, township = _township_for_user(request, campaign_id, township_id, edit=True)
+    village = get_unit_for_user(request, village_id)
+    if village.township_id != township.pk or not village.is_active:
+        raise _missing(request, "orgs.orgunit", village_id)
+    _acting(
+        request,
+        township,
+        "edit_survey",
+        lambda: services.do_update_survey_entry(
+            request.user,
+            campaign,
+            village,
+            standing=payload.standing,
+            gaps=payload.gaps,
+            notes=payload.notes,
+        ),
+    )
+    return _survey(campaign, township)
 
 
 @router.get("/{campaign_id}/townships/{township_id}/plan", response={200: PlanOut, **READ_ERRORS})

@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts.services import do_create_token
 from audit.models import AuditEvent, Result
-from campaigns.models import CreationPlan, Pilot, PlanStatus, TownshipTarget
+from campaigns.models import CreationPlan, Pilot, PlanStatus, SurveyEntry, TownshipTarget
 from campaigns.services import do_create_campaign, do_save_plan_draft, do_submit_plan
 
 API = "/api/v1/campaigns"
@@ -168,6 +168,54 @@ def test_it_reads_the_prefilled_survey(as_user, campaign, tree, township_officer
         ("李家村", "none", False),
         ("王庄村", "none", False),
     ]
+
+
+def test_it_saves_the_prefilled_survey_and_an_edited_line(
+    as_user, campaign, tree, township_officer
+):
+    client = as_user(township_officer)
+    saved = _send(client, _township(campaign, tree.township_1, "/survey/save"))
+    assert saved.status_code == 200
+    assert [line["saved"] for line in saved.json()] == [True, True]
+    assert AuditEvent.objects.filter(action="campaigns.survey.save").exists()
+    edited = _send(
+        client,
+        _township(campaign, tree.township_1, f"/survey/{tree.village_2.pk}"),
+        {"standing": "qualified", "gaps": "缺少活动记录"},
+        "put",
+    )
+    assert edited.status_code == 200
+    line = next(x for x in edited.json() if x["village_id"] == tree.village_2.pk)
+    assert (line["standing"], line["gaps"]) == ("qualified", "缺少活动记录")
+    assert AuditEvent.objects.filter(action="campaigns.survey.update").exists()
+
+
+def test_it_answers_the_surveys_message_for_an_unknown_standing(
+    as_user, campaign, tree, township_officer
+):
+    response = _send(
+        as_user(township_officer),
+        _township(campaign, tree.township_1, f"/survey/{tree.village_1.pk}"),
+        {"standing": "excellent"},
+        "put",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"standing": ["Choose the village's current standing."]}
+
+
+def test_it_keeps_the_survey_from_the_county_and_other_townships(
+    as_user, campaign, tree, county_officer, township_officer
+):
+    county = _send(as_user(county_officer), _township(campaign, tree.township_1, "/survey/save"))
+    assert county.status_code == 403
+    foreign_village = _send(
+        as_user(township_officer),
+        _township(campaign, tree.township_1, f"/survey/{tree.village_3.pk}"),
+        {"standing": "qualified"},
+        "put",
+    )
+    assert foreign_village.status_code == 404
+    assert not SurveyEntry.objects.exists()
 
 
 # Plans
@@ -380,7 +428,7 @@ def test_it_answers_401_without_credentials(campaign):
 
 JUNK = [None, True, 0, -1, 2**31, 2**63, 10**30, 1.5, "", "x", "\x00", "四" * 1000, [], {}, [None]]
 JUNK_IDS = ["0", "-1", str(2**63), "x", "1.5"]
-PATH_NAMES = ("campaign_id", "township_id", "number", "pilot_id")
+PATH_NAMES = ("campaign_id", "township_id", "number", "pilot_id", "village_id")
 
 
 def _junk_requests(schema, real):
@@ -421,7 +469,7 @@ def test_it_never_answers_500_to_junk_built_from_its_own_schema(
     client.raise_request_exception = False
     schema = Client().get("/api/v1/openapi.json").json()
     real = {"campaign_id": campaign.pk, "township_id": tree.township_1.pk, "number": 1}
-    real["pilot_id"] = 1
+    real |= {"pilot_id": 1, "village_id": tree.village_1.pk}
     seen = 0
     for method, path, query, body in _junk_requests(schema, real):
         if query:
