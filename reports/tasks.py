@@ -29,7 +29,6 @@ def run_report_job(job_id: str) -> dict:
     from accounts.access import Action, can
     from reports import progress
     from reports.pdf import FontsMissing
-    from reports.views_campaign import render_progress
 
     job = ReportJob.objects.select_related("user", "unit").filter(pk=job_id).first()
     if job is None or not ReportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
@@ -48,7 +47,7 @@ def run_report_job(job_id: str) -> dict:
             report = progress.build_for(job.unit, job.year, record)
             if report is None:
                 raise LookupError(_("No campaign covers this unit yet."))
-            content = render_progress(report, job.kind)
+            content = progress.render(report, job.kind)
             filename = progress.file_name(report, job.kind)[0]
         except (PermissionError, LookupError, FontsMissing) as error:
             _update(job.pk, status=Status.FAILED, error=str(error), finished_at=timezone.now())

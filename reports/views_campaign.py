@@ -5,14 +5,16 @@ reports.progress / reports.commendation, large reports handed to reports.tasks."
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import get_unit_for_user, visible_ancestors
 from dashboards.selectors import campaign_for
-from reports import commendation, progress
+from reports import commendation, progress, tasks
 from reports.pdf import FontsMissing, pdf_response, render_pdf
 
+KINDS = ("xlsx", "pdf")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -44,25 +46,6 @@ def pdf_or_503(request: HttpRequest, template: str, context: dict, names: tuple[
     return pdf_response(content, *names)
 
 
-def progress_pdf_context(report: progress.ProgressReport) -> dict:
-    return {
-        "report": report,
-        "unit": report.unit,
-        "title": _("%(unit)s: progress of the campaign in %(year)s")
-        % {"unit": report.unit.name, "year": report.year},
-        "summary_headers": progress.summary_headers(),
-        "summary_rows": progress.summary_rows(report),
-        "level_headers": progress.level_headers(),
-    }
-
-
-def render_progress(report: progress.ProgressReport, kind: str) -> bytes:
-    """The report's file; raises FontsMissing for a PDF without the Chinese fonts."""
-    if kind == "xlsx":
-        return progress.workbook(report)
-    return render_pdf("reports/progress_pdf.html", progress_pdf_context(report))
-
-
 def _campaign_or_404(unit):
     campaign = campaign_for(unit)
     if campaign is None:
@@ -73,14 +56,15 @@ def _campaign_or_404(unit):
 @login_required
 def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's page: the year, the downloads, or the background job for a large node."""
-    from reports import tasks
-
     unit = get_unit_for_user(request, pk)
     campaign = _campaign_or_404(unit)
     year = year_of(request, campaign)
-    background = progress.runs_in_background(unit)
-    if request.method == "POST" and background:
+    size = progress.size_of(unit)
+    background = {kind: progress.runs_in_background(unit, kind, size) for kind in KINDS}
+    if request.method == "POST":
         kind = "pdf" if request.POST.get("kind") == "pdf" else "xlsx"
+        if not background[kind]:
+            return redirect(f"{reverse(f'reports:progress_{kind}', args=[unit.pk])}?year={year}")
         job = tasks.start_progress_job(request.user, unit, year, kind)
         return redirect("reports:report_job", job.pk)
     return render(
@@ -93,8 +77,7 @@ def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
             "year": year,
             "years": [campaign.first_year - 1, *campaign.years],
             "background": background,
-            "size": progress.size_of(unit),
-            "threshold": progress.BACKGROUND_ABOVE_UNITS,
+            "size": size,
             "jobs": tasks.recent_jobs(request.user, unit),
         },
     )
@@ -104,20 +87,14 @@ def _progress_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     unit = get_unit_for_user(request, pk)
     campaign = _campaign_or_404(unit)
     year = year_of(request, campaign)
-    if progress.runs_in_background(unit):
+    if progress.runs_in_background(unit, kind):
         # A large node's report would tie up a web process: its page starts the job instead.
-        return redirect(f"{_progress_url(unit.pk)}?year={year}")
+        return redirect(f"{reverse('reports:progress', args=[unit.pk])}?year={year}")
     report = progress.build(unit, year, campaign)
     names = progress.file_name(report, kind)
     if kind == "xlsx":
         return xlsx_response(progress.workbook(report), *names)
-    return pdf_or_503(request, "reports/progress_pdf.html", progress_pdf_context(report), names)
-
-
-def _progress_url(pk: int) -> str:
-    from django.urls import reverse
-
-    return reverse("reports:progress", args=[pk])
+    return pdf_or_503(request, "reports/progress_pdf.html", progress.pdf_context(report), names)
 
 
 @login_required

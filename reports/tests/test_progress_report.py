@@ -15,7 +15,6 @@ from campaigns import rollups
 from campaigns.models import Campaign
 from reports import progress
 from reports.tests.conftest import needs_pdftotext, page_sizes, pdf_text
-from reports.views_campaign import progress_pdf_context, render_progress
 from standards.models import TitleKind
 
 YEAR = 2027
@@ -124,12 +123,12 @@ def test_it_prints_the_names_and_figures_in_the_pdf(login, county_officer, tree,
 
 def test_it_prints_landscape_a4(tree, campaign, titles):
     report = progress.build(tree.county_a, YEAR, campaign)
-    assert page_sizes(render_progress(report, "pdf")) == {(842, 595)}
+    assert page_sizes(progress.render(report, "pdf")) == {(842, 595)}
 
 
 def test_it_draws_the_charts_as_svg(tree, campaign, titles):
     report = progress.build(tree.county_a, YEAR, campaign)
-    html = render_to_string("reports/progress_pdf.html", progress_pdf_context(report))
+    html = render_to_string("reports/progress_pdf.html", progress.pdf_context(report))
     assert html.count("<svg") == 2
     assert "青山镇</text>" in html
 

@@ -23,7 +23,8 @@ titles = test_progress_report.titles
 @pytest.fixture
 def small_threshold(monkeypatch):
     # The test county has 9 units below it; anything above 2 counts as large here.
-    monkeypatch.setattr(progress, "BACKGROUND_ABOVE_UNITS", 2)
+    monkeypatch.setitem(progress.BACKGROUND_ABOVE_UNITS, "xlsx", 2)
+    monkeypatch.setitem(progress.BACKGROUND_ABOVE_UNITS, "pdf", 2)
 
 
 def start(client, unit, kind: str = "xlsx"):
@@ -148,3 +149,13 @@ def test_it_renders_a_small_node_at_once(login, township_officer, tree, titles):
     client = login(township_officer)
     response = client.get(reverse("reports:progress_xlsx", args=[tree.township_1.pk]))
     assert response.status_code == 200 and not ReportJob.objects.exists()
+
+
+def test_it_sends_only_a_large_pdf_to_the_worker(login, county_officer, tree, titles, monkeypatch):
+    monkeypatch.setitem(progress.BACKGROUND_ABOVE_UNITS, "pdf", 2)
+    client = login(county_officer)
+    page = client.get(reverse("reports:progress", args=[tree.county_a.pk])).content.decode()
+    assert 'name="kind" value="pdf"' in page and 'name="kind" value="xlsx"' not in page
+    response = start(client, tree.county_a, "xlsx")
+    assert response.url.startswith(reverse("reports:progress_xlsx", args=[tree.county_a.pk]))
+    assert not ReportJob.objects.exists()
