@@ -7,7 +7,9 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.services import do_create_token
@@ -15,6 +17,8 @@ from assessments.models import AwardedTitle
 from audit.models import AuditEvent, Result
 from campaigns import rollups
 from campaigns.models import Campaign, FirstClassBase
+from orgs.models import Level
+from orgs.services import do_create_unit
 from standards.models import TitleKind
 
 API = "/api/v1/figures"
@@ -172,6 +176,38 @@ def test_it_answers_each_childs_outlook(as_user, tree, titles, county_officer):
 def test_it_answers_empty_targets_without_a_campaign(as_user, tree, county_officer):
     body = as_user(county_officer).get(f"{API}/units/{tree.county_a.pk}/targets").json()
     assert (body["campaign"], body["attainments"]) == (None, [])
+
+
+def test_it_reads_the_league_table_and_outlook_in_a_fixed_number_of_queries(
+    as_user, tree, titles, county_officer
+):
+    client = as_user(county_officer)
+
+    def counted(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path, {"year": YEAR}).status_code == 200
+        return len(queries)
+
+    paths = [f"{API}/units/{tree.county_a.pk}/{what}" for what in ("children", "outlook")]
+    before = [counted(path) for path in paths]
+    for n in range(3):
+        township = do_create_unit(
+            None,
+            parent=tree.county_a,
+            name=f"新镇{n}",
+            level=Level.TOWNSHIP,
+            category="town",
+            division_code=f"43012130{n}",
+        )
+        do_create_unit(
+            None,
+            parent=township,
+            name="新村",
+            level=Level.VILLAGE,
+            category="village",
+            division_code=f"43012130{n}201",
+        )
+    assert [counted(path) for path in paths] == before
 
 
 # Access (issue 5)
