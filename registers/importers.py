@@ -100,7 +100,7 @@ __all__ = [
 KINDS = ("orgs", "members", "posts", "trainings", "activities")
 BATCH_SIZE = 2000
 SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # see _sqlite_page_cache
-MEMO_LIMIT = 20_000  # remembered outcomes per column, see MemberImporter._remembered
+MEMO_LIMIT = 20_000  # remembered outcomes per column, see MemberImporter._remember
 ANALYZE_AFTER = 10_000  # rows created by one import, after which PostgreSQL's statistics refresh
 IMPORT_ACTION = "registers.import"
 OBJECT_TYPES = {
@@ -282,6 +282,15 @@ def word_for(words: dict, value) -> str:
 
 def _lookup(table: dict, value) -> Any:
     return table.get(clean(value).replace(" ", "").lower())
+
+
+def _in(column: str, values: list) -> tuple[str, list]:
+    """`column IN (…)` for a raw query: one array parameter on PostgreSQL (planned once, not
+    per value), a placeholder a value on SQLite."""
+    quoted = connection.ops.quote_name(column)
+    if connection.vendor == "postgresql":
+        return f"{quoted} = ANY(%s)", [list(values)]
+    return f"{quoted} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def present(value) -> bool:
@@ -649,18 +658,16 @@ class MemberImporter(Importer):
         self.category_names = "、".join(
             RecruitmentCategory.objects.filter(is_active=True).values_list("name", flat=True)
         )
-        self.memo: dict[str, dict] = {
-            column: {}
-            for column in (
-                "unit_code",
-                "sex",
-                "dates",
-                "group",
-                "categories",
-                "education",
-                "occupation",
-            )
+        self.outcomes: dict[str, Callable[[Any], tuple]] = {
+            "unit_code": self._unit_outcome,
+            "sex": self._sex_outcome,
+            "dates": self._date_outcome,
+            "group": self._group_outcome,
+            "categories": self._categories_outcome,
+            "education": self._education_outcome,
+            "occupation": self._occupation_outcome,
         }
+        self.memo: dict[str, dict] = {column: {} for column in self.outcomes}
         # ID numbers seen in the file, by the first 64 bits of their blind index (a chance
         # collision in a 300,000-row sheet is about 1 in 400 million), to the row's number.
         self.seen_ids: dict[int, int] = {}
@@ -695,15 +702,12 @@ class MemberImporter(Importer):
     # the categories, the education, the dates), so each column's outcome — the stored value or
     # the error — is remembered per distinct cell value, in tables of bounded size.
 
-    def _remembered(self, column: str, key, compute: Callable[[Any], tuple[Any, Any]]):
+    def _remember(self, column: str, key) -> tuple:
+        """Work out a column's outcome for a cell value not seen yet, and remember it."""
         table = self.memo[column]
-        try:
-            return table[key]
-        except KeyError:
-            pass
         if len(table) >= MEMO_LIMIT:
             table.clear()
-        outcome = table[key] = compute(key)
+        outcome = table[key] = self.outcomes[column](key)
         return outcome
 
     def _unit_outcome(self, raw) -> tuple[OrgUnit | None, str]:
@@ -783,57 +787,56 @@ class MemberImporter(Importer):
     def _read(self, row: Row) -> MemberRow:
         item = MemberRow(row)
         cells = row.cells
+        get = cells.get
         values = item.values
-        remembered = self._remembered
-        name = quick_text(cells.get("name"))
+        memo = self.memo
+        name = quick_text(get("name"))
         if not name:
             row.error("name", _("The name is required."))
         elif len(name) > 50:
             row.error("name", _("The name is longer than %(n)d characters.") % {"n": 50})
         values["name"] = name
-        unit, message = remembered("unit_code", cells.get("unit_code"), self._unit_outcome)
+        raw = get("unit_code")
+        outcome = memo["unit_code"].get(raw) or self._remember("unit_code", raw)
+        unit, message = outcome
         if message:
             row.error("unit_code", message)
         item.unit = unit
-        raw = cells.get("sex")
-        if present(raw):
-            sex, message = remembered("sex", raw, self._sex_outcome)
+        for column in ("sex", "birth_date", "join_date"):
+            raw = get(column)
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                continue
+            table = "sex" if column == "sex" else "dates"
+            value, message = memo[table].get(raw) or self._remember(table, raw)
             if message:
-                row.error("sex", message)
+                row.error(column, message)
             else:
-                values["sex"] = sex
-        for date_field in ("birth_date", "join_date"):
-            raw = cells.get(date_field)
-            if present(raw):
-                value, message = remembered("dates", raw, self._date_outcome)
-                if message:
-                    row.error(date_field, message)
-                else:
-                    values[date_field] = value
+                values[column] = value
         self._read_id(item)
         self._read_phone(item)
-        raw = cells.get("group")
-        if unit is not None and present(raw):
-            group_id, message = remembered("group", (unit.id, raw), self._group_outcome)
+        raw = get("group")
+        if unit is not None and raw is not None and (raw.__class__ is not str or raw.strip()):
+            key = (unit.id, raw)
+            group_id, message = memo["group"].get(key) or self._remember("group", key)
             if message:
                 row.error("group", message)
             else:
                 values["group_id"] = group_id
-        raw = cells.get("categories")
-        if present(raw):
-            ids, messages = remembered("categories", raw, self._categories_outcome)
+        raw = get("categories")
+        if raw is not None and (raw.__class__ is not str or raw.strip()):
+            ids, messages = memo["categories"].get(raw) or self._remember("categories", raw)
             for message in messages:
                 row.error("categories", message)
             item.categories = ids
         for column in ("education", "occupation"):
-            raw = cells.get(column)
-            if present(raw):
-                compute = self._education_outcome if column == "education" else None
-                value, message = remembered(column, raw, compute or self._occupation_outcome)
-                if message:
-                    row.error(column, message)
-                else:
-                    values[column] = value
+            raw = get(column)
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                continue
+            value, message = memo[column].get(raw) or self._remember(column, raw)
+            if message:
+                row.error(column, message)
+            else:
+                values[column] = value
         birth, joined = values.get("birth_date"), values.get("join_date")
         if birth and joined and joined < birth:
             row.error("join_date", _("The join date is before the birth date."))
@@ -905,7 +908,7 @@ class MemberImporter(Importer):
                 self.report.unchanged += 1
             else:
                 changed.append(member)
-                self.units_touched[item.unit.pk] = item.unit
+                self.units_touched[item.unit.id] = item.unit
         self._create(new)
         self._update(changed)
 
@@ -933,8 +936,7 @@ class MemberImporter(Importer):
         for row in self._select(
             Member._meta.db_table,
             MATCH_COLUMNS,
-            f"{connection.ops.quote_name('id_number_hash')} IN ({', '.join(['%s'] * len(hashes))})",
-            hashes,
+            *_in("id_number_hash", hashes),
         ):
             member = dict(zip(MATCH_FIELDS, row, strict=True))
             for name in date_fields:  # SQLite hands dates back as text
@@ -948,13 +950,12 @@ class MemberImporter(Importer):
         the run; a member created without one by the run marks its unit)."""
         unknown = [pk for pk in unit_ids if pk not in self.idless]
         if unknown:
-            quote = connection.ops.quote_name
+            where, params = _in("unit_id", unknown)
             rows = self._select(
                 Member._meta.db_table,
                 ("unit_id",),
-                f"{quote('id_number_hash')} IS NULL AND {quote('unit_id')} IN "
-                f"({', '.join(['%s'] * len(unknown))})",
-                unknown,
+                f"{connection.ops.quote_name('id_number_hash')} IS NULL AND {where}",
+                params,
             )
             with_idless = {row[0] for row in rows}
             for pk in unknown:
@@ -982,8 +983,8 @@ class MemberImporter(Importer):
             people.append(item)
         with_id = [i for i in people if i.id_number]
         if with_id:
-            idless = self._units_with_idless_members({i.unit.pk for i in with_id})
-            with_id = [i for i in with_id if i.unit.pk in idless]
+            idless = self._units_with_idless_members({i.unit.id for i in with_id})
+            with_id = [i for i in with_id if i.unit.id in idless]
         by_person: dict[tuple, list[dict]] = {}
         # A new ID number only matches a member registered without one: the IS NULL condition
         # walks the ID number's unique index instead of every member of the villages.
@@ -994,7 +995,7 @@ class MemberImporter(Importer):
             if not group:
                 continue
             candidates = Member.objects.filter(
-                unit_id__in={i.unit.pk for i in group},
+                unit_id__in={i.unit.id for i in group},
                 name__in={i.values["name"] for i in group},
             )
             if without_id_only:
@@ -1005,7 +1006,7 @@ class MemberImporter(Importer):
                     by_person[key].append(member)
         for item in people:
             birth = item.values.get("birth_date")
-            found = by_person.get((item.unit.pk, item.values["name"], birth), [])
+            found = by_person.get((item.unit.id, item.values["name"], birth), [])
             if item.id_number:
                 without_id = [m for m in found if not m["id_number_hash"]]
                 if len(without_id) == 1:
@@ -1034,9 +1035,7 @@ class MemberImporter(Importer):
             for member_id, category_id in self._select(
                 through._meta.db_table,
                 ("member_id", "recruitmentcategory_id"),
-                f"{connection.ops.quote_name('member_id')} IN "
-                f"({', '.join(['%s'] * len(existing))})",
-                existing,
+                *_in("member_id", existing),
             ):
                 current.setdefault(member_id, []).append(category_id)
         for item in items:
@@ -1054,12 +1053,12 @@ class MemberImporter(Importer):
                 return
             self.seen_ids[key] = row.number
         else:
-            key = (item.unit.pk, item.values["name"], item.values.get("birth_date"))
+            key = (item.unit.id, item.values["name"], item.values.get("birth_date"))
             if key in self.seen_people:
                 row.error("name", _("Duplicate of row %(row)d.") % {"row": self.seen_people[key]})
                 return
             self.seen_people[key] = row.number
-        if existing is not None and existing["unit_id"] != item.unit.pk:
+        if existing is not None and existing["unit_id"] != item.unit.id:
             row.error(
                 "id_number",
                 _("This person is already registered in “%(unit)s”.")
@@ -1144,7 +1143,7 @@ class MemberImporter(Importer):
             phone = item.phone
             rows.append(
                 (
-                    unit.pk,
+                    unit.id,
                     values["name"],
                     values.get("sex", ""),
                     values.get("birth_date"),
@@ -1160,9 +1159,9 @@ class MemberImporter(Importer):
                     mask_phone(phone),
                 )
             )
-            units_touched[unit.pk] = unit
+            units_touched[unit.id] = unit
             if not item.id_number:
-                idless[unit.pk] = True
+                idless[unit.id] = True
         ids = insert_rows(Member, rows, columns=MEMBER_INSERT_COLUMNS)
         through = Member.categories.through
         insert_rows(
@@ -1804,22 +1803,23 @@ def insert_rows(
     names = [quote(f.column) for f in (*given, *rest)]
     if connection.vendor == "postgresql":
         return _copy_rows(table, pk, names, tail, rows, returning)
-    # SQLite: dates and times as Django writes them (ISO text); the defaults adapted once.
-    tail = [_adapt_for_sqlite(f, value) for f, value in zip(rest, tail, strict=True)]
-    dates = [
+    # SQLite: times as Django writes them (UTC ISO text), the defaults adapted once; dates go
+    # through the adapter Django registers with sqlite3 (ISO text, as adapt_datefield_value).
+    tail = tuple(_adapt_for_sqlite(f, value) for f, value in zip(rest, tail, strict=True))
+    times = [
         (index, ops.adapt_datetimefield_value)
-        if isinstance(f, models.DateTimeField)
-        else (index, ops.adapt_datefield_value)
         for index, f in enumerate(given)
-        if isinstance(f, models.DateField)
+        if isinstance(f, models.DateTimeField)
     ]
 
-    def values_of(row: tuple) -> list:
+    def values_of(row: tuple) -> tuple:
+        if not times:
+            return (*row, *tail)
         values = [*row, *tail]
-        for index, adapt in dates:
+        for index, adapt in times:
             if values[index] is not None:
                 values[index] = adapt(values[index])
-        return values
+        return tuple(values)
 
     marks = ", ".join(["%s"] * (len(names) + (1 if returning else 0)))
     sql = (
@@ -1836,7 +1836,7 @@ def insert_rows(
         first = max(found[0] if found else 0, cursor.fetchone()[0] or 0) + 1
         ids = list(range(first, first + len(rows)))
         cursor.executemany(
-            sql, [[key, *values_of(row)] for key, row in zip(ids, rows, strict=True)]
+            sql, [(key, *values_of(row)) for key, row in zip(ids, rows, strict=True)]
         )
     return ids
 

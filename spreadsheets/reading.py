@@ -258,7 +258,9 @@ def _open_xlsx(stream: BinaryIO) -> Sheet:
         try:
             for index, cells in enumerate(sheet.iter_rows()):
                 # iter_rows starts at the first used row; calamine pads columns from column A.
-                yield first_row + index + 1, [None if c == "" else c for c in cells]
+                if "" in cells:
+                    cells = [None if c == "" else c for c in cells]
+                yield first_row + index + 1, cells
         except UnreadableFile:
             raise
         except Exception as error:

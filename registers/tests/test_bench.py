@@ -28,6 +28,7 @@ def test_it_times_reading_and_importing_and_cleans_up(tree):
     assert re.search(rf"^import \(run_import, members\): {SECONDS_AND_MEMORY}$", text, re.M)
     assert re.search(r"^ratio import/read: \d+\.\d\d \(target ≤ 2: (met|not met)\)$", text, re.M)
     assert re.search(r"^peak memory: .*\((VmHWM|ru_maxrss)\)$", text, re.M)
+    assert re.search(r"^CPU time of this process: read \d+\.\d\d s, import \d+\.\d\d s", text, re.M)
     assert re.search(
         r"^import report: 500 valid, 500 created, .* 0 errors, imported: yes$", text, re.M
     )
