@@ -417,3 +417,8 @@ def test_it_runs_as_many_queries_for_a_larger_tree(
     with django_assert_num_queries(len(small.captured_queries)):
         response = dashboard(client, unit, year=YEAR)
     assert len(response.context["board"].children) > 0
+
+
+def test_it_is_linked_from_the_unit_page(tree, county_officer, login):
+    page = login(county_officer).get(reverse("orgs:unit", args=[tree.township_1.pk]))
+    assert reverse("dashboards:unit", args=[tree.township_1.pk]) in page.content.decode()
