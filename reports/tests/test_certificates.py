@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from assessments.models import AwardedTitle
 from reports.tests import test_commendation
-from reports.tests.conftest import needs_pdftotext, page_sizes, pdf_text
+from reports.tests.conftest import needs_pdftotext, pdf_text
+from reports.tests.pdf_pages import page_info
 
 # The awarded round of the commendation list's tests.
 awarded_round = test_commendation.awarded_round
@@ -21,10 +22,11 @@ def certificate(client, title):
     return client.get(reverse("reports:certificate_pdf", args=[title.pk]))
 
 
+@needs_pdftotext
 def test_it_prints_one_a4_landscape_page_per_unit(login, county_officer, awarded_round):
     response = certificates(login(county_officer), awarded_round)
     assert response.status_code == 200
-    assert page_sizes(response.content) == {(842, 595)}
+    assert page_info(response.content) == (2, {(842, 595)})
 
 
 @needs_pdftotext
