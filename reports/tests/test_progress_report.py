@@ -152,3 +152,11 @@ def test_it_tabulates_a_villages_groups(login, village_operator, tree, titles):
     found = sheets(download(login(village_operator), tree.village_1, "xlsx"))
     assert list(found) == ["概况", "协会小组"]
     assert [row[0] for row in found["协会小组"][2:]] == ["第一小组", "第二小组"]
+
+
+@needs_pdftotext
+def test_it_prints_a_township_officer_only_their_township(login, township_officer, tree, titles):
+    text = pdf_text(download(login(township_officer), tree.township_1, "pdf").content)
+    assert "青山镇" in text and "李家村" in text and "第一小组" in text
+    for other in ("河口乡", "张湾村", "城关分会", "李家村进城小组"):
+        assert other not in text
