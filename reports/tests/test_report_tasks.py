@@ -20,6 +20,12 @@ campaign = test_progress_report.campaign
 titles = test_progress_report.titles
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    # The built files go to a directory of the test's own, not the installation's media.
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def small_threshold(monkeypatch):
     # The test county has 9 units below it; anything above 2 counts as large here.
