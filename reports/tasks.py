@@ -97,5 +97,24 @@ def start_progress_job(user, unit, year: int, kind: str) -> ReportJob:
     return job
 
 
+def fail_if_stalled(job: ReportJob) -> bool:
+    """Fail a running job without a sign of life for the imports' STALE_AFTER (its worker was
+    stopped), so its page stops polling; False if it is not stalled."""
+    from jobs.services import STALE_AFTER
+
+    cutoff = timezone.now() - STALE_AFTER
+    changed = ReportJob.objects.filter(
+        pk=job.pk, status=Status.RUNNING, updated_at__lt=cutoff
+    ).update(
+        status=Status.FAILED,
+        error=_("The background worker building this report stopped; start it again."),
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    if changed:
+        job.refresh_from_db()
+    return bool(changed)
+
+
 def recent_jobs(user, unit, limit: int = 5) -> list[ReportJob]:
     return list(ReportJob.objects.filter(user=user, unit=unit)[:limit])

@@ -121,6 +121,7 @@ def _job_for_user(request: HttpRequest, pk) -> "ReportJob":  # noqa: F821
 @login_required
 def report_job(request: HttpRequest, pk) -> HttpResponse:
     job = _job_for_user(request, pk)
+    tasks.fail_if_stalled(job)
     partial = request.headers.get("HX-Request")
     template = "reports/report_job_state.html" if partial else "reports/report_job.html"
     return render(request, template, {"job": job, "unit": job.unit})

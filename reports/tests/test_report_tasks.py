@@ -2,15 +2,18 @@
 the file downloads when ready."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
 from jobs.models import Status
+from jobs.services import STALE_AFTER
 from jobs.tests.helpers import run_queued_tasks
-from reports import progress
+from reports import progress, tasks
 from reports.job_models import ReportJob
 from reports.tests import test_progress_report
 from reports.tests.conftest import needs_pdftotext, pdf_text
@@ -78,8 +81,6 @@ def test_it_builds_the_pdf_in_the_background(
 
 
 def test_it_records_progress_while_it_builds(tree, county_officer, titles, monkeypatch):
-    from reports import tasks
-
     seen = []
     job = tasks.start_progress_job(county_officer, tree.county_a, 2027, "xlsx")
     original = tasks._update
@@ -142,8 +143,6 @@ def test_it_keeps_a_job_from_other_users(
 
 
 def test_it_fails_a_job_whose_user_lost_the_unit(tree, county_officer, titles):
-    from reports import tasks
-
     job = tasks.start_progress_job(county_officer, tree.county_a, 2027, "xlsx")
     Role.objects.filter(user=county_officer).delete()
     run_queued_tasks()
@@ -165,3 +164,12 @@ def test_it_sends_only_a_large_pdf_to_the_worker(login, county_officer, tree, ti
     response = start(client, tree.county_a, "xlsx")
     assert response.url.startswith(reverse("reports:progress_xlsx", args=[tree.county_a.pk]))
     assert not ReportJob.objects.exists()
+
+
+def test_it_fails_a_job_whose_worker_stopped(login, county_officer, tree, titles):
+    job = tasks.start_progress_job(county_officer, tree.county_a, 2027, "pdf")
+    long_ago = timezone.now() - STALE_AFTER - timedelta(minutes=1)
+    ReportJob.objects.filter(pk=job.pk).update(status=Status.RUNNING, updated_at=long_ago)
+    page = login(county_officer).get(reverse("reports:report_job", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == Status.FAILED and "hx-trigger" not in page.content.decode()
