@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import Http404
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -29,6 +28,8 @@ from registers.models import (
 )
 from registers.services import ConflictError
 from registers.views_records import (
+    _profile_unit,
+    _township,
     download_name,
     evidence_response,
     get_activity_for_user,
@@ -350,13 +351,6 @@ def upload_activity_evidence(request, activity_id: int, file: File[UploadedFile]
 # 三纳入四同时
 
 
-def _township(request, unit_id: int, action: Action = Action.VIEW) -> OrgUnit:
-    unit = get_unit_for_user(request, unit_id, action)
-    if not services.takes_inclusion(unit):
-        raise Http404
-    return unit
-
-
 def _inclusion_out(township: OrgUnit, year: int) -> dict:
     records = services.inclusion_records(township, year)
     items = []
@@ -403,13 +397,6 @@ def upload_inclusion_evidence(
 
 
 # Association profiles
-
-
-def _profile_unit(request, unit_id: int, action: Action = Action.VIEW) -> OrgUnit:
-    unit = get_unit_for_user(request, unit_id, action)
-    if not services.takes_profile(unit):
-        raise Http404
-    return unit
 
 
 def _profile_out(unit: OrgUnit, year: int) -> dict:
