@@ -458,6 +458,49 @@ def do_confirm_standard(actor, standard: Standard) -> Standard:
 # Sections
 
 
+def _add_part(actor, standard: Standard, model, related: str, apply, snapshot, fields: dict):
+    """A section or a stage (`model`, reached as `standard.<related>`) added at the end, with its
+    audit event in the same transaction."""
+    with transaction.atomic():
+        standard = _locked(standard)
+        part = model(standard=standard, position=_next_position(getattr(standard, related)))
+        errors: dict[str, list[str]] = {}
+        apply(part, fields, errors)
+        if errors:
+            raise ValidationError(errors)
+        part.save()
+        record_event(
+            actor=actor,
+            action=f"standards.{model._meta.model_name}.create",
+            obj=part,
+            unit_id=standard.unit_id,
+            after={"standard": standard.pk, **snapshot(part)},
+        )
+    return part
+
+
+def _update_part(actor, part, apply, snapshot, changes: dict):
+    """A section or a stage changed under its standard's lock, with its audit change."""
+    with transaction.atomic():
+        standard = _locked(part.standard)
+        part = type(part).objects.get(pk=part.pk)
+        before = snapshot(part)
+        errors: dict[str, list[str]] = {}
+        apply(part, changes, errors)
+        if errors:
+            raise ValidationError(errors)
+        part.save()
+        record_change(
+            actor=actor,
+            action=f"standards.{part._meta.model_name}.update",
+            obj=part,
+            unit_id=standard.unit_id,
+            before=before,
+            after=snapshot(part),
+        )
+    return part
+
+
 def _apply_section(section: Section, fields: dict, errors: dict) -> None:
     if "name" in fields:
         section.name = _text(fields["name"])
@@ -485,45 +528,12 @@ def do_add_section(actor, standard: Standard, **fields: Any) -> Section:
     _check_fields(fields, SECTION_FIELDS)
     fields.setdefault("name", "")
     fields.setdefault("points", None)
-    with transaction.atomic():
-        standard = _locked(standard)
-        position = _next_position(standard.sections)
-        section = Section(standard=standard, position=position)
-        errors: dict[str, list[str]] = {}
-        _apply_section(section, fields, errors)
-        if errors:
-            raise ValidationError(errors)
-        section.save()
-        record_event(
-            actor=actor,
-            action="standards.section.create",
-            obj=section,
-            unit_id=standard.unit_id,
-            after={"standard": standard.pk, **section_snapshot(section)},
-        )
-    return section
+    return _add_part(actor, standard, Section, "sections", _apply_section, section_snapshot, fields)
 
 
 def do_update_section(actor, section: Section, **changes: Any) -> Section:
     _check_fields(changes, SECTION_FIELDS)
-    with transaction.atomic():
-        standard = _locked(section.standard)
-        section = Section.objects.get(pk=section.pk)
-        before = section_snapshot(section)
-        errors: dict[str, list[str]] = {}
-        _apply_section(section, changes, errors)
-        if errors:
-            raise ValidationError(errors)
-        section.save()
-        record_change(
-            actor=actor,
-            action="standards.section.update",
-            obj=section,
-            unit_id=standard.unit_id,
-            before=before,
-            after=section_snapshot(section),
-        )
-    return section
+    return _update_part(actor, section, _apply_section, section_snapshot, changes)
 
 
 def do_delete_section(actor, section: Section) -> None:
@@ -673,45 +683,12 @@ def do_add_stage(actor, standard: Standard, **fields: Any) -> Stage:
     _check_fields(fields, STAGE_FIELDS)
     fields.setdefault("kind", "")
     fields.setdefault("level", None)
-    with transaction.atomic():
-        standard = _locked(standard)
-        position = _next_position(standard.stages)
-        stage = Stage(standard=standard, position=position)
-        errors: dict[str, list[str]] = {}
-        _apply_stage(stage, fields, errors)
-        if errors:
-            raise ValidationError(errors)
-        stage.save()
-        record_event(
-            actor=actor,
-            action="standards.stage.create",
-            obj=stage,
-            unit_id=standard.unit_id,
-            after={"standard": standard.pk, **stage_snapshot(stage)},
-        )
-    return stage
+    return _add_part(actor, standard, Stage, "stages", _apply_stage, stage_snapshot, fields)
 
 
 def do_update_stage(actor, stage: Stage, **changes: Any) -> Stage:
     _check_fields(changes, STAGE_FIELDS)
-    with transaction.atomic():
-        standard = _locked(stage.standard)
-        stage = Stage.objects.get(pk=stage.pk)
-        before = stage_snapshot(stage)
-        errors: dict[str, list[str]] = {}
-        _apply_stage(stage, changes, errors)
-        if errors:
-            raise ValidationError(errors)
-        stage.save()
-        record_change(
-            actor=actor,
-            action="standards.stage.update",
-            obj=stage,
-            unit_id=standard.unit_id,
-            before=before,
-            after=stage_snapshot(stage),
-        )
-    return stage
+    return _update_part(actor, stage, _apply_stage, stage_snapshot, changes)
 
 
 def do_delete_stage(actor, stage: Stage) -> None:
