@@ -109,6 +109,11 @@ def _year(request) -> int:
     return min(max(year, services.FIRST_YEAR), this_year)
 
 
+def _years() -> range:
+    """The years a yearly record can be chosen for, newest first."""
+    return range(timezone.localdate().year, services.FIRST_YEAR - 1, -1)
+
+
 def _tabs(user, unit: OrgUnit, active: str) -> dict:
     return {
         "tabs_unit": unit,
@@ -513,7 +518,7 @@ def inclusion_checklist(request, pk: int):
             form=form,
             rows=rows,
             year=year,
-            years=range(timezone.localdate().year, services.FIRST_YEAR - 1, -1),
+            years=_years(),
             achieved_count=achieved_count,
             evidence_form=EvidenceForm(),
         ),
@@ -563,7 +568,7 @@ def inclusion_overview(request, pk: int):
             rows=rows,
             items=list(InclusionItem),
             year=year,
-            years=range(timezone.localdate().year, services.FIRST_YEAR - 1, -1),
+            years=_years(),
             query=urlencode({"year": year}),
             complete=sum(1 for _t, _m, n in rows if n == len(InclusionItem)),
         ),
@@ -634,7 +639,7 @@ def profile_page(request, pk: int):
             saved=profile_values(profile) if conflict else None,
             rows=rows,
             year=year,
-            years=range(timezone.localdate().year, services.FIRST_YEAR - 1, -1),
+            years=_years(),
             evidence_form=EvidenceForm(),
             total_funds=sum(
                 (getattr(profile, f) for f in ProfileForm.FUNDS if f != "spending"),
