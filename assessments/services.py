@@ -738,7 +738,6 @@ def _move(
 
 def _move_groups(actor, parent: Assessment, action: str, to_stage: int, reason: str = "") -> None:
     for group in parent.group_ratings.filter(state=AssessmentState.OPEN):
-        group._stages = None
         _move(actor, group, action, to_stage, reason)
 
 
@@ -757,7 +756,7 @@ def do_submit(actor, assessment: Assessment, *, expected_version: int | None = N
             )
         unrated = [
             g.unit.name
-            for g in assessment.group_ratings.select_related("unit")
+            for g in assessment.group_ratings.select_related("unit", "standard")
             if g.is_open and outcome_at(g, 0).unscored
         ]
         if unrated:
@@ -950,8 +949,9 @@ def _award(actor, assessment: Assessment) -> AwardedTitle:
 def _settle_group_ratings(actor, village_assessment: Assessment) -> None:
     """The township verifies the groups with their village: each open rating is decided by
     the five-good standard on its scores."""
-    for group in village_assessment.group_ratings.filter(state=AssessmentState.OPEN):
-        group._stages = None
+    for group in village_assessment.group_ratings.filter(state=AssessmentState.OPEN).select_related(
+        "standard", "unit"
+    ):
         outcome = outcome_at(group, group.stage)
         if outcome.passes:
             _move(actor, group, TransitionAction.AWARD, group.stage, state=AssessmentState.AWARDED)
