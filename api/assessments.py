@@ -32,7 +32,7 @@ from assessments.models import (
     SpotCheckEntry,
     Transition,
 )
-from standards.models import Item, Stage, TitleKind
+from standards.models import Item, TitleKind
 
 router = Router(tags=["assessments"])
 
@@ -421,19 +421,14 @@ def list_assessments(request, params: Query[AssessmentParams]):
     )
     if params.waiting_for_me:
         # One read of the chains, not one per assessment: a county has hundreds open.
-        open_rows = list(
+        open_rows = services.with_stages(
             rows.filter(state=AssessmentState.OPEN, parent=None).select_related("access_unit")
         )
-        chains: dict[int, list] = {}
-        for stage in Stage.objects.filter(
-            standard_id__in={a.standard_id for a in open_rows}
-        ).order_by("position"):
-            chains.setdefault(stage.standard_id, []).append(stage)
-        mine = []
-        for a in open_rows:
-            a._stages = chains.get(a.standard_id, [])
-            if a.stage < len(a._stages) and services.can_act(request.user, a):
-                mine.append(a.pk)
+        mine = [
+            a.pk
+            for a in open_rows
+            if a.stage < len(services.stages_of(a)) and services.can_act(request.user, a)
+        ]
         rows = rows.filter(pk__in=mine)
     return _page(rows, params)
 

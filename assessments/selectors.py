@@ -17,7 +17,7 @@ from assessments.models import (
     Score,
     StageDeadline,
 )
-from assessments.services import acts_at_level, outcome_at
+from assessments.services import acts_at_level, outcome_at, stages_of, with_stages
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
 from registers.models import Evidence
 from standards import metrics
@@ -79,22 +79,12 @@ class Row:
         return bool(self.assessment.is_open and self.due and self.due < timezone.localdate())
 
 
-def _stage_map(assessments) -> dict[int, list[Stage]]:
-    standard_ids = {a.standard_id for a in assessments}
-    stages: dict[int, list[Stage]] = {pk: [] for pk in standard_ids}
-    for stage in Stage.objects.filter(standard_id__in=standard_ids).order_by("position"):
-        stages[stage.standard_id].append(stage)
-    return stages
-
-
 def rows_for(assessments) -> list[Row]:
-    assessments = list(assessments)
-    stages = _stage_map(assessments)
+    assessments = with_stages(assessments)
     dues = deadlines_for(assessments)
     rows = []
     for a in assessments:
-        chain = stages.get(a.standard_id, [])
-        a._stages = chain
+        chain = stages_of(a)
         stage = chain[a.stage] if a.stage < len(chain) else None
         rows.append(Row(a, stage, dues.get((a.round_id, a.title, a.stage))))
     return rows
