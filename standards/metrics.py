@@ -196,8 +196,11 @@ def trainings(unit: OrgUnit, year: int) -> tuple[Decimal | None, str]:
     dates_of: dict[int, list[date]] = {}
     for member_id, on in attended:
         dates_of.setdefault(member_id, []).append(on)
-    posts = Post.objects.filter(member_id__in=dates_of).values_list(
-        "member_id", "kind", "start_date", "end_date"
+    # No ordering: Post's default one (by unit) would join and sort the units for nothing.
+    posts = (
+        Post.objects.filter(member_id__in=dates_of)
+        .order_by()
+        .values_list("member_id", "kind", "start_date", "end_date")
     )
     for member_id, kind, start, end in posts:
         if any(start <= on and (end is None or end >= on) for on in dates_of[member_id]):
