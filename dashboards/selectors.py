@@ -15,7 +15,6 @@ from campaigns.models import (
     PlanStatus,
     PlanVersion,
     SurveyEntry,
-    TownshipTarget,
 )
 from campaigns.targets import Targets
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
@@ -39,35 +38,9 @@ def campaign_for(unit: OrgUnit) -> Campaign | None:
     )
 
 
-def _with_override(base: Targets, override: TownshipTarget | None) -> Targets:
-    """A township's own targets; a blank figure inherits the campaign's. (The same rule as
-    campaigns.services.township_targets, which reads one township per query; the league table
-    needs all its townships in one.)"""
-    if override is None:
-        return base
-    return Targets(
-        five_good_share=override.five_good_share
-        if override.five_good_share is not None
-        else base.five_good_share,
-        qualified_share=override.qualified_share
-        if override.qualified_share is not None
-        else base.qualified_share,
-        first_class_share=override.first_class_share
-        if override.first_class_share is not None
-        else base.first_class_share,
-        first_class_base=base.first_class_base,
-        advanced_townships=None,
-    )
-
-
 def township_targets(campaign: Campaign, township_ids: list[int]) -> dict[int, Targets]:
-    """Targets per township, in one query."""
-    base = services.campaign_targets(campaign)
-    overrides = {
-        t.township_id: t
-        for t in TownshipTarget.objects.filter(campaign=campaign, township_id__in=township_ids)
-    }
-    return {pk: _with_override(base, overrides.get(pk)) for pk in township_ids}
+    """Targets per township, in one query (campaigns.services.townships_targets)."""
+    return services.townships_targets(campaign, township_ids)
 
 
 def targets_for(campaign: Campaign, unit: OrgUnit) -> Targets:

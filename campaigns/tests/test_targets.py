@@ -171,3 +171,18 @@ def test_it_keeps_campaigns_to_the_organising_county(
             do_create_campaign(actor, tree.county_a, name="三联创", first_year=2026)
     with pytest.raises(PermissionDenied):
         do_create_campaign(None, tree.township_1, name="三联创", first_year=2026)
+
+
+def test_it_reads_many_townships_targets_as_it_reads_one(fast_hasher, tree, county_officer):
+    from campaigns.services import do_set_township_target, township_targets, townships_targets
+
+    campaign = do_create_campaign(
+        county_officer, tree.county_a, name="三联创", first_year=2026, advanced_townships=2
+    )
+    do_set_township_target(county_officer, campaign, tree.township_1, qualified_share=Decimal("90"))
+    townships = [tree.township_1, tree.township_2]
+    many = townships_targets(campaign, [u.pk for u in townships])
+    assert many == {u.pk: township_targets(campaign, u) for u in townships}
+    assert many[tree.township_1.pk].qualified_share == Decimal("90")
+    # A township's own targets never carry the campaign's advanced-township count.
+    assert {targets.advanced_townships for targets in many.values()} == {None}
