@@ -163,7 +163,7 @@ def sheet(
     """Every section and item with its score at every stage, the gap, the history, the evidence,
     the comments, and the subtotals and totals per stage; `editable_items` are the item ids the
     current user may change at the current stage (None: none)."""
-    stages = assessment.standard.ordered_stages()
+    stages = stages_of(assessment)
     scores = list(
         Score.objects.filter(assessment=assessment).select_related("author").order_by("id")
     )
