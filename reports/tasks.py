@@ -102,15 +102,22 @@ def fail_if_stalled(job: ReportJob) -> bool:
     stopped), so its page stops polling; False if it is not stalled."""
     from jobs.services import STALE_AFTER
 
-    cutoff = timezone.now() - STALE_AFTER
-    changed = ReportJob.objects.filter(
-        pk=job.pk, status=Status.RUNNING, updated_at__lt=cutoff
-    ).update(
-        status=Status.FAILED,
-        error=_("The background worker building this report stopped; start it again."),
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    now = timezone.now()
+    with translation.override(job.language or None):
+        message = _("The background worker building this report stopped; start it again.")
+    with transaction.atomic():
+        changed = ReportJob.objects.filter(
+            pk=job.pk, status=Status.RUNNING, updated_at__lt=now - STALE_AFTER
+        ).update(status=Status.FAILED, error=message, finished_at=now, updated_at=now)
+        if changed:
+            record_event(
+                actor=None,
+                action="reports.progress.stalled",
+                obj=job,
+                unit_id=job.unit_id,
+                before={"status": Status.RUNNING},
+                after={"status": Status.FAILED, "last_sign_of_life": job.updated_at.isoformat()},
+            )
     if changed:
         job.refresh_from_db()
     return bool(changed)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Role
+from audit.models import AuditEvent
 from jobs.models import Status
 from jobs.services import STALE_AFTER
 from jobs.tests.helpers import run_queued_tasks
@@ -173,3 +174,6 @@ def test_it_fails_a_job_whose_worker_stopped(login, county_officer, tree, titles
     page = login(county_officer).get(reverse("reports:report_job", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == Status.FAILED and "hx-trigger" not in page.content.decode()
+    assert AuditEvent.objects.filter(
+        action="reports.progress.stalled", object_id=str(job.pk)
+    ).exists()
