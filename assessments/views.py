@@ -4,6 +4,8 @@ Every assessment is reached through `get_assessment_for_user` and every round th
 `get_round_for_user`: 404 outside the user's subtrees, 403 for an action their level does not
 take, each denial recorded (accounts.access)."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +25,7 @@ from assessments.models import Assessment, AssessmentState, Round, StageDeadline
 from orgs.models import Level, OrgUnit
 from sanlian.forms import add_validation_errors
 from standards.access import visible_standards
-from standards.models import TitleKind
+from standards.models import Stage, TitleKind
 
 PAGE_SIZE = 50
 
@@ -167,7 +169,13 @@ def round_detail(request, pk: int):
     flagged, and what the user may apply for."""
     round_ = get_round_for_user(request, pk)
     titles = list(round_.titles.select_related("standard").order_by("title"))
-    max_stages = max((len(t.standard.ordered_stages()) for t in titles), default=1)
+    # One count of every title's chain, not one query per title.
+    lengths = Counter(
+        Stage.objects.filter(standard_id__in={t.standard_id for t in titles}).values_list(
+            "standard_id", flat=True
+        )
+    )
+    max_stages = max((lengths[t.standard_id] for t in titles), default=1)
     assessments = (
         selectors.assessments_for_user(request.user)
         .filter(round=round_, parent__isnull=True)
