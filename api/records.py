@@ -13,8 +13,8 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.access import Action, get_unit_for_user
+from api.schemas import MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
 from api.schemas import Count as CountInt
-from api.schemas import ErrorOut, Text
 from orgs.models import OrgUnit
 from registers import record_services as services
 from registers.models import (
@@ -39,9 +39,6 @@ from registers.views_records import (
 
 router = Router(tags=["records"])
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
-MAX_PAGE_SIZE = 200
 MAX_YEAR = 9999
 
 

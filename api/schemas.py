@@ -77,3 +77,9 @@ class MoveIn(Schema):
 class ErrorOut(Schema):
     detail: str
     errors: dict[str, list[str]] | None = None
+
+
+# What a request can answer besides success; every error has the ErrorOut shape.
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
+MAX_PAGE_SIZE = 200

@@ -6,18 +6,22 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, get_unit_for_user, root_units, visible_units
-from api.schemas import ErrorOut, MoveIn, RetireIn, Text, UnitCreate, UnitOut, UnitUpdate
+from api.schemas import (
+    MAX_PAGE_SIZE,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    MoveIn,
+    RetireIn,
+    Text,
+    UnitCreate,
+    UnitOut,
+    UnitUpdate,
+)
 from orgs import selectors, services
 from orgs.models import OrgUnit
 from orgs.validation import child_level_for
 
 router = Router(tags=["units"])
-
-# What a request can answer besides success; every error has the ErrorOut shape.
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
-
-MAX_PAGE_SIZE = 200
 
 
 class UnitPage(Schema):
