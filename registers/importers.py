@@ -652,12 +652,9 @@ class MemberImporter(Importer):
         self.units_by_id: dict[int, OrgUnit] = {}
         self.groups: dict[int, dict[str, OrgUnit]] = {}
         self.allowed_units: dict[int, bool] = {}
-        self.categories = {
-            clean(c.name): c.pk for c in RecruitmentCategory.objects.filter(is_active=True)
-        } | {c.code: c.pk for c in RecruitmentCategory.objects.filter(is_active=True)}
-        self.category_names = "、".join(
-            RecruitmentCategory.objects.filter(is_active=True).values_list("name", flat=True)
-        )
+        active = list(RecruitmentCategory.objects.filter(is_active=True))
+        self.categories = {clean(c.name): c.pk for c in active} | {c.code: c.pk for c in active}
+        self.category_names = "、".join(c.name for c in active)
         self.outcomes: dict[str, Callable[[Any], tuple]] = {
             "unit_code": self._unit_outcome,
             "sex": self._sex_outcome,
