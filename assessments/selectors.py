@@ -47,11 +47,14 @@ def assessments_for_user(user) -> QuerySet[Assessment]:
 
 
 def titles_of(user, unit: OrgUnit) -> list[AwardedTitle]:
-    return list(
+    titles = list(
         AwardedTitle.objects.filter(unit=unit).select_related(
-            "assessment__round", "revoked_by", "awarded_by"
+            "unit", "assessment__round", "assessment__standard", "revoked_by", "awarded_by"
         )
     )
+    # can_revoke reads each title's chain: one query for all of them.
+    with_stages([t.assessment for t in titles if t.assessment_id])
+    return titles
 
 
 # --- deadlines and "waiting for me" ----------------------------------------------------------

@@ -1004,7 +1004,7 @@ def do_withdraw(actor, assessment: Assessment, *, reason: str = "") -> Assessmen
 
 def deciding_level(title: AwardedTitle) -> int:
     if title.assessment_id:
-        return title.assessment.standard.ordered_stages()[-1].level
+        return stages_of(title.assessment)[-1].level
     return Level.COUNTY
 
 
