@@ -11,6 +11,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -87,3 +88,12 @@ def pdf_response(pdf: bytes, filename: str, ascii_filename: str) -> HttpResponse
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def pdf_or_503(request, template: str, context: dict, names: tuple[str, str]) -> HttpResponse:
+    """The template as a PDF response, or the page that says which fonts to install (503)."""
+    try:
+        content = render_pdf(template, context, request=request)
+    except FontsMissing as error:
+        return render(request, "reports/pdf_unavailable.html", {"error": error}, status=503)
+    return pdf_response(content, *names)

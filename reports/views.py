@@ -5,14 +5,14 @@ user's subtree, recorded), the figures come from reports.selectors.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.access import Action, record_denial, require, visible_ancestors
 from assessments.models import Assessment
 from reports import selectors
-from reports.pdf import FontsMissing, pdf_response, render_pdf
+from reports.pdf import pdf_or_503
 
 
 def get_assessment_for_user(request, pk) -> Assessment:
@@ -51,14 +51,6 @@ def _file_name(assessment: Assessment, form: str) -> tuple[str, str]:
     return name, f"assessment-{assessment.pk}-{assessment.round.year}.pdf"
 
 
-def _pdf(request, template: str, context: dict, names: tuple[str, str]) -> HttpResponse:
-    try:
-        pdf = render_pdf(template, context, request=request)
-    except FontsMissing as error:
-        return render(request, "reports/pdf_unavailable.html", {"error": error}, status=503)
-    return pdf_response(pdf, *names)
-
-
 @login_required
 def assessment_sheet(request, pk):
     assessment = get_assessment_for_user(request, pk)
@@ -72,7 +64,7 @@ def assessment_sheet(request, pk):
 def assessment_sheet_pdf(request, pk):
     assessment = get_assessment_for_user(request, pk)
     sheet = selectors.assessment_sheet(assessment)
-    return _pdf(
+    return pdf_or_503(
         request,
         "reports/assessment_sheet_pdf.html",
         _context(request, assessment, sheet=sheet),
@@ -91,7 +83,7 @@ def approval_form(request, pk):
 def approval_form_pdf(request, pk):
     assessment = get_assessment_for_user(request, pk)
     form = selectors.approval_form(assessment)
-    return _pdf(
+    return pdf_or_503(
         request,
         "reports/approval_form_pdf.html",
         _context(request, assessment, form=form),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.access import get_unit_for_user, visible_ancestors
 from dashboards.selectors import campaign_for
 from reports import commendation, progress, tasks
-from reports.pdf import FontsMissing, pdf_response, render_pdf
+from reports.pdf import pdf_or_503, pdf_response
 
 KINDS = ("xlsx", "pdf")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,14 +36,6 @@ def xlsx_response(content: bytes, filename: str, ascii_filename: str) -> HttpRes
         "inline;", "attachment;", 1
     )
     return response
-
-
-def pdf_or_503(request: HttpRequest, template: str, context: dict, names: tuple[str, str]):
-    try:
-        content = render_pdf(template, context, request=request)
-    except FontsMissing as error:
-        return render(request, "reports/pdf_unavailable.html", {"error": error}, status=503)
-    return pdf_response(content, *names)
 
 
 def _campaign_or_404(unit):
