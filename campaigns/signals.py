@@ -18,6 +18,13 @@ from registers.models import Member, ServiceActivity, Training
 
 # The field that places each register record on a unit.
 RECORD_UNITS = {Member: "unit_id", Training: "organiser_id", ServiceActivity: "unit_id"}
+# The fields the roll-ups read from each record (campaigns.rollups.compute): an edit that leaves
+# them all as they were (a member's phone, an activity's notes) moves no figure.
+COUNTED_FIELDS = {
+    Member: ("unit_id", "status", "join_date", "status_date"),
+    Training: ("organiser_id", "date"),
+    ServiceActivity: ("unit_id", "date", "people_served"),
+}
 # Deleted one at a time by their services. Members are never deleted by a service (they leave by
 # status), and a delete receiver would cost every bulk delete Django's fast path (the bench's
 # clean-up deletes 100,000 members): a member deleted in the admin needs `rollups refresh`.
@@ -45,21 +52,26 @@ def titles_superseded(sender, unit, **kwargs: Any) -> None:
 
 
 def remember_unit(sender, instance, **kwargs: Any) -> None:
-    """Before an edit, note the unit the record sat on: a transfer changes two units."""
+    """Before an edit, note what the roll-ups read from the record: a transfer changes two
+    units, and an edit that changes none of it changes no figure."""
     if instance.pk is not None and not kwargs.get("raw"):
-        field = RECORD_UNITS[sender]
-        instance._rollup_unit_before = (
-            sender.objects.filter(pk=instance.pk).values_list(field, flat=True).first()
+        instance._rollup_before = (
+            sender.objects.filter(pk=instance.pk).values(*COUNTED_FIELDS[sender]).first()
         )
 
 
 def record_saved(sender, instance, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return
-    unit_id = getattr(instance, RECORD_UNITS[sender])
-    before = getattr(instance, "_rollup_unit_before", None)
-    if before is not None and before != unit_id:
-        rollups.refresh(before)
+    field = RECORD_UNITS[sender]
+    unit_id = getattr(instance, field)
+    before = getattr(instance, "_rollup_before", None)
+    instance._rollup_before = None
+    if before is not None:
+        if all(getattr(instance, name) == value for name, value in before.items()):
+            return
+        if before[field] != unit_id:
+            rollups.refresh(before[field])
     rollups.refresh(unit_id)
 
 

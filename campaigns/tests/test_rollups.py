@@ -285,3 +285,19 @@ def test_it_reports_a_stored_figure_that_drifted(tree):
     RollupFigure.objects.filter(unit=tree.village_2, year=2027).delete()
     found = {(d.unit_id, d.year, d.field) for d in rollups.verify()}
     assert found == {(tree.county_a.pk, 2026, "villages"), (tree.village_2.pk, 2027, "row")}
+
+
+def test_it_skips_the_refresh_for_an_edit_that_moves_no_figure(tree, monkeypatch):
+    member = _member(tree.village_1, join_date=date(2020, 1, 1))
+    refreshed = []
+    real_refresh = rollups.refresh
+    monkeypatch.setattr(rollups, "refresh", lambda pk, **kw: refreshed.append(pk))
+    member.name = "李四"
+    member.save()
+    assert refreshed == []
+    monkeypatch.setattr(rollups, "refresh", real_refresh)
+    member.join_date = date(2026, 1, 1)
+    member.save()
+    assert fig(tree.village_1, 2025).active_members == 0
+    assert fig(tree.village_1, 2026).active_members == 1
+    assert agrees()
