@@ -188,13 +188,6 @@ def _this_year() -> int:
     return timezone.localdate().year
 
 
-def _board_year(year: int | None, campaign: Campaign) -> int:
-    """As the dashboard page: the year asked for (this year by default), kept within the
-    campaign's baseline and last year."""
-    year = year or _this_year()
-    return min(max(year, campaign.first_year - 1), campaign.last_year)
-
-
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -249,7 +242,7 @@ def targets(request, unit_id: int, params: Query[YearParams]):
             "first_class_base_label": None,
             "attainments": [],
         }
-    year = _board_year(params.year, campaign)
+    year = board.campaign_year(campaign, params.year)
     built = board.build(unit, year, campaign)
     return {
         "unit_id": unit.pk,
@@ -281,7 +274,7 @@ def outlook(request, unit_id: int, params: Query[OutlookParams]):
             "indicator_label": None,
             "children": [],
         }
-    year = _board_year(params.year, campaign)
+    year = board.campaign_year(campaign, params.year)
     built = board.build(unit, year, campaign, params.indicator)
     children = []
     for row in built.children:

@@ -20,9 +20,7 @@ def _year(request: HttpRequest, campaign: Campaign | None) -> int:
         year = int(request.GET.get("year", this_year))
     except ValueError:
         year = this_year
-    if campaign is None:
-        return year
-    return min(max(year, campaign.first_year - 1), campaign.last_year)
+    return year if campaign is None else board.campaign_year(campaign, year)
 
 
 @require_GET
