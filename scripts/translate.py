@@ -1,6 +1,6 @@
 """Keep the Chinese catalogues complete: a developer's tool, not part of the app.
 
-    .venv/bin/python scripts/translate.py messages [APP]    # one app's catalogue, or (no APP) the shared one
+    .venv/bin/python scripts/translate.py messages [APP]    # one app, or (no APP) the shared one
     .venv/bin/python scripts/translate.py todo [APP]        # untranslated strings as JSON
     .venv/bin/python scripts/translate.py apply FILE.json [APP]  # fill them from {msgid: 中文}
 
