@@ -1,9 +1,10 @@
 """Reading office spreadsheets (.xlsx, .csv) row by row, refusing malformed files early.
 
 `open_rows(source, filename)` checks the content (never the name) and returns a `Sheet` whose
-`rows()` yields `(excel_row_number, [cell, …])` one row at a time: python-calamine for .xlsx (the
-sheet stays in Rust; Python sees one row at a time), the csv module over a decoded stream for
-.csv. Every problem with the file itself raises `UnreadableFile` with a message for the user.
+`rows()` yields `(excel_row_number, [cell, …])` one row at a time: python-calamine for .xlsx, a
+few thousand rows at a time (`spreadsheets.xlsx_stream`; a layout it does not handle is read
+whole), the csv module over a decoded stream for .csv. Every problem with the file itself raises
+`UnreadableFile` with a message for the user.
 """
 
 import codecs
@@ -23,13 +24,15 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # all members of an .xlsx together
 MAX_COMPRESSION_RATIO = 200  # per member larger than 1 MB; real sheets compress 5–30×
 MAX_ROWS = 1_048_576  # Excel's own limit
-# An .xlsx sheet is held whole by the reader (in Rust, ~50 bytes a cell): its declared range is
-# capped before reading. 300,000 rows of 20 columns is three times the benchmark's 100,000.
+# An .xlsx sheet is streamed, but a layout the streaming reader leaves alone is held whole (in
+# Rust, ~50 bytes a cell): the declared range is capped before reading. 300,000 rows of 20
+# columns is three times the benchmark's 100,000.
 MAX_SHEET_ROWS = 300_000
 MAX_SHEET_CELLS = 6_000_000
 MAX_BLANK_RUN = 1000  # consecutive blank rows that end the data
 MAX_COLUMNS = 200
 CSV_FIELD_LIMIT = 100_000
+STREAM_XLSX = True  # False reads every sheet whole (tests compare the two)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -51,6 +54,14 @@ def is_blank(cells) -> bool:
     return True
 
 
+def from_column_a(cells: list, first_col: int) -> list:
+    """Calamine's row from the sheet's first used column, as cells from column A (blank as
+    None), so a column's position does not depend on which rows were read together."""
+    if "" in cells:
+        cells = [None if c == "" else c for c in cells]
+    return [None] * first_col + cells if first_col else cells
+
+
 @dataclass
 class Sheet:
     """One sheet's rows, read lazily. `total` is an upper bound of the rows, for progress."""
@@ -66,10 +77,17 @@ class Sheet:
 
 def _guard_blank_runs(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
     """Skip blank rows. A run of MAX_BLANK_RUN blank rows ends the data; if anything but blank
-    rows follows it the file is refused (scanning the rest is cheap and bounded by MAX_ROWS)."""
+    rows follows it the file is refused (scanning the rest is cheap and bounded by MAX_ROWS).
+    Rows a reader leaves out (the numbers jump) count as blank rows."""
     blank_run = 0
     ended_at = None
+    previous = 0
     for number, cells in rows:
+        if number > previous + 1:
+            blank_run += number - previous - 1
+            if blank_run >= MAX_BLANK_RUN and ended_at is None:
+                ended_at = number - blank_run
+        previous = number
         if number > MAX_ROWS:
             raise UnreadableFile(
                 _("The file has more than %(max)d rows; split it into smaller files.")
@@ -77,8 +95,8 @@ def _guard_blank_runs(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, l
             )
         if is_blank(cells):
             blank_run += 1
-            if blank_run == MAX_BLANK_RUN and ended_at is None:
-                ended_at = number - MAX_BLANK_RUN + 1
+            if blank_run >= MAX_BLANK_RUN and ended_at is None:
+                ended_at = number - blank_run + 1
             continue
         if ended_at is not None:
             raise UnreadableFile(
@@ -101,7 +119,8 @@ def _read_head(stream: BinaryIO, size: int) -> bytes:
 
 def open_rows(source: Path | str | BinaryIO, filename: str = "") -> Sheet:
     """The first sheet of an .xlsx, or a .csv, checked by content. Raises UnreadableFile."""
-    if isinstance(source, str | Path):
+    owned = isinstance(source, str | Path)
+    if owned:
         try:
             stream: BinaryIO = open(source, "rb")  # noqa: SIM115 — closed when the rows end
         except OSError as error:
@@ -125,7 +144,7 @@ def open_rows(source: Path | str | BinaryIO, filename: str = "") -> Sheet:
         )
     head = _read_head(stream, 8)
     if head.startswith(ZIP_MAGIC):
-        return _open_xlsx(stream)
+        return _open_xlsx(stream, owned=owned)
     if head.startswith(OLE_MAGIC):
         if ENCRYPTED_PACKAGE in _read_head(stream, 4 * 1024 * 1024):
             raise UnreadableFile(
@@ -140,8 +159,9 @@ def open_rows(source: Path | str | BinaryIO, filename: str = "") -> Sheet:
 # .xlsx
 
 
-def check_zip(stream: BinaryIO) -> None:
-    """Refuse a truncated archive, or a zip bomb by its declared sizes, before decompressing."""
+def check_zip(stream: BinaryIO) -> str | None:
+    """Refuse a truncated archive, or a zip bomb by its declared sizes, before decompressing.
+    Returns the first worksheet's part name (None if the workbook does not say)."""
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
@@ -173,8 +193,10 @@ def check_zip(stream: BinaryIO) -> None:
             n.startswith("xl/worksheets/") for n in names
         ):
             raise UnreadableFile(_("The file is a zip archive but not an Excel workbook."))
-        _check_dimension(archive, names)
+        sheet_path = _first_sheet_path(archive, names)
+        _check_dimension(archive, sheet_path, names)
     stream.seek(0)
+    return sheet_path
 
 
 def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
@@ -204,10 +226,9 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _check_dimension(archive: zipfile.ZipFile, names: set[str]) -> None:
+def _check_dimension(archive: zipfile.ZipFile, path: str | None, names: set[str]) -> None:
     """Refuse a sheet whose declared used range is far beyond any register (a million empty
     rows, say): the reader would hold the whole range in memory. Reads only the sheet's head."""
-    path = _first_sheet_path(archive, names)
     if path is None or path not in names:
         return
     with archive.open(path) as part:
@@ -229,10 +250,28 @@ def _check_dimension(archive: zipfile.ZipFile, names: set[str]) -> None:
         )
 
 
-def _open_xlsx(stream: BinaryIO) -> Sheet:
+def _open_xlsx(stream: BinaryIO, *, owned: bool) -> Sheet:
+    from spreadsheets.xlsx_stream import open_streaming
+
+    sheet_path = check_zip(stream)
+    if STREAM_XLSX:
+        try:
+            streaming = open_streaming(stream, sheet_path, owned=owned)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            raise UnreadableFile(
+                _("The workbook is damaged or incomplete (perhaps cut off while copying).")
+            ) from error
+        if streaming is not None:
+            last_row, rows = streaming
+            return Sheet("xlsx", last_row, rows)
+        stream.seek(0)
+    return _open_xlsx_whole(stream)
+
+
+def _open_xlsx_whole(stream: BinaryIO) -> Sheet:
+    """The sheet read whole by python-calamine: layouts the streaming reader leaves alone."""
     import python_calamine
 
-    check_zip(stream)
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(stream)
         sheet = workbook.get_sheet_by_index(0)
@@ -257,10 +296,8 @@ def _open_xlsx(stream: BinaryIO) -> Sheet:
     def rows() -> Iterator[tuple[int, list]]:
         try:
             for index, cells in enumerate(sheet.iter_rows()):
-                # iter_rows starts at the first used row; calamine pads columns from column A.
-                if "" in cells:
-                    cells = [None if c == "" else c for c in cells]
-                yield first_row + index + 1, cells
+                # iter_rows counts rows from row 1 but columns from the first used column.
+                yield index + 1, from_column_a(cells, first_col)
         except UnreadableFile:
             raise
         except Exception as error:
