@@ -5,8 +5,10 @@ with one UPDATE each, so they never overwrite fields another process changed mea
 """
 
 import io
+import os
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -20,8 +22,9 @@ from audit.services import record_event
 from jobs.models import ImportJob, Stage, Status
 
 UPLOAD_DIR = "imports"
-# A running job shows a sign of life (its progress, every batch of rows; on SQLite only before and
-# after the run's transaction) well within this; without one for this long its worker is gone.
+# A running job shows a sign of life (its progress, every batch of rows; on SQLite in a file beside
+# the upload while the run's transaction holds the write lock) well within this; without one for
+# this long its worker is gone.
 STALE_AFTER = timedelta(minutes=15)
 
 
@@ -118,6 +121,58 @@ def record_progress(job_id, done: int, total: int) -> None:
     )
 
 
+# Progress of a run inside SQLite's write lock: no connection may write the job row until the run
+# commits, so the worker leaves "done total" in a file beside the stored upload, and the job page
+# reads it. Storages without local files go without (progress shows before and after).
+
+
+def _progress_file(job_id) -> Path | None:
+    try:
+        return Path(default_storage.path(f"{UPLOAD_DIR}/{job_id}.progress"))
+    except NotImplementedError:
+        return None
+
+
+def record_progress_aside(job_id, done: int, total: int) -> None:
+    path = _progress_file(job_id)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(f"{max(0, done)} {max(0, total)}")
+    os.replace(partial, path)  # a reader sees the old figures or the new, never half
+
+
+def _progress_aside(job_id) -> tuple[int, int, datetime] | None:
+    """(done, total, when written) from the progress file, or None."""
+    path = _progress_file(job_id)
+    try:
+        text, written = path.read_text(), path.stat().st_mtime
+        done, total = (int(part) for part in text.split())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return done, total, datetime.fromtimestamp(written, tz=UTC)
+
+
+def discard_progress_aside(job_id) -> None:
+    path = _progress_file(job_id)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def with_progress_aside(job: ImportJob) -> ImportJob:
+    """The running job with the progress its worker left beside the upload, if any (unsaved)."""
+    aside = _progress_aside(job.pk) if job.status == Status.RUNNING else None
+    if aside is not None:
+        job.progress_done, job.progress_total, _written = aside
+    return job
+
+
+def last_sign_of_life(job: ImportJob) -> datetime:
+    aside = _progress_aside(job.pk) if job.status == Status.RUNNING else None
+    return max(job.updated_at, aside[2]) if aside else job.updated_at
+
+
 def finish(job_id, stage: str, report: dict) -> None:
     field = "report" if stage == Stage.IMPORT else "preview"
     rows = int(report.get("rows") or 0)
@@ -129,6 +184,7 @@ def finish(job_id, stage: str, report: dict) -> None:
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
+    discard_progress_aside(job_id)
 
 
 def fail(job_id, message: str) -> None:
@@ -138,6 +194,7 @@ def fail(job_id, message: str) -> None:
         finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
+    discard_progress_aside(job_id)
 
 
 def discard_upload(job: ImportJob) -> None:
@@ -159,7 +216,7 @@ def fail_stalled_job(job: ImportJob, *, now: datetime | None = None) -> bool:
     message in the uploader's language, and audit it; False if the job is not stalled. The run's
     transaction died with the worker, so nothing of it was kept."""
     now = now or timezone.now()
-    if job.status != Status.RUNNING or job.updated_at >= now - STALE_AFTER:
+    if job.status != Status.RUNNING or last_sign_of_life(job) >= now - STALE_AFTER:
         return False
     with translation.override(job.language or None):
         message = _(
@@ -172,6 +229,7 @@ def fail_stalled_job(job: ImportJob, *, now: datetime | None = None) -> bool:
             pk=job.pk, status=Status.RUNNING, updated_at__lt=now - STALE_AFTER
         ).update(status=Status.FAILED, error=message, finished_at=now, updated_at=now)
         if changed:
+            discard_progress_aside(job.pk)
             record_event(
                 actor=None,
                 action="imports.stalled",

@@ -32,7 +32,7 @@ class ProgressRecorder:
     Outside a transaction the worker writes the row itself. Inside one (the importer writes its
     rows all-or-nothing), its own UPDATE would stay invisible until the commit, so on PostgreSQL a
     side thread with its own connection writes instead; on SQLite the import holds the only write
-    lock, so progress shows again once the transaction commits.
+    lock, so the progress goes to a file beside the upload, which the job page reads.
     """
 
     def __init__(self, job_id, interval: float = PROGRESS_INTERVAL_SECONDS):
@@ -55,6 +55,11 @@ class ProgressRecorder:
             if self._side is None:
                 self._side = _SideWriter(self.job_id)
             self._side.offer(done, total)
+        else:
+            try:
+                jobs.record_progress_aside(self.job_id, done, total)
+            except OSError:
+                logger.warning("Could not record import progress.", exc_info=True)
 
     def close(self) -> None:
         if self._side is not None:

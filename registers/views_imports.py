@@ -93,6 +93,7 @@ def import_start(request):
 
 def _state_context(job: ImportJob) -> dict:
     jobs.fail_stalled_job(job)
+    jobs.with_progress_aside(job)
     if tasks.task_failed_behind_our_back(job):
         jobs.fail(job.pk, _("The background task ended without finishing this job."))
         job.refresh_from_db()

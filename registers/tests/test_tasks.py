@@ -161,16 +161,17 @@ def test_it_writes_progress_from_a_side_connection_inside_a_postgresql_transacti
     assert written and written[-1] == (3000, 3000)
 
 
-def test_it_skips_progress_inside_a_sqlite_transaction(monkeypatch):
-    written = []
+def test_it_writes_progress_beside_the_upload_inside_a_sqlite_transaction(monkeypatch):
+    written, aside = [], []
     monkeypatch.setattr(tasks.jobs, "record_progress", lambda *args: written.append(args))
+    monkeypatch.setattr(tasks.jobs, "record_progress_aside", lambda *args: aside.append(args))
     monkeypatch.setattr(
         tasks, "connection", types.SimpleNamespace(in_atomic_block=True, vendor="sqlite")
     )
     recorder = tasks.ProgressRecorder("job", interval=0)
     recorder(1, 2)
     recorder.close()
-    assert written == []
+    assert written == [] and aside == [("job", 1, 2)]
 
 
 # The real worker, in another process -----------------------------------------------------------
