@@ -211,7 +211,8 @@ def _shared_strings(archive: zipfile.ZipFile, layout: Layout) -> list[str]:
     (rich text, phonetic runs and escapes are read exactly as in a whole-sheet read)."""
     data = archive.read(layout.shared_path)
     found = SHARED_COUNT.search(data[:4096])
-    count = int(found.group(1)) if found else data.count(b"<si>") + data.count(b"<si ")
+    declared = int(found.group(1)) if found else 0
+    count = max(declared, data.count(b"<si>") + data.count(b"<si "))  # a writer may miscount
     if count == 0:
         return []
     rows = []

@@ -108,11 +108,11 @@ def test_a_workbook_from_openpyxl_reads_the_same(tmp_path, monkeypatch, small_pi
     assert rows[1] == (3, ["姓名", "村居代码"]) and rows[-1] == (303, ["李299", "430102000299"])
 
 
-def _rewrite_sheet(path, change) -> None:
-    """Rewrite the first sheet's XML of a workbook in place."""
+def _rewrite_sheet(path, change, part="xl/worksheets/sheet1.xml") -> None:
+    """Rewrite a part (the first sheet's XML) of a workbook in place."""
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = change(parts["xl/worksheets/sheet1.xml"])
+    parts[part] = change(parts[part])
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -138,6 +138,14 @@ def test_shared_cells_with_other_attribute_orders_are_resolved(tmp_path, monkeyp
     )
     rows = assert_same_rows(path, monkeypatch)
     assert rows[2][1][1] == "张0"
+
+
+def test_a_miscounted_shared_strings_table_is_read_in_full(tmp_path, monkeypatch):
+    path = office_workbook(tmp_path / "a.xlsx", rows=50)
+    recount = lambda xml: re.sub(rb'uniqueCount="\d+"', b'uniqueCount="1"', xml)  # noqa: E731
+    _rewrite_sheet(path, recount, part="xl/sharedStrings.xml")
+    rows = assert_same_rows(path, monkeypatch)
+    assert rows[-1][1][1] == "张49"
 
 
 def test_a_namespace_prefixed_sheet_is_read_whole(tmp_path, monkeypatch):
