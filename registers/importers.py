@@ -22,18 +22,24 @@ Matching (docs: decisions to record):
   and it leaves the stored value untouched.
 - a blank cell never erases a stored value; a column missing from the file is left alone.
 
-Members are written in bulk (bulk_create / bulk_update, categories through the M2M table) with
-one `registers.import` audit event per run carrying the counts; org units go through
-orgs.services (one event per unit) plus the run's event.
+Members are written in bulk — new ones by a background writer thread, batch k while batch k+1
+is read (see BatchWriter), changed ones with bulk_update — with one `registers.import` audit
+event per run carrying the counts; org units go through orgs.services (one event per unit) plus
+the run's event.
 """
 
 from __future__ import annotations
 
 import datetime
+import io
+import json
+import operator
+import queue
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -41,7 +47,14 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, models, reset_queries, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    connection,
+    connections,
+    models,
+    reset_queries,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -353,6 +366,11 @@ class Importer:
     def process(self, rows: list[Row]) -> None:
         raise NotImplementedError
 
+    def writing(self) -> AbstractContextManager:
+        """Around the batches of a run: a kind that writes in the background starts its writer
+        here, and has it finish (or fail) before the run's transaction ends."""
+        return nullcontext()
+
     def settle(self, row: Row) -> bool:
         """Count the row's errors into the report; True when the row is good."""
         self.report.rows += 1
@@ -602,11 +620,13 @@ class MemberRow:
     id_number: str = ""
     id_masked: str = ""  # a masked ID number as exports write it
     phone: str = ""
+    phone_hash: str = ""  # the phone's blind index, see MemberImporter._index
     phone_masked: str = ""
     categories: list[int] | None = None
     existing: dict | None = None  # the registered member's MATCH_FIELDS
 
 
+DATE_COLUMNS = (("birth_date", "dates"), ("join_date", "dates"))
 MEMBER_VALUE_FIELDS = ("sex", "birth_date", "group_id", "education", "occupation", "join_date")
 MATCH_FIELDS = (
     "id",
@@ -638,6 +658,8 @@ MEMBER_INSERT_COLUMNS = (
     "phone_hash",
     "phone_masked",
 )
+# The outcomes (see MemberImporter._remember) whose working out may query the database.
+QUERYING_OUTCOMES = frozenset({"unit_code", "group"})
 MATCH_COLUMNS = tuple(Member._meta.get_field(name).column for name in MATCH_FIELDS)
 
 
@@ -665,11 +687,38 @@ class MemberImporter(Importer):
             "occupation": self._occupation_outcome,
         }
         self.memo: dict[str, dict] = {column: {} for column in self.outcomes}
+        memo = self.memo  # (a table is cleared when full, never replaced: safe to hold)
+        # (field, its outcomes' table, the outcome's name) of the columns read the same way
+        self.sex_and_dates = tuple((f, memo[t], t) for f, t in (("sex", "sex"), *DATE_COLUMNS))
+        self.words = tuple((f, memo[f], f) for f in ("education", "occupation"))
+        self.id_births: dict[str, datetime.date] = {}  # an ID number's birth date, by its digits
         # ID numbers seen in the file, by the first 64 bits of their blind index (a chance
         # collision in a 300,000-row sheet is about 1 in 400 million), to the row's number.
         self.seen_ids: dict[int, int] = {}
         self.seen_people: dict[tuple, int] = {}
         self.idless: dict[int, bool] = {}  # unit id: has members registered without an ID
+        self.writes: MemberWrites | None = None  # set for a run by `writing`
+
+    @contextmanager
+    def writing(self):
+        """New members are inserted by a background writer, batch k while batch k+1 is read
+        (see BatchWriter); the writer is joined, and its error raised, before the block ends."""
+        with background_writer() as writer:
+            self.writes = MemberWrites(writer)
+            try:
+                yield
+            finally:
+                self.writes = None
+
+    def _writes(self) -> MemberWrites:
+        if self.writes is None:  # outside `writing`: written in this thread, batch by batch
+            self.writes = MemberWrites(None)
+        return self.writes
+
+    def _sync(self) -> None:
+        """Wait for the batch being written before a query of this thread's own."""
+        if self.writes is not None:
+            self.writes.sync()
 
     # Reading one row
 
@@ -704,6 +753,8 @@ class MemberImporter(Importer):
         table = self.memo[column]
         if len(table) >= MEMO_LIMIT:
             table.clear()
+        if column in QUERYING_OUTCOMES:
+            self._sync()
         outcome = table[key] = self.outcomes[column](key)
         return outcome
 
@@ -799,16 +850,7 @@ class MemberImporter(Importer):
         if message:
             row.error("unit_code", message)
         item.unit = unit
-        for column in ("sex", "birth_date", "join_date"):
-            raw = get(column)
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                continue
-            table = "sex" if column == "sex" else "dates"
-            value, message = memo[table].get(raw) or self._remember(table, raw)
-            if message:
-                row.error(column, message)
-            else:
-                values[column] = value
+        self._read_remembered(item, self.sex_and_dates)
         self._read_id(item)
         self._read_phone(item)
         raw = get("group")
@@ -825,19 +867,24 @@ class MemberImporter(Importer):
             for message in messages:
                 row.error("categories", message)
             item.categories = ids
-        for column in ("education", "occupation"):
-            raw = get(column)
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                continue
-            value, message = memo[column].get(raw) or self._remember(column, raw)
-            if message:
-                row.error(column, message)
-            else:
-                values[column] = value
+        self._read_remembered(item, self.words)
         birth, joined = values.get("birth_date"), values.get("join_date")
         if birth and joined and joined < birth:
             row.error("join_date", _("The join date is before the birth date."))
         return item
+
+    def _read_remembered(self, item: MemberRow, columns: tuple) -> None:
+        """Cells whose outcome is a stored value or an error, remembered per cell value."""
+        get, values = item.row.cells.get, item.values
+        for column, table, outcome in columns:
+            raw = get(column)
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                continue
+            value, message = table.get(raw) or self._remember(outcome, raw)
+            if message:
+                item.row.error(column, message)
+            else:
+                values[column] = value
 
     def _read_id(self, item: MemberRow) -> None:
         row, values = item.row, item.values
@@ -861,7 +908,13 @@ class MemberImporter(Importer):
             row.error("id_number", str(error))
             return
         item.id_number = number
-        born, sex = birth_date_from_id(number), sex_from_id(number)
+        births, digits = self.id_births, number[6:14]
+        born = births.get(digits)
+        if born is None:  # a register's members share birth dates: remembered, as the dates
+            if len(births) >= MEMO_LIMIT:
+                births.clear()
+            born = births[digits] = birth_date_from_id(number)
+        sex = sex_from_id(number)
         if "birth_date" in values and values["birth_date"] != born:
             row.error("birth_date", _("The birth date does not match the ID number."))
         if "sex" in values and values["sex"] != sex:
@@ -889,7 +942,11 @@ class MemberImporter(Importer):
     # A batch
 
     def process(self, rows: list[Row]) -> None:
+        # Reading runs while the writer inserts the previous batch (its only queries, at a new
+        # village code or group, sync first); matching needs that batch in the table.
         items = [self._read(row) for row in rows]
+        self._index(items)
+        self._sync()
         self._match(items)
         new: list[MemberRow] = []
         changed: list[Member] = []
@@ -906,8 +963,9 @@ class MemberImporter(Importer):
             else:
                 changed.append(member)
                 self.units_touched[item.unit.id] = item.unit
-        self._create(new)
+        # Updates first: their queries cannot run while the writer sends this batch's new rows.
         self._update(changed)
+        self._create(new)
 
     def _unit_name(self, unit_id: int) -> str:
         for unit in self.units.values():
@@ -959,13 +1017,20 @@ class MemberImporter(Importer):
                 self.idless[pk] = pk in with_idless
         return {pk for pk in unit_ids if self.idless[pk]}
 
-    def _match(self, items: list[MemberRow]) -> None:
-        """Find each row's registered member, as a dict of MATCH_FIELDS (cheaper than models)."""
-        hashes = {}
+    @staticmethod
+    def _index(items: list[MemberRow]) -> None:
+        """The blind indexes of the ID numbers (to match) and the phones (to compare or store):
+        no query, so done while the previous batch is written."""
+        id_index, phone_index = pii.blind_indexer("id"), pii.blind_indexer("phone")
         for item in items:
             if item.id_number:
-                item.values["id_number_hash"] = pii.blind_index("id", item.id_number)
-                hashes[item.values["id_number_hash"]] = item
+                item.values["id_number_hash"] = id_index(item.id_number)
+            if item.phone:
+                item.phone_hash = phone_index(item.phone)
+
+    def _match(self, items: list[MemberRow]) -> None:
+        """Find each row's registered member, as a dict of MATCH_FIELDS (cheaper than models)."""
+        hashes = {item.values["id_number_hash"]: item for item in items if item.id_number}
         by_hash = self._members_by_hash(list(hashes))
         # Rows without an ID number (or with a masked one) are matched by unit + name + birth
         # date; so is a row whose ID number is new, against a registered member without one.
@@ -1096,9 +1161,7 @@ class MemberImporter(Importer):
             if name in item.values and stored[name] != item.values[name]
         }
         new_id = bool(item.id_number and not stored["id_number_hash"])
-        new_phone = bool(
-            item.phone and stored["phone_hash"] != pii.blind_index("phone", item.phone)
-        )
+        new_phone = bool(item.phone and stored["phone_hash"] != item.phone_hash)
         new_categories = item.categories is not None and item.categories != stored["categories"]
         if not (changes or new_id or new_phone or new_categories):
             return None
@@ -1108,7 +1171,7 @@ class MemberImporter(Importer):
         if new_id:
             self._set_id(member, item)
         if new_phone:
-            self._set_phone(member, item.phone)
+            self._set_phone(member, item)
         if new_categories:
             member._new_categories = item.categories
         return member
@@ -1120,57 +1183,60 @@ class MemberImporter(Importer):
         member.id_number_masked = mask_id_number(item.id_number)
 
     @staticmethod
-    def _set_phone(member: Member, phone: str) -> None:
-        member.phone_encrypted = pii.encrypt(phone)
-        member.phone_hash = pii.blind_index("phone", phone)
-        member.phone_masked = mask_phone(phone)
+    def _set_phone(member: Member, item: MemberRow) -> None:
+        member.phone_encrypted = pii.encrypt(item.phone)
+        member.phone_hash = item.phone_hash
+        member.phone_masked = mask_phone(item.phone)
 
     def _create(self, items: list[MemberRow]) -> None:
+        """Build the batch's member and category rows, keys drawn up front, and hand them to
+        the writer (MemberWrites): whole rows, adapted for the raw connection."""
         if not items:
             return
+        writes = self._writes()
         ids_encrypted = pii.encrypt_many([item.id_number for item in items])
         phones_encrypted = pii.encrypt_many([item.phone for item in items])
-        rows = []
+        keys = writes.keys(len(items))
+        tail, sqlite = writes.members.tail(), writes.sqlite
+        rows: list[tuple] = []
+        links: list[tuple] = []
         units_touched, idless = self.units_touched, self.idless
-        for item, id_encrypted, phone_encrypted in zip(
-            items, ids_encrypted, phones_encrypted, strict=True
+        for key, item, id_encrypted, phone_encrypted in zip(
+            keys, items, ids_encrypted, phones_encrypted, strict=True
         ):
             values = item.values
             unit = item.unit
             phone = item.phone
+            birth, joined = values.get("birth_date"), values.get("join_date")
+            if sqlite:  # ISO text, as Django stores a date on SQLite (adapt_datefield_value)
+                birth = birth and birth.isoformat()
+                joined = joined and joined.isoformat()
             rows.append(
                 (
+                    key,
                     unit.id,
                     values["name"],
                     values.get("sex", ""),
-                    values.get("birth_date"),
+                    birth,
                     values.get("group_id"),
                     values.get("education", ""),
                     values.get("occupation", ""),
-                    values.get("join_date"),
+                    joined,
                     id_encrypted,
                     values.get("id_number_hash"),
                     mask_id_number(item.id_number),
                     phone_encrypted,
-                    pii.blind_index("phone", phone) if phone else "",
+                    item.phone_hash,
                     mask_phone(phone),
+                    *tail,
                 )
             )
+            for category_id in item.categories or ():
+                links.append((key, category_id))
             units_touched[unit.id] = unit
             if not item.id_number:
                 idless[unit.id] = True
-        ids = insert_rows(Member, rows, columns=MEMBER_INSERT_COLUMNS)
-        through = Member.categories.through
-        insert_rows(
-            through,
-            [
-                (member_id, category_id)
-                for member_id, item in zip(ids, items, strict=True)
-                for category_id in item.categories or ()
-            ],
-            columns=("member_id", "recruitmentcategory_id"),
-            returning=False,
-        )
+        writes.send(rows, links)
         self.report.created += len(rows)
 
     def _update(self, members: list[Member]) -> None:
@@ -1789,12 +1855,7 @@ def insert_rows(
     by_attname = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
     given = [by_attname[name] for name in columns]
     rest = [f for name, f in by_attname.items() if name not in columns]
-    tail = [
-        now
-        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
-        else f.get_default()
-        for f in rest
-    ]
+    tail = _defaults(rest, now)
     table, pk = model._meta.db_table, model._meta.pk.column
     quote = ops.quote_name
     names = [quote(f.column) for f in (*given, *rest)]
@@ -1873,6 +1934,228 @@ def _copy_rows(table: str, pk: str, names: list[str], tail: list, rows, returnin
     return ids
 
 
+# The members' inserts in the background. A batch's rows are checked in Python (parsing, two
+# HMACs, two encryptions a row) and then inserted; the insert costs the database's own time
+# (SQLite's sqlite3_step runs without the GIL, PostgreSQL's COPY in the server process), so batch
+# k is inserted by a writer thread while the main thread reads and checks batch k+1. The two
+# never use the connection at once: the main thread calls `sync()` before any query of its own.
+
+
+class BatchWriter:
+    """One background thread running one job at a time, handed over through a queue of depth 1.
+
+    `submit(job)` waits for the previous job first, so at most one batch is in flight; `sync()`
+    waits for it and raises, in the main thread, whatever it raised (once); `close()` lets the
+    thread finish and joins it, also when the main thread is failing, so that the run's
+    transaction is never rolled back, nor the connection used, while a job still runs."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=1)
+        self._idle = threading.Event()
+        self._idle.set()
+        self._error: BaseException | None = None  # a job's, until the main thread takes it
+        self._failed = False
+        self._thread = threading.Thread(target=self._work, name="import-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                if not self._failed:  # after a failure, the rest would only fail again
+                    job()
+            except BaseException as error:  # handed to the main thread, raised at its sync
+                self._error, self._failed = error, True
+            finally:
+                self._idle.set()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self.sync()
+        self._idle.clear()
+        self._jobs.put(job)
+
+    def sync(self) -> None:
+        self._idle.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def close(self) -> None:
+        """Stop and join the thread. A second Ctrl-C while joining still waits for the job (the
+        connection is in its hands), then is raised."""
+        self._jobs.put(None)
+        interrupted: KeyboardInterrupt | None = None
+        while self._thread.is_alive():
+            try:
+                self._thread.join()
+            except KeyboardInterrupt as error:
+                interrupted = error
+        if interrupted is not None:
+            raise interrupted
+
+
+@contextmanager
+def background_writer():
+    """A BatchWriter for a block: joined when the block ends; on a clean end its last job's
+    error, if any, is raised here (inside the run's transaction, which it then rolls back)."""
+    writer = BatchWriter()
+    try:
+        yield writer
+    except BaseException as error:
+        writer.close()
+        try:
+            writer.sync()
+        except BaseException as also:  # the block's own error wins, and names the writer's
+            error.add_note(f"The background insert failed too: {also!r}")
+        raise
+    else:
+        writer.close()
+        writer.sync()
+
+
+def _fields_for_insert(model, columns: tuple[str, ...]) -> tuple[list, list]:
+    """The fields given by `columns` (attnames, the primary key among them if wanted), and the
+    other concrete fields, which take their defaults (see _defaults)."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    given = [by_attname[name] for name in columns]
+    rest = [
+        f for f in model._meta.concrete_fields if f.attname not in columns and not f.primary_key
+    ]
+    return given, rest
+
+
+def _defaults(rest: list, now: datetime.datetime) -> list:
+    return [
+        now
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add)
+        else f.get_default()
+        for f in rest
+    ]
+
+
+class RowSink:
+    """Whole rows (given columns, then the defaults of the rest, as `tail()` gives them) into one
+    table through the raw DB-API connection, so that the writer thread can send them: Django's
+    connection refuses use from another thread.
+
+    SQLite: the batch goes as one JSON array of rows, one `?` parameter of an INSERT … SELECT
+    FROM json_each(?), so the whole insert is one sqlite3_step, run without the GIL. With
+    executemany the writer needed the GIL back after every row to bind the next, and waited for
+    it up to the interpreter's switch interval (5 ms) while the main thread checked rows: the
+    inserts took longer than in one thread. JSON carries text, integers and null as sqlite3
+    binds them, so values must come adapted as Django stores them (dates as ISO text, times
+    through adapt_datetimefield_value), see `tail()` and MemberImporter._create.
+    PostgreSQL: COPY, the rows formatted by psycopg in the main thread and sent as one block:
+    sent row by row, the writer waited for the GIL after each of the buffer's flushes."""
+
+    def __init__(self, model, columns: tuple[str, ...]) -> None:
+        given, self.rest = _fields_for_insert(model, columns)
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(f.column) for f in (*given, *self.rest))
+        table = quote(model._meta.db_table)
+        self.sqlite = connection.vendor == "sqlite"
+        if self.sqlite:
+            cells = ", ".join(f"value ->> {i}" for i in range(len(given) + len(self.rest)))
+            self.sql = f"INSERT INTO {table} ({names}) SELECT {cells} FROM json_each(?)"
+        else:
+            self.sql = f"COPY {table} ({names}) FROM STDIN"
+
+    def tail(self) -> tuple:
+        """The defaults of the columns not given, auto_now times now, adapted for the raw
+        connection: the same for every row of a batch."""
+        values = _defaults(self.rest, timezone.now())
+        if self.sqlite:
+            return tuple(_adapt_for_sqlite(f, v) for f, v in zip(self.rest, values, strict=True))
+        return tuple(values)
+
+    def payload(self, raw, rows: list[tuple]) -> str | bytes:
+        """What `send` sends: the JSON text, or COPY's text format. In the main thread, while
+        no batch is in flight (psycopg formats with the connection's adapters)."""
+        if not rows:
+            return ""
+        if self.sqlite:
+            return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+        from psycopg.copy import Copy, FileWriter
+
+        buffer = io.BytesIO()
+        with raw.cursor() as cursor, Copy(cursor, binary=False, writer=FileWriter(buffer)) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return buffer.getvalue()
+
+    def send(self, raw, payload: str | bytes) -> None:
+        """Runs in the writer thread, on the raw connection, in the run's transaction."""
+        if not payload:
+            return
+        with closing(raw.cursor()) as cursor:  # (sqlite3's cursor is no context manager)
+            if self.sqlite:
+                cursor.execute(self.sql, (payload,))
+            else:
+                with cursor.copy(self.sql) as copy:
+                    copy.write(payload)
+
+
+class MemberWrites:
+    """New members and their categories, sent by a BatchWriter (see MemberImporter.writing).
+
+    Keys are drawn up front in the main thread, so that the categories' rows can name their
+    members before either is written: on SQLite the first key is worked out once a run, after
+    the table's highest key and its AUTOINCREMENT sequence (the run's transaction holds SQLite's
+    only write lock, and only this run inserts members), and counted on from there; on
+    PostgreSQL each batch's keys come from the table's sequence."""
+
+    def __init__(self, writer: BatchWriter | None) -> None:
+        # This thread's wrapper, taken here: `connection` names another thread's in the writer.
+        self.wrapper = connections[DEFAULT_DB_ALIAS]
+        self.wrapper.ensure_connection()
+        self.raw = self.wrapper.connection
+        self.writer = writer
+        self.members = RowSink(Member, ("id", *MEMBER_INSERT_COLUMNS))
+        self.links = RowSink(Member.categories.through, ("member_id", "recruitmentcategory_id"))
+        self.sqlite = self.members.sqlite
+        self._next_key: int | None = None
+
+    def sync(self) -> None:
+        if self.writer is not None:
+            self.writer.sync()
+
+    def keys(self, count: int) -> range | list[int]:
+        """Keys for `count` new members; queries, so only with no batch in flight."""
+        self.sync()
+        table, pk = Member._meta.db_table, Member._meta.pk.column
+        with connection.cursor() as cursor:
+            if not self.sqlite:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [table, pk, count],
+                )
+                return [row[0] for row in cursor.fetchall()]
+            if self._next_key is None:
+                quote = connection.ops.quote_name
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+                found = cursor.fetchone()
+                cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")
+                self._next_key = max(found[0] if found else 0, cursor.fetchone()[0] or 0) + 1
+        first = self._next_key
+        self._next_key += count
+        return range(first, first + count)
+
+    def send(self, members: list[tuple], links: list[tuple]) -> None:
+        """Hand a batch to the writer (or write it here, without one)."""
+        raw, sinks = self.raw, (self.members, self.links)
+        payloads = (sinks[0].payload(raw, members), sinks[1].payload(raw, links))
+        errors = self.wrapper.wrap_database_errors  # the driver's errors as Django's, as before
+
+        def job() -> None:
+            with errors:
+                sinks[0].send(raw, payloads[0])
+                sinks[1].send(raw, payloads[1])
+
+        if self.writer is None:
+            job()
+        else:
+            self.writer.submit(job)
+
+
 IMPORTERS: dict[str, type[Importer]] = {
     "orgs": OrgImporter,
     "members": MemberImporter,
@@ -1884,8 +2167,15 @@ IMPORTERS: dict[str, type[Importer]] = {
 
 def _rows_of(header: Header, rows: Iterable[tuple[int, list]]) -> Iterable[Row]:
     positions = header.positions
+    names, indexes = tuple(positions), tuple(positions.values())
+    # A row as long as the header's last column (nearly all) is picked in one C call.
+    pick = operator.itemgetter(*indexes) if len(indexes) > 1 else None
+    highest = max(indexes, default=0)
     for number, cells in rows:
         width = len(cells)
+        if pick is not None and width > highest:
+            yield Row(number, dict(zip(names, pick(cells), strict=True)))
+            continue
         yield Row(
             number,
             {name: cells[index] if index < width else None for name, index in positions.items()},
@@ -1932,18 +2222,20 @@ def run_import(
     importer = IMPORTERS[kind](actor, report, header)
     total = max(sheet.total - header.row, 0)
     with _sqlite_page_cache(), transaction.atomic():
-        batch: list[Row] = []
-        for row in _rows_of(header, rows):
-            batch.append(row)
-            if len(batch) >= BATCH_SIZE:
+        # The importer's writer (if it has one) is joined before the transaction ends.
+        with importer.writing():
+            batch: list[Row] = []
+            for row in _rows_of(header, rows):
+                batch.append(row)
+                if len(batch) >= BATCH_SIZE:
+                    importer.process(batch)
+                    batch = []
+                    if settings.DEBUG:
+                        reset_queries()  # DEBUG keeps every query, and a batch's SQL is large
+                    if progress:  # (the writer may still be sending this batch: no queries)
+                        progress(report.rows, max(total, report.rows))
+            if batch:
                 importer.process(batch)
-                batch = []
-                if settings.DEBUG:
-                    reset_queries()  # DEBUG keeps every query, and a batch's SQL is large
-                if progress:
-                    progress(report.rows, max(total, report.rows))
-        if batch:
-            importer.process(batch)
         if progress:
             progress(report.rows, report.rows)
         if report.rows == 0:

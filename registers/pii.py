@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -84,3 +85,17 @@ def blind_index(kind: str, normalised: str) -> str:
         return ""
     message = f"{kind}:{normalised}".encode()
     return hmac.digest(_index_key(settings.PII_KEY), message, "sha256").hex()
+
+
+def blind_indexer(kind: str) -> Callable[[str], str]:
+    """`blind_index` of one kind for many values (an import's rows): the key is looked up once,
+    not through the lazy settings object at every value. Take one per batch, not per process,
+    so that a changed key is seen."""
+    key, prefix, digest = _index_key(settings.PII_KEY), f"{kind}:", hmac.digest
+
+    def index(normalised: str) -> str:
+        if not normalised:
+            return ""
+        return digest(key, (prefix + normalised).encode(), "sha256").hex()
+
+    return index
