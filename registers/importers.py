@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import datetime
 import io
-import json
 import operator
 import queue
 import re
+import sqlite3
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -112,6 +112,7 @@ __all__ = [
 
 KINDS = ("orgs", "members", "posts", "trainings", "activities")
 BATCH_SIZE = 2000
+ROWS_PER_INSERT = 1000  # rows of one INSERT on SQLite, see RowSink
 SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # see _sqlite_page_cache
 MEMO_LIMIT = 20_000  # remembered outcomes per column, see MemberImporter._remember
 ANALYZE_AFTER = 10_000  # rows created by one import, after which PostgreSQL's statistics refresh
@@ -2037,27 +2038,37 @@ class RowSink:
     table through the raw DB-API connection, so that the writer thread can send them: Django's
     connection refuses use from another thread.
 
-    SQLite: the batch goes as one JSON array of rows, one `?` parameter of an INSERT … SELECT
-    FROM json_each(?), so the whole insert is one sqlite3_step, run without the GIL. With
-    executemany the writer needed the GIL back after every row to bind the next, and waited for
-    it up to the interpreter's switch interval (5 ms) while the main thread checked rows: the
-    inserts took longer than in one thread. JSON carries text, integers and null as sqlite3
-    binds them, so values must come adapted as Django stores them (dates as ISO text, times
-    through adapt_datetimefield_value), see `tail()` and MemberImporter._create.
+    SQLite: INSERTs of many rows each (VALUES (?, …), (?, …), … up to ROWS_PER_INSERT rows and
+    SQLite's limit of parameters), so that a statement's rows go in with one sqlite3_step, run
+    without the GIL. With executemany the writer needed the GIL back after every row to bind
+    the next, and waited for it up to the interpreter's switch interval (5 ms) while the main
+    thread checked rows: the inserts took longer than in one thread. The raw sqlite3 connection
+    takes `?` (Django's cursor turns `%s` into it) and no adapting, so values come adapted as
+    Django stores them (dates as ISO text, times through adapt_datetimefield_value), see
+    `tail()` and MemberImporter._create.
     PostgreSQL: COPY, the rows formatted by psycopg in the main thread and sent as one block:
     sent row by row, the writer waited for the GIL after each of the buffer's flushes."""
 
-    def __init__(self, model, columns: tuple[str, ...]) -> None:
+    def __init__(self, model, columns: tuple[str, ...], raw) -> None:
         given, self.rest = _fields_for_insert(model, columns)
         quote = connection.ops.quote_name
         names = ", ".join(quote(f.column) for f in (*given, *self.rest))
         table = quote(model._meta.db_table)
         self.sqlite = connection.vendor == "sqlite"
         if self.sqlite:
-            cells = ", ".join(f"value ->> {i}" for i in range(len(given) + len(self.rest)))
-            self.sql = f"INSERT INTO {table} ({names}) SELECT {cells} FROM json_each(?)"
+            width = len(given) + len(self.rest)
+            limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            self.per_statement = max(1, min(ROWS_PER_INSERT, limit // width))
+            self.sql = f"INSERT INTO {table} ({names}) VALUES "
+            self.one = f"({', '.join(['?'] * width)})"
+            self.statements: dict[int, str] = {}  # by rows: the same few each run, reused
         else:
             self.sql = f"COPY {table} ({names}) FROM STDIN"
+
+    def _insert(self, count: int) -> str:
+        if count not in self.statements:
+            self.statements[count] = self.sql + ", ".join([self.one] * count)
+        return self.statements[count]
 
     def tail(self) -> tuple:
         """The defaults of the columns not given, auto_now times now, adapted for the raw
@@ -2067,13 +2078,18 @@ class RowSink:
             return tuple(_adapt_for_sqlite(f, v) for f, v in zip(self.rest, values, strict=True))
         return tuple(values)
 
-    def payload(self, raw, rows: list[tuple]) -> str | bytes:
-        """What `send` sends: the JSON text, or COPY's text format. In the main thread, while
-        no batch is in flight (psycopg formats with the connection's adapters)."""
+    def payload(self, raw, rows: list[tuple]) -> list[tuple[str, list]] | bytes:
+        """What `send` sends: statements and their parameters, or COPY's text format. In the
+        main thread, while no batch is in flight (psycopg formats with the connection's
+        adapters)."""
         if not rows:
-            return ""
+            return b""
         if self.sqlite:
-            return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+            step = self.per_statement
+            return [
+                (self._insert(len(part)), [value for row in part for value in row])
+                for part in (rows[start : start + step] for start in range(0, len(rows), step))
+            ]
         from psycopg.copy import Copy, FileWriter
 
         buffer = io.BytesIO()
@@ -2082,13 +2098,14 @@ class RowSink:
                 copy.write_row(row)
         return buffer.getvalue()
 
-    def send(self, raw, payload: str | bytes) -> None:
+    def send(self, raw, payload: list[tuple[str, list]] | bytes) -> None:
         """Runs in the writer thread, on the raw connection, in the run's transaction."""
         if not payload:
             return
         with closing(raw.cursor()) as cursor:  # (sqlite3's cursor is no context manager)
             if self.sqlite:
-                cursor.execute(self.sql, (payload,))
+                for sql, params in payload:
+                    cursor.execute(sql, params)
             else:
                 with cursor.copy(self.sql) as copy:
                     copy.write(payload)
@@ -2109,8 +2126,10 @@ class MemberWrites:
         self.wrapper.ensure_connection()
         self.raw = self.wrapper.connection
         self.writer = writer
-        self.members = RowSink(Member, ("id", *MEMBER_INSERT_COLUMNS))
-        self.links = RowSink(Member.categories.through, ("member_id", "recruitmentcategory_id"))
+        self.members = RowSink(Member, ("id", *MEMBER_INSERT_COLUMNS), self.raw)
+        self.links = RowSink(
+            Member.categories.through, ("member_id", "recruitmentcategory_id"), self.raw
+        )
         self.sqlite = self.members.sqlite
         self._next_key: int | None = None
 
