@@ -1837,69 +1837,6 @@ class ActivityImporter(RecordImporter):
         super().write(row, key, unit, values)
 
 
-def insert_rows(
-    model, rows: list[tuple], *, columns: tuple[str, ...], returning: bool = True
-) -> list[int]:
-    """INSERT rows given as tuples of the `columns` (attnames), returning the new primary keys
-    in order: what bulk_create does, without building a model instance and preparing each value
-    through the field machinery. Other fields take their defaults; auto_now fields the current
-    time.
-
-    The keys are drawn up front — on SQLite after the table's highest key and its AUTOINCREMENT
-    sequence (the run's transaction holds SQLite's only write lock), on PostgreSQL from the
-    table's sequence — so the rows go in with one prepared statement (SQLite's executemany) or
-    one COPY (PostgreSQL), not a statement per row or one as long as the batch."""
-    if not rows:
-        return []
-    ops = connection.ops
-    now = timezone.now()
-    by_attname = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
-    given = [by_attname[name] for name in columns]
-    rest = [f for name, f in by_attname.items() if name not in columns]
-    tail = _defaults(rest, now)
-    table, pk = model._meta.db_table, model._meta.pk.column
-    quote = ops.quote_name
-    names = [quote(f.column) for f in (*given, *rest)]
-    if connection.vendor == "postgresql":
-        return _copy_rows(table, pk, names, tail, rows, returning)
-    # SQLite: times as Django writes them (UTC ISO text), the defaults adapted once; dates go
-    # through the adapter Django registers with sqlite3 (ISO text, as adapt_datefield_value).
-    tail = tuple(_adapt_for_sqlite(f, value) for f, value in zip(rest, tail, strict=True))
-    times = [
-        (index, ops.adapt_datetimefield_value)
-        for index, f in enumerate(given)
-        if isinstance(f, models.DateTimeField)
-    ]
-
-    def values_of(row: tuple) -> tuple:
-        if not times:
-            return (*row, *tail)
-        values = [*row, *tail]
-        for index, adapt in times:
-            if values[index] is not None:
-                values[index] = adapt(values[index])
-        return tuple(values)
-
-    marks = ", ".join(["%s"] * (len(names) + (1 if returning else 0)))
-    sql = (
-        f"INSERT INTO {quote(table)} ({', '.join([quote(pk), *names] if returning else names)})"
-        f" VALUES ({marks})"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        if not returning:
-            cursor.executemany(sql, [values_of(row) for row in rows])
-            return []
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        found = cursor.fetchone()
-        cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")
-        first = max(found[0] if found else 0, cursor.fetchone()[0] or 0) + 1
-        ids = list(range(first, first + len(rows)))
-        cursor.executemany(
-            sql, [(key, *values_of(row)) for key, row in zip(ids, rows, strict=True)]
-        )
-    return ids
-
-
 def _adapt_for_sqlite(f, value):
     if value is None:
         return None
@@ -1908,31 +1845,6 @@ def _adapt_for_sqlite(f, value):
     if isinstance(f, models.DateField):
         return connection.ops.adapt_datefield_value(value)
     return value
-
-
-def _copy_rows(table: str, pk: str, names: list[str], tail: list, rows, returning: bool):
-    """PostgreSQL: keys drawn from the table's sequence up front, rows sent with COPY."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor, for COPY
-        ids: list[int] = []
-        if returning:
-            raw.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, len(rows)],
-            )
-            ids = [row[0] for row in raw.fetchall()]
-            names = [quote(pk), *names]
-        sql = f"COPY {quote(table)} ({', '.join(names)}) FROM STDIN"
-        with raw.copy(sql) as copy:
-            write = copy.write_row
-            if returning:
-                for key, row in zip(ids, rows, strict=True):
-                    write((key, *row, *tail))
-            else:
-                for row in rows:
-                    write((*row, *tail))
-    return ids
 
 
 # The members' inserts in the background. A batch's rows are checked in Python (parsing, two

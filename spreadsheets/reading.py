@@ -8,6 +8,7 @@ whole), the csv module over a decoded stream for .csv. Every problem with the fi
 """
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -380,6 +381,7 @@ def _open_csv(stream: BinaryIO, size: int) -> Sheet:
                 % {"row": number + 1, "reason": error}
             ) from error
         finally:
-            text.detach()  # leave the caller's stream open
+            with contextlib.suppress(ValueError):  # ValueError: the caller closed it already
+                text.detach()  # leave the caller's stream open
 
     return Sheet("csv", total, rows())
