@@ -8,6 +8,7 @@ county_b (the outsider's county) -> township_b -> village_b
 """
 
 import pytest
+from django.utils import translation
 
 from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
@@ -44,6 +45,15 @@ def _is_transactional(request) -> bool:
         or "live_server" in names
         or bool(marker and marker.kwargs.get("transaction"))
     )
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the test client leaves the
+    language it negotiated active in the thread, which the next test would inherit."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
