@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 
 from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
 from accounts.access import visible_units as _visible_units
-from api.schemas import ErrorOut, Text
+from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Text
 from assessments import services
 from assessments.models import (
     Assessment,
@@ -36,10 +36,6 @@ from standards.models import Item, TitleKind
 
 router = Router(tags=["assessments"])
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
-MAX_PAGE_SIZE = 200
-MAX_ID = 2**63 - 1
 Id = int  # path ids: ninja refuses non-integers with 422; ids beyond the column find nothing
 Version = int
 

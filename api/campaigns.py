@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, get_unit_for_user, record_denial, require, root_units
-from api.schemas import ErrorOut, Text
+from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, Text
 from campaigns import checks, services
 from campaigns import targets as t
 from campaigns.plan_models import (
@@ -36,9 +36,6 @@ from orgs.models import OrgUnit
 
 router = Router(tags=["campaigns"])
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
-MAX_ID = 2**63 - 1
 Year = int
 Share = Decimal
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from accounts.access import get_unit_for_user
-from api.schemas import ErrorOut
+from api.schemas import READ_ERRORS
 from campaigns import rollups
 from campaigns import targets as t
 from campaigns.plan_models import Campaign
@@ -21,7 +21,6 @@ from dashboards import board, selectors
 
 router = Router(tags=["figures"])
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_TREND_YEARS = 20
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, client_address, get_unit_for_user, record_denial
-from api.schemas import MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Text
+from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Text
 from orgs.models import Level
 from registers import selectors, services
 from registers.models import (
@@ -27,7 +27,6 @@ from registers.models import (
 
 router = Router(tags=["members"])
 
-MAX_ID = 2**63 - 1
 _Date = date  # StatusIn has a field named `date`
 
 

@@ -83,3 +83,4 @@ class ErrorOut(Schema):
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
 MAX_PAGE_SIZE = 200
+MAX_ID = 2**63 - 1  # the largest key a bigint column holds

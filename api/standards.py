@@ -16,11 +16,11 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import get_unit_for_user, record_denial
-from api.schemas import ErrorOut, Text
+from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Text
 from standards import services
 from standards.access import (
     get_standard_for_user,
-    keeping_units,
+    keeping_units_for_copy,
     may_keep_shared,
     visible_standards,
 )
@@ -28,11 +28,6 @@ from standards.files import standard_to_document
 from standards.models import Standard, TitleKind
 
 router = Router(tags=["standards"])
-
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
-MAX_PAGE_SIZE = 200
-MAX_ID = 2**63 - 1
 
 
 class StandardParams(Schema):
@@ -163,17 +158,7 @@ def export_standard(request, standard_id: int):
 def copy_standard(request, standard_id: int, payload: CopyIn):
     """Copy the version to a new one, kept by your unit; it stays an example until confirmed."""
     standard = get_standard_for_user(request, standard_id)
-    units = keeping_units(request.user)
-    if not units:
-        record_denial(
-            request,
-            request.user,
-            "copy_standard",
-            reason="forbidden",
-            object_type="standards.standard",
-            object_id=str(standard.pk),
-        )
-        raise PermissionDenied()
+    units = keeping_units_for_copy(request, standard)
     if payload.unit_id is not None:
         unit = get_unit_for_user(request, payload.unit_id)
         if all(u.pk != unit.pk for u in units):

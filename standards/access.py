@@ -54,6 +54,23 @@ def can_keep_standards(user) -> bool:
     return bool(keeping_units(user))
 
 
+def keeping_units_for_copy(request, standard: Standard) -> list:
+    """The units that may keep a copy of the standard; a user keeping none is refused with 403,
+    recorded."""
+    units = keeping_units(request.user)
+    if not units:
+        record_denial(
+            request,
+            request.user,
+            "copy_standard",
+            reason="forbidden",
+            object_type="standards.standard",
+            object_id=str(standard.pk),
+        )
+        raise PermissionDenied("Not allowed for your role.")
+    return units
+
+
 def visible_standards(user):
     """Standards the user may read: the examples, and those of units on their roles' paths."""
     if getattr(user, "is_superuser", False):

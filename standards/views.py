@@ -9,7 +9,7 @@ import json
 import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -27,7 +27,7 @@ from standards.access import (
     can_edit_standard,
     can_keep_standards,
     get_standard_for_user,
-    keeping_units,
+    keeping_units_for_copy,
     may_keep_shared,
     visible_standards,
 )
@@ -165,17 +165,7 @@ def standard_export(request, pk, fmt):
 @login_required
 def standard_copy(request, pk):
     standard = get_standard_for_user(request, pk)
-    units = keeping_units(request.user)
-    if not units:
-        record_denial(
-            request,
-            request.user,
-            "copy_standard",
-            reason="forbidden",
-            object_type="standards.standard",
-            object_id=str(standard.pk),
-        )
-        raise PermissionDenied("Not allowed for your role.")
+    units = keeping_units_for_copy(request, standard)
     # A county officer's copy is kept by their county; an administrator may keep it shared.
     is_admin = may_keep_shared(request.user)
     choices = [(str(u.pk), u.name) for u in units]
