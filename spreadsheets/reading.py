@@ -200,23 +200,36 @@ def check_zip(stream: BinaryIO) -> str | None:
     return sheet_path
 
 
+def workbook_relationships(archive: zipfile.ZipFile) -> list[str]:
+    """The <Relationship> tags of xl/workbook.xml's relationships (sheets, styles, strings)."""
+    try:
+        rels = archive.read("xl/_rels/workbook.xml.rels")[: 1024 * 1024].decode("utf-8", "replace")
+    except KeyError:
+        return []
+    return re.findall(r"<Relationship\b[^>]*>", rels)
+
+
+def relationship_target(tag: str) -> str | None:
+    """The part a relationship tag points at, as a name in the archive."""
+    target = re.search(r'Target="([^"]+)"', tag)
+    if target is None:
+        return None
+    path = target.group(1).lstrip("/")
+    return path if path.startswith("xl/") else f"xl/{path}"
+
+
 def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
     """The first worksheet's part, from xl/workbook.xml and its relationships."""
     try:
         workbook = archive.read("xl/workbook.xml")[: 1024 * 1024].decode("utf-8", "replace")
-        rels = archive.read("xl/_rels/workbook.xml.rels")[: 1024 * 1024].decode("utf-8", "replace")
     except KeyError:
         return None
     sheet = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
     if sheet is None:
         return None
-    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
-        tag = rel.group(0)
+    for tag in workbook_relationships(archive):
         if f'Id="{sheet.group(1)}"' in tag:
-            target = re.search(r'Target="([^"]+)"', tag)
-            if target:
-                path = target.group(1).lstrip("/")
-                return path if path.startswith("xl/") else f"xl/{path}"
+            return relationship_target(tag)
     return None
 
 

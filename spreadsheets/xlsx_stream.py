@@ -31,7 +31,13 @@ from typing import BinaryIO
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from spreadsheets.reading import MAX_COLUMNS, UnreadableFile, from_column_a
+from spreadsheets.reading import (
+    MAX_COLUMNS,
+    UnreadableFile,
+    from_column_a,
+    relationship_target,
+    workbook_relationships,
+)
 
 CHUNK_BYTES = 1024 * 1024  # inflated sheet XML per piece: about 1,500 register rows
 HEAD_LIMIT = 4 * 1024 * 1024  # where the <sheetData> tag must start
@@ -44,8 +50,6 @@ EMPTY_SHARED = (
     b'count="0" uniqueCount="0"/>'
 )
 KEPT_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
-TARGET = re.compile(rb'Target="([^"]+)"')
 DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 LAST_ROW = re.compile(rb'<dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
 FIRST_ROW_TAG = re.compile(rb"<row\b[^>]*>")
@@ -140,25 +144,10 @@ def _read_head(part) -> tuple[bytes, bytes, bool] | None:
     return None
 
 
-def _relationships(archive: zipfile.ZipFile) -> list[bytes]:
-    try:
-        return RELATIONSHIP.findall(archive.read("xl/_rels/workbook.xml.rels")[: 1024 * 1024])
-    except KeyError:
-        return []
-
-
-def _target(tag: bytes) -> str | None:
-    found = TARGET.search(tag)
-    if found is None:
-        return None
-    path = found.group(1).decode("utf-8", "replace").lstrip("/")
-    return path if path.startswith("xl/") else f"xl/{path}"
-
-
 def _shared_strings_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
-    for tag in _relationships(archive):
-        if b"/sharedStrings" in tag:
-            path = _target(tag)
+    for tag in workbook_relationships(archive):
+        if "/sharedStrings" in tag:
+            path = relationship_target(tag)
             if path in names:
                 return path
     return "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None
@@ -167,9 +156,9 @@ def _shared_strings_path(archive: zipfile.ZipFile, names: set[str]) -> str | Non
 def _kept_parts(archive: zipfile.ZipFile, names: set[str]) -> dict[str, bytes]:
     """The parts every piece's workbook carries: those calamine reads before a sheet."""
     wanted = [name for name in KEPT_PARTS if name in names]
-    for tag in _relationships(archive):
-        if b"/styles" in tag:
-            path = _target(tag)
+    for tag in workbook_relationships(archive):
+        if "/styles" in tag:
+            path = relationship_target(tag)
             if path in names:
                 wanted.append(path)
     if "xl/styles.xml" in names and "xl/styles.xml" not in wanted:
