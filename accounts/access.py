@@ -11,6 +11,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleKind
 from audit.models import Result
@@ -182,13 +183,13 @@ def _enforce(request, user, action: Action, unit: OrgUnit) -> None:
     except Exception:  # a check that raises denies, with 403 (security.md)
         logger.exception("Access check failed; denying.")
         record_denial(request, user, action, reason="check_failed", unit=unit)
-        raise PermissionDenied("Not allowed for your role.") from None
+        raise PermissionDenied(_("Not allowed for your role.")) from None
     if not sees:
         record_denial(request, user, action, reason="not_found", object_id=str(unit.pk))
         raise Http404("No such unit.")
     if not allowed:
         record_denial(request, user, action, reason="forbidden", unit=unit)
-        raise PermissionDenied("Not allowed for your role.")
+        raise PermissionDenied(_("Not allowed for your role."))
 
 
 def can_view_audit_somewhere(user) -> bool:

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.access import Action, can
 from audit.models import AuditEvent
@@ -116,7 +117,7 @@ def members_for(user, unit: OrgUnit, filters: MemberFilters | None = None) -> Qu
     queries.
     """
     if not can(user, Action.VIEW, unit):
-        raise PermissionDenied("Not allowed for your role.")
+        raise PermissionDenied(_("Not allowed for your role."))
     filters = filters or MemberFilters()
     queryset = subtree_members(unit)
     if filters.q:

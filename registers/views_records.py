@@ -93,7 +93,7 @@ def get_evidence_for_user(request, pk, action: Action = Action.VIEW) -> Evidence
         # Another app's evidence (an assessment's) changes only through that app's rules: a
         # submitted self-assessment's files must not be deletable by the village here.
         record_denial(request, request.user, action, reason="forbidden", unit=evidence.unit)
-        raise PermissionDenied("Not allowed for your role.")
+        raise PermissionDenied(_("Not allowed for your role."))
     return evidence
 
 

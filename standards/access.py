@@ -10,6 +10,7 @@ a version of its own and edits that.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.access import record_denial, roles_of
 from accounts.models import RoleKind
@@ -67,7 +68,7 @@ def keeping_units_for_copy(request, standard: Standard) -> list:
             object_type="standards.standard",
             object_id=str(standard.pk),
         )
-        raise PermissionDenied("Not allowed for your role.")
+        raise PermissionDenied(_("Not allowed for your role."))
     return units
 
 
@@ -122,5 +123,5 @@ def get_standard_for_user(request, standard_id, *, edit: bool = False) -> Standa
             object_type="standards.standard",
             object_id=str(standard.pk),
         )
-        raise PermissionDenied("Not allowed for your role.")
+        raise PermissionDenied(_("Not allowed for your role."))
     return standard

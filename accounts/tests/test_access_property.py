@@ -187,8 +187,10 @@ def _check_helper_answers(user, unit: OrgUnit, action: Action) -> None:
         assert get_unit_for_user(request, unit.pk, action) == unit
         assert _last_seq() == seq
         return
-    with pytest.raises(expected):
+    with pytest.raises(expected) as raised:
         get_unit_for_user(request, unit.pk, action)
+    if expected is PermissionDenied:  # in the user's language (Chinese by default)
+        assert str(raised.value) == "您的角色无权执行此操作。"
     [event] = AuditEvent.objects.filter(seq__gt=seq)
     assert (event.action, event.result) == ("access.denied", Result.DENIED)
     assert (event.actor_id, event.after["reason"]) == (user.pk, reason)
