@@ -10,6 +10,7 @@ import math
 import random
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -916,6 +917,64 @@ def holds_title_in(unit: OrgUnit, title: str, year: int) -> bool:
     return AwardedTitle.objects.filter(
         unit=unit, title=title, year=year, status=TitleStatus.AWARDED
     ).exists()
+
+
+# --- deciding several at once ---------------------------------------------------------------
+
+BULK_DECISION_LIMIT = 200
+
+
+@dataclass
+class Refusal:
+    """An assessment the bulk decision left as it was, with the service's own message."""
+
+    assessment: Assessment
+    message: str
+    forbidden: bool = False
+
+
+@dataclass
+class BulkDecision:
+    awarded: list[Assessment]
+    refused: list[Refusal]
+
+
+def can_decide(user, assessment: Assessment) -> bool:
+    """Whether the user decides the assessment now: their level's turn (`can_act`) at the last
+    stage of a chain that has a reviewing stage. The service's checks still apply on top."""
+    return can_act(user, assessment) and is_last_stage(assessment) and assessment.stage > 0
+
+
+def do_decide_many(
+    actor,
+    assessments_with_versions: Iterable[tuple[Assessment, int | None]],
+    *,
+    reason: str = "",
+) -> BulkDecision:
+    """Award each assessment through `do_decide` with the version the page read, each in its
+    own transaction: one refused (changed meanwhile, not the actor's turn, pass rule or
+    prerequisite not met, title already held) leaves the others to be awarded. Not awarding
+    needs a reason per unit, so it is decided one by one."""
+    pairs = list(assessments_with_versions)
+    if len(pairs) > BULK_DECISION_LIMIT:
+        raise ValidationError(
+            _("At most %(limit)s assessments can be decided at once; %(count)s were selected.")
+            % {"limit": BULK_DECISION_LIMIT, "count": len(pairs)}
+        )
+    result = BulkDecision(awarded=[], refused=[])
+    for assessment, version in pairs:
+        try:
+            decided = do_decide(
+                actor, assessment, award=True, reason=reason, expected_version=version
+            )
+        except PermissionDenied as error:
+            message = " ".join(str(a) for a in error.args)
+            result.refused.append(Refusal(assessment, message, forbidden=True))
+        except ValidationError as error:
+            result.refused.append(Refusal(assessment, " ".join(error.messages)))
+        else:
+            result.awarded.append(decided)
+    return result
 
 
 def _award(actor, assessment: Assessment) -> AwardedTitle:

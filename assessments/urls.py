@@ -1,11 +1,12 @@
 from django.urls import path
 
-from assessments import views, views_sheet, views_titles
+from assessments import views, views_bulk, views_sheet, views_titles
 
 app_name = "assessments"
 urlpatterns = [
     path("", views.round_list, name="rounds"),
     path("waiting/", views.waiting, name="waiting"),
+    path("waiting/award/", views_bulk.decide_many, name="decide_many"),
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/apply/", views.apply, name="apply"),

@@ -277,5 +277,12 @@ def waiting(request):
     return render(
         request,
         "assessments/waiting.html",
-        {"page": page, "overdue": sum(1 for r in rows if r.overdue)},
+        {
+            "page": page,
+            "overdue": sum(1 for r in rows if r.overdue),
+            # 授予所选: what the user's level decides now, by the services' own check.
+            "decidable": {
+                r.assessment.pk for r in rows if services.can_decide(request.user, r.assessment)
+            },
+        },
     )

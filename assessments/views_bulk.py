@@ -1,0 +1,164 @@
+"""授予所选: the last stage awards several assessments at once, behind one confirmation page.
+
+The waiting list sends the chosen ids (GET); the confirmation page reads each assessment's
+version and shows the selection with an optional shared note; its POST awards them through
+`services.do_decide_many`. Ids outside the user's subtree are left out, reported and recorded as
+denials, as `get_assessment_for_user` does for one. Not awarding needs a reason per unit and is
+decided one by one on the sheet."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+
+from accounts.access import record_denial
+from assessments import selectors, services
+from assessments.models import Assessment
+
+FIELD = "a"
+
+
+class BulkAwardForm(forms.Form):
+    reason = forms.CharField(
+        label=pgettext_lazy("assessment", "Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Optional; recorded with every title awarded here."),
+    )
+
+
+def _parse(values: list[str], with_versions: bool) -> tuple[dict[int, int | None], int]:
+    """The selection as {id: version the page read} (None on GET), and how many values could
+    not be read."""
+    chosen: dict[int, int | None] = {}
+    unreadable = 0
+    for value in values:
+        pk, _sep, version = value.partition(":")
+        try:
+            chosen[int(pk)] = int(version) if with_versions else None
+        except ValueError:
+            unreadable += 1
+    return chosen, unreadable
+
+
+def _in_subtree(request, chosen) -> tuple[list[Assessment], int]:
+    """The chosen assessments the user may see (the waiting list's own scope), and how many were
+    not found there; each of those is recorded as a denial."""
+    found = list(
+        selectors.assessments_for_user(request.user)
+        .filter(pk__in=chosen)
+        .select_related("unit", "access_unit", "round", "standard")
+        .order_by("unit__division_code", "unit__name", "title")
+    )
+    seen = {a.pk for a in found}
+    outside = [pk for pk in chosen if pk not in seen]
+    for pk in outside:
+        record_denial(
+            request,
+            request.user,
+            "decide",
+            reason="not_found",
+            object_type="assessments.assessment",
+            object_id=str(pk),
+        )
+    return services.with_stages(found), len(outside)
+
+
+def _deny_all(request, assessments: list[Assessment]) -> PermissionDenied:
+    for assessment in assessments:
+        record_denial(
+            request,
+            request.user,
+            "decide",
+            reason="forbidden",
+            unit=assessment.access_unit,
+        )
+    return PermissionDenied(_("Only the level that decides these assessments can award them."))
+
+
+@login_required
+def decide_many(request):
+    """GET: confirm the selection; POST: award it."""
+    posting = request.method == "POST"
+    values = (request.POST if posting else request.GET).getlist(FIELD)
+    if not values:
+        messages.error(request, _("Select the assessments to award first."))
+        return redirect("assessments:waiting")
+    if len(set(values)) > services.BULK_DECISION_LIMIT:
+        messages.error(
+            request,
+            _(
+                "At most %(limit)s assessments can be decided at once; %(count)s were selected. "
+                "Select fewer and try again."
+            )
+            % {"limit": services.BULK_DECISION_LIMIT, "count": len(set(values))},
+        )
+        return redirect("assessments:waiting")
+    chosen, unreadable = _parse(values, with_versions=posting)
+    assessments, outside = _in_subtree(request, chosen)
+    left_out = outside + unreadable
+    if not assessments:
+        messages.error(request, _("None of the selected assessments is in your units."))
+        return redirect("assessments:waiting")
+    form = BulkAwardForm(request.POST if posting else None)
+    if posting and form.is_valid():
+        result = services.do_decide_many(
+            request.user,
+            [(a, chosen[a.pk]) for a in assessments],
+            reason=form.cleaned_data["reason"],
+        )
+        denied = [r.assessment for r in result.refused if r.forbidden]
+        if denied and not result.awarded and len(denied) == len(result.refused):
+            raise _deny_all(request, denied)
+        for assessment in denied:
+            record_denial(
+                request, request.user, "decide", reason="forbidden", unit=assessment.access_unit
+            )
+        if result.awarded:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s title was awarded.",
+                    "%(count)s titles were awarded.",
+                    len(result.awarded),
+                )
+                % {"count": len(result.awarded)},
+            )
+        if result.refused:
+            messages.error(
+                request,
+                ngettext(
+                    "%(count)s assessment was not awarded; see the reasons below.",
+                    "%(count)s assessments were not awarded; see the reasons below.",
+                    len(result.refused),
+                )
+                % {"count": len(result.refused)},
+            )
+        return render(
+            request,
+            "assessments/decide_many_done.html",
+            {"result": result, "left_out": left_out},
+        )
+    if posting:
+        # The note was refused: the same selection again, with the versions first read.
+        selection, others = [(a, chosen[a.pk]) for a in assessments], []
+    else:
+        selection = [(a, a.version) for a in assessments if services.can_decide(request.user, a)]
+        if not selection:
+            raise _deny_all(request, assessments)
+        others = [a for a in assessments if not services.can_decide(request.user, a)]
+    return render(
+        request,
+        "assessments/decide_many.html",
+        {
+            "selection": selection,
+            "others": others,
+            "left_out": left_out,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
