@@ -114,6 +114,7 @@ KINDS = ("orgs", "members", "posts", "trainings", "activities")
 BATCH_SIZE = 2000
 ROWS_PER_INSERT = 1000  # rows of one INSERT on SQLite, see RowSink
 SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # see _sqlite_page_cache
+LOOKUP_CHUNK = 500  # keys of one IN (…) lookup, under SQLite's oldest limit of parameters
 MEMO_LIMIT = 20_000  # remembered outcomes per column, see MemberImporter._remember
 ANALYZE_AFTER = 10_000  # rows created by one import, after which PostgreSQL's statistics refresh
 IMPORT_ACTION = "registers.import"
@@ -305,6 +306,11 @@ def _in(column: str, values: list) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return f"{quoted} = ANY(%s)", [list(values)]
     return f"{quoted} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def present(value) -> bool:
@@ -732,13 +738,50 @@ class MemberImporter(Importer):
 
     def _groups_of(self, unit: OrgUnit) -> dict[str, OrgUnit]:
         if unit.pk not in self.groups:
-            self.groups[unit.pk] = {
-                clean(g.name).replace(" ", ""): g
-                for g in OrgUnit.objects.filter(
-                    parent=unit, level=Level.GROUP, status=Status.ACTIVE
-                )
-            }
+            self._load_groups([unit])
         return self.groups[unit.pk]
+
+    def _load_groups(self, units: list[OrgUnit]) -> None:
+        for unit in units:
+            self.groups[unit.pk] = {}
+        for part in chunks(units, LOOKUP_CHUNK):
+            for group in OrgUnit.objects.filter(
+                parent__in=part, level=Level.GROUP, status=Status.ACTIVE
+            ):
+                self.groups[group.parent_id][clean(group.name).replace(" ", "")] = group
+
+    def _prefetch_units(self, rows: list[Row]) -> None:
+        """The units of the batch's new village codes, and their groups, in two queries: a
+        county's file names hundreds of villages, and one query a village (and another for its
+        groups) cost more than the checks of their rows. Other references (CODE/NAME, bad
+        cells) are left to _unit_outcome."""
+        seen, what = self.memo["unit_code"], self.column_text("unit_code")
+        codes = set()
+        for row in rows:
+            raw = row.cells.get("unit_code")
+            if raw is None or raw in seen:
+                continue
+            try:
+                code = digits_text(raw, what=what).replace(" ", "")
+            except CellError:
+                continue
+            if code.isdigit() and code not in self.units:
+                codes.add(code)
+        if not codes:
+            return
+        self._sync()
+        found = {
+            unit.division_code: unit
+            for part in chunks(sorted(codes), LOOKUP_CHUNK)
+            for unit in OrgUnit.objects.filter(division_code__in=part)
+        }
+        for code in codes:
+            unit = self.units[code] = found.get(code)
+            if unit is not None:
+                self.units_by_id[unit.id] = unit
+        self._load_groups(
+            [u for u in found.values() if holds_register(u) and u.pk not in self.groups]
+        )
 
     def _may_edit(self, unit: OrgUnit) -> bool:
         if unit.pk not in self.allowed_units:
@@ -945,6 +988,7 @@ class MemberImporter(Importer):
     def process(self, rows: list[Row]) -> None:
         # Reading runs while the writer inserts the previous batch (its only queries, at a new
         # village code or group, sync first); matching needs that batch in the table.
+        self._prefetch_units(rows)
         items = [self._read(row) for row in rows]
         self._index(items)
         self._sync()
@@ -1997,10 +2041,9 @@ class RowSink:
         if not rows:
             return b""
         if self.sqlite:
-            step = self.per_statement
             return [
                 (self._insert(len(part)), [value for row in part for value in row])
-                for part in (rows[start : start + step] for start in range(0, len(rows), step))
+                for part in chunks(rows, self.per_statement)
             ]
         from psycopg.copy import Copy, FileWriter
 

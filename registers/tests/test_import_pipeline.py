@@ -8,8 +8,10 @@ import time
 
 import pytest
 from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from orgs.models import OrgUnit
 from registers import importers, pii
 from registers.importers import run_import
 from registers.models import Education, Member, Sex
@@ -218,3 +220,40 @@ def test_the_connection_is_usable_after_a_writer_failure(tree, tmp_path, monkeyp
     assert connection.in_atomic_block  # the test's own transaction, still usable
     report = _import(tmp_path, [row()])
     assert report.created == 1
+
+
+def test_a_batchs_villages_and_groups_are_looked_up_together_not_one_by_one(tree, tmp_path):
+    rows = [
+        row(),
+        row(姓名="王五", 身份证号码=WANG, 出生日期="", 性别="", 联系电话="", 所属小组="第二小组"),
+        *[
+            row(
+                姓名=f"会员{i}",
+                身份证号码="",
+                联系电话="",
+                出生日期=f"1980-01-{i + 1:02d}",
+                **{"所属村(居)代码": code, "所属小组": group},
+            )
+            for i, (code, group) in enumerate(
+                [("430121100202", ""), ("430121200201", "第一小组"), ("430121100299", "")]
+            )
+        ],
+    ]
+    orgunit = connection.ops.quote_name(OrgUnit._meta.db_table)
+    with CaptureQueriesContext(connection) as queries:
+        report = _import(tmp_path, rows)
+    unit_lookups = [q for q in queries if f"FROM {orgunit}" in q["sql"]]
+    # three villages and a code no unit has: one query for them, one for their groups
+    assert len(unit_lookups) == 2, [q["sql"] for q in unit_lookups]
+    assert [(e.row, e.column) for e in report.errors] == [(6, "所属村(居)代码")]
+    assert report.valid == 4
+    members = {m.name: (m.unit_id, m.group_id) for m in Member.objects.all()}
+    assert members == {}  # a refused row keeps the whole file out
+    report = _import(tmp_path, rows[:-1])
+    members = {m.name: (m.unit_id, m.group_id) for m in Member.objects.all()}
+    assert members == {
+        "张三": (tree.village_1.pk, tree.group_1.pk),
+        "王五": (tree.village_1.pk, tree.group_2.pk),
+        "会员0": (tree.village_2.pk, None),
+        "会员1": (tree.village_3.pk, tree.group_3.pk),
+    }
