@@ -19,7 +19,14 @@ from ninja.files import UploadedFile
 
 from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
 from accounts.access import visible_units as _visible_units
-from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Text
+from api.schemas import (
+    MAX_ID,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    PageParams,
+    StageOut,
+    Text,
+)
 from assessments import services
 from assessments.models import (
     Assessment,
@@ -41,11 +48,6 @@ Version = int
 
 
 # --- shapes --------------------------------------------------------------------------------
-
-
-class PageParams(Schema):
-    page: int = Field(1, ge=1, le=1_000_000)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class AssessmentParams(PageParams):
@@ -79,13 +81,6 @@ class RoundPage(Schema):
     page: int
     pages: int
     items: list[RoundOut]
-
-
-class StageOut(Schema):
-    position: int
-    kind: str
-    level: int
-    is_spot_check: bool
 
 
 class ScoreOut(Schema):
@@ -179,20 +174,20 @@ class ScoresIn(Schema):
     comment: Text = Field("", max_length=5000)
 
 
-class MoveIn(Schema):
+class TransitionIn(Schema):
     expected_version: int | None = Field(None, ge=0, le=2_147_483_647)
 
 
-class PassIn(MoveIn):
+class PassIn(TransitionIn):
     reason: Text = Field("", max_length=5000)
 
 
-class ReturnIn(MoveIn):
+class ReturnIn(TransitionIn):
     reason: Text = Field(..., max_length=5000)
     items: list[int] = Field(default_factory=list, max_length=1000)
 
 
-class DecideIn(MoveIn):
+class DecideIn(TransitionIn):
     award: bool
     reason: Text = Field("", max_length=5000)
 
@@ -508,7 +503,7 @@ def _move(request, assessment_id: int, action: str, call):
 
 
 @router.post("/{assessment_id}/submit", response={200: AssessmentDetail, **WRITE_ERRORS})
-def submit(request, assessment_id: Id, payload: MoveIn):
+def submit(request, assessment_id: Id, payload: TransitionIn):
     """The applicant sends the self-assessment up; every item and group must be scored."""
     return _move(
         request,

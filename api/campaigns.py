@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, get_unit_for_user, record_denial, require, root_units
-from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, Text
+from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, AttainmentFields, Text
 from campaigns import checks, services
 from campaigns import targets as t
 from campaigns.plan_models import (
@@ -43,7 +43,7 @@ Share = Decimal
 # --- shapes --------------------------------------------------------------------------------
 
 
-class YearParams(Schema):
+class CampaignYearParams(Schema):
     year: int | None = Field(None, ge=2000, le=2100)
 
 
@@ -71,19 +71,7 @@ class CampaignOut(Schema):
         return str(FirstClassBase(obj.first_class_base).label)
 
 
-class AttainmentOut(Schema):
-    indicator: str
-    label: str
-    numerator: int
-    denominator: int | None
-    value: Decimal | None
-    target: Decimal | None
-    gap: Decimal | None
-    still_needed: int | None
-    met: bool | None
-    base: str
-    base_label: str
-
+class AttainmentOut(AttainmentFields):
     @staticmethod
     def resolve_label(obj):
         return str(obj.label)
@@ -219,7 +207,7 @@ class ApproveIn(Schema):
     reason: Text = Field("", max_length=2000)
 
 
-class ReturnIn(Schema):
+class PlanReturnIn(Schema):
     reason: Text = Field(..., max_length=2000)
 
 
@@ -420,7 +408,7 @@ def get_campaign(request, campaign_id: int):
 
 
 @router.get("/{campaign_id}/targets", response={200: CampaignTargetsOut, **READ_ERRORS})
-def campaign_targets(request, campaign_id: int, params: Query[YearParams]):
+def campaign_targets(request, campaign_id: int, params: Query[CampaignYearParams]):
     """The campaign's targets attained at the organiser in the year, with the first-class
     share's base named, and each township's own targets (blank: the campaign's)."""
     campaign = _campaign_for_user(request, campaign_id)
@@ -500,7 +488,7 @@ def _township(request, campaign: Campaign, township: OrgUnit, year: int | None) 
 
 
 @router.get("/{campaign_id}/townships/{township_id}", response={200: TownshipOut, **READ_ERRORS})
-def get_township(request, campaign_id: int, township_id: int, params: Query[YearParams]):
+def get_township(request, campaign_id: int, township_id: int, params: Query[CampaignYearParams]):
     """A township of the campaign: its targets (its own, else the campaign's) attained in the
     year, and where its plan stands."""
     campaign, township = _township_for_user(request, campaign_id, township_id)
@@ -661,7 +649,7 @@ def approve_plan(request, campaign_id: int, township_id: int, number: int, paylo
     "/{campaign_id}/townships/{township_id}/plan/versions/{number}/return",
     response={200: PlanVersionDetail, **WRITE_ERRORS},
 )
-def return_plan(request, campaign_id: int, township_id: int, number: int, payload: ReturnIn):
+def return_plan(request, campaign_id: int, township_id: int, number: int, payload: PlanReturnIn):
     """The county returns the version awaiting it, with a reason; the township edits its draft
     again."""
     return _decide(
@@ -688,7 +676,7 @@ def _pilots(campaign: Campaign, township: OrgUnit, year: int) -> dict:
 @router.get(
     "/{campaign_id}/townships/{township_id}/pilots", response={200: PilotsOut, **READ_ERRORS}
 )
-def list_pilots(request, campaign_id: int, township_id: int, params: Query[YearParams]):
+def list_pilots(request, campaign_id: int, township_id: int, params: Query[CampaignYearParams]):
     """The township's pilots in the year, and the pilot rules it still breaks."""
     campaign, township = _township_for_user(request, campaign_id, township_id)
     return _pilots(campaign, township, _year(params.year, campaign))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from accounts.access import get_unit_for_user
-from api.schemas import READ_ERRORS
+from api.schemas import READ_ERRORS, AttainmentFields
 from campaigns import rollups
 from campaigns import targets as t
 from campaigns.plan_models import Campaign
@@ -73,31 +73,20 @@ class CampaignRef(Schema):
     last_year: int
 
 
-class AttainmentOut(Schema):
-    indicator: str
-    label: str
-    numerator: int
-    denominator: int | None
-    value: Decimal | None
-    target: Decimal | None
-    gap: Decimal | None
-    still_needed: int | None
-    met: bool | None
-    base: str
-    base_label: str
+class AttainmentOutlookOut(AttainmentFields):
     projected_share: Decimal | None = None
     outlook: str | None = None
     outlook_label: str | None = None
     needed_per_year: float | None = None
 
 
-class TargetsOut(Schema):
+class UnitTargetsOut(Schema):
     unit_id: int
     year: int
     campaign: CampaignRef | None
     first_class_base: str | None
     first_class_base_label: str | None
-    attainments: list[AttainmentOut]
+    attainments: list[AttainmentOutlookOut]
 
 
 class TrendOut(Schema):
@@ -111,7 +100,7 @@ class ChildOutlookOut(Schema):
     unit_name: str
     level: int
     rank: int
-    attainment: AttainmentOut
+    attainment: AttainmentOutlookOut
     pace: float | None
     projected: float | None
     projected_share: Decimal | None
@@ -226,7 +215,7 @@ def trend(request, unit_id: int, params: Query[TrendParams]):
     }
 
 
-@router.get("/units/{unit_id}/targets", response={200: TargetsOut, **READ_ERRORS})
+@router.get("/units/{unit_id}/targets", response={200: UnitTargetsOut, **READ_ERRORS})
 def targets(request, unit_id: int, params: Query[YearParams]):
     """Each target of the unit's campaign as attained against target with the gap, where it is
     heading at the current pace, and the first-class share's base named."""

@@ -42,23 +42,23 @@ router = Router(tags=["records"])
 MAX_YEAR = 9999
 
 
-class PageParams(Schema):
+class RecordPageParams(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
     year: int | None = Field(None, ge=1, le=MAX_YEAR)
     q: Text = Field("", max_length=100)
 
 
-class TrainingParams(PageParams):
+class TrainingParams(RecordPageParams):
     audience: Audience | None = None
 
 
-class ActivityParams(PageParams):
+class ActivityParams(RecordPageParams):
     carrier_id: int | None = Field(None, ge=1, le=2_147_483_647)
     need: Need | None = None
 
 
-class EvidenceOut(Schema):
+class RecordEvidenceOut(Schema):
     id: int
     slot: str
     original_name: str
@@ -123,7 +123,7 @@ class ActivityOut(Schema):
     description: str
     people_served: int
     funds: Decimal
-    evidence: list[EvidenceOut]
+    evidence: list[RecordEvidenceOut]
 
     @staticmethod
     def resolve_unit_name(obj):
@@ -181,7 +181,7 @@ class InclusionItemOut(Schema):
     achieved: bool
     date: datetime.date | None
     note: str
-    evidence: list[EvidenceOut]
+    evidence: list[RecordEvidenceOut]
 
 
 class InclusionOut(Schema):
@@ -203,7 +203,7 @@ class ChecklistEntry(Schema):
 
 class ChecklistEntryOut(ChecklistEntry):
     label: str
-    evidence: list[EvidenceOut]
+    evidence: list[RecordEvidenceOut]
 
 
 Money = Decimal
@@ -238,7 +238,7 @@ class ProfileOut(ProfileFields):
     checklist: dict[str, ChecklistEntryOut]
 
 
-def _page(queryset, params: PageParams) -> dict:
+def _page(queryset, params: RecordPageParams) -> dict:
     paginator = Paginator(queryset, params.page_size)
     page = paginator.get_page(params.page)
     return {
@@ -249,7 +249,7 @@ def _page(queryset, params: PageParams) -> dict:
     }
 
 
-def _filtered(queryset, params: PageParams):
+def _filtered(queryset, params: RecordPageParams):
     if params.q.strip():
         queryset = queryset.filter(title__icontains=params.q.strip())
     if params.year:
@@ -337,7 +337,9 @@ def create_activity(request, payload: ActivityIn):
     return Status(201, activity)
 
 
-@router.post("/activities/{activity_id}/evidence", response={201: EvidenceOut, **WRITE_ERRORS})
+@router.post(
+    "/activities/{activity_id}/evidence", response={201: RecordEvidenceOut, **WRITE_ERRORS}
+)
 def upload_activity_evidence(request, activity_id: int, file: File[UploadedFile]):
     """Attach an evidence file (multipart field `file`): a JPEG, PNG or WebP image or a PDF,
     recognised by its content, up to the configured size."""
@@ -383,7 +385,7 @@ def put_inclusion(request, unit_id: int, year: int, payload: InclusionIn):
 
 @router.post(
     "/inclusion/{unit_id}/{year}/{item}/evidence",
-    response={201: EvidenceOut, **WRITE_ERRORS},
+    response={201: RecordEvidenceOut, **WRITE_ERRORS},
 )
 def upload_inclusion_evidence(
     request, unit_id: int, year: int, item: InclusionItem, file: File[UploadedFile]
@@ -438,7 +440,7 @@ def put_profile(request, unit_id: int, year: int, payload: ProfileIn):
 
 @router.post(
     "/profiles/{unit_id}/{year}/{slot}/evidence",
-    response={201: EvidenceOut, **WRITE_ERRORS},
+    response={201: RecordEvidenceOut, **WRITE_ERRORS},
 )
 def upload_profile_evidence(
     request, unit_id: int, year: int, slot: ProfileItem, file: File[UploadedFile]
@@ -451,7 +453,7 @@ def upload_profile_evidence(
 # Evidence files
 
 
-@router.get("/evidence/{evidence_id}", response={200: EvidenceOut, **READ_ERRORS})
+@router.get("/evidence/{evidence_id}", response={200: RecordEvidenceOut, **READ_ERRORS})
 def get_evidence(request, evidence_id: int):
     return get_evidence_for_user(request, evidence_id)
 

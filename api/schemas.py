@@ -1,5 +1,6 @@
 """Request and response shapes of the API. Request shapes refuse what the database cannot store."""
 
+from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
@@ -70,7 +71,7 @@ class RetireIn(Schema):
     reason: Text = Field(..., min_length=1, max_length=200)
 
 
-class MoveIn(Schema):
+class UnitMoveIn(Schema):
     parent_id: int
 
 
@@ -84,3 +85,34 @@ READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 409, 422)}
 MAX_PAGE_SIZE = 200
 MAX_ID = 2**63 - 1  # the largest key a bigint column holds
+
+
+class PageParams(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class StageOut(Schema):
+    """A stage of an assessment chain (a standard's, or an assessment's copy of it)."""
+
+    position: int
+    kind: str
+    level: int
+    is_spot_check: bool
+
+
+class AttainmentFields(Schema):
+    """One target attained against its goal; the campaigns and figures routers answer with these
+    fields (the figures add the outlook) under schema names of their own."""
+
+    indicator: str
+    label: str
+    numerator: int
+    denominator: int | None
+    value: Decimal | None
+    target: Decimal | None
+    gap: Decimal | None
+    still_needed: int | None
+    met: bool | None
+    base: str
+    base_label: str

@@ -16,7 +16,7 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import get_unit_for_user, record_denial
-from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Text
+from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, StageOut, Text
 from standards import services
 from standards.access import (
     get_standard_for_user,
@@ -91,13 +91,6 @@ class SectionOut(Schema):
     @staticmethod
     def resolve_items(obj):
         return sorted(obj.items.all(), key=lambda i: i.position)
-
-
-class StageOut(Schema):
-    position: int
-    kind: str
-    level: int
-    is_spot_check: bool
 
 
 class StandardDetail(StandardOut):

@@ -7,13 +7,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, get_unit_for_user, root_units, visible_units
 from api.schemas import (
-    MAX_PAGE_SIZE,
     READ_ERRORS,
     WRITE_ERRORS,
-    MoveIn,
+    PageParams,
     RetireIn,
     Text,
     UnitCreate,
+    UnitMoveIn,
     UnitOut,
     UnitUpdate,
 )
@@ -29,11 +29,6 @@ class UnitPage(Schema):
     page: int
     pages: int
     items: list[UnitOut]
-
-
-class PageParams(Schema):
-    page: int = Field(1, ge=1, le=1_000_000)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class SearchParams(PageParams):
@@ -106,7 +101,7 @@ def update_unit(request, unit_id: int, payload: UnitUpdate):
 
 
 @router.post("/{unit_id}/move", response={200: UnitOut, **WRITE_ERRORS})
-def move_unit(request, unit_id: int, payload: MoveIn):
+def move_unit(request, unit_id: int, payload: UnitMoveIn):
     """Move the unit, with its subtree, under `parent_id`."""
     unit = get_unit_for_user(request, unit_id, Action.CHANGE)
     new_parent = get_unit_for_user(request, payload.parent_id, Action.ADD_CHILD)
