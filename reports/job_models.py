@@ -59,6 +59,18 @@ class ReportJob(models.Model):
         return self.status == Status.DONE
 
     @property
+    def is_pruned(self) -> bool:
+        """Built, and its file since deleted by `sanlian prune_jobs` (the row stays)."""
+        return self.status == Status.DONE and not self.stored_name
+
+    @property
+    def kept_days(self) -> int:
+        """Whole days between building the file and deleting it (pruning renews `updated_at`)."""
+        if self.finished_at is None:
+            return 0
+        return max(0, (self.updated_at - self.finished_at).days)
+
+    @property
     def percent(self) -> int:
         if not self.progress_total:
             return 0

@@ -124,6 +124,10 @@ def report_job_download(request: HttpRequest, pk) -> HttpResponse:
     from django.core.files.storage import default_storage
 
     job = _job_for_user(request, pk)
+    if job.is_pruned:
+        # `sanlian prune_jobs` deleted the file: the job's page says so and offers to rebuild it.
+        context = {"job": job, "unit": job.unit}
+        return render(request, "reports/report_job.html", context, status=410)
     if not job.is_done or not job.stored_name or not default_storage.exists(job.stored_name):
         raise Http404("The report is not ready.")
     with default_storage.open(job.stored_name, "rb") as stored:

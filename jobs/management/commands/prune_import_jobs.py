@@ -25,12 +25,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        self.prune_imports(options["days"])
+
+    def prune_imports(self, days: int) -> None:
+        """Fail the stalled import jobs, delete the old uploads, and say how many of each
+        (shared with `sanlian prune_jobs`)."""
         stalled = services.fail_stalled_jobs()
         if stalled:
             self.stdout.write(
                 _("Marked %(count)d stalled import job(s) as failed.") % {"count": stalled}
             )
-        cutoff = timezone.now() - timedelta(days=max(0, options["days"]))
+        cutoff = timezone.now() - timedelta(days=max(0, days))
         stale = (
             ImportJob.objects.exclude(stored_name="")
             .exclude(status__in=[Status.QUEUED, Status.RUNNING])

@@ -1,0 +1,28 @@
+"""`sanlian prune_jobs`: the daily clean-up of every kind of background job's stored files."""
+
+from django.utils.translation import gettext as _
+
+from jobs.management.commands import prune_import_jobs
+
+
+class Command(prune_import_jobs.Command):
+    @property
+    def help(self):
+        return _(
+            "Mark import and report jobs whose worker stopped as failed, then delete the stored "
+            "files (uploads, built reports) of jobs that finished or failed more than --days days "
+            "ago. The jobs stay. Run it daily, from cron say."
+        )
+
+    def handle(self, *args, **options):
+        # reports builds on jobs, not the other way round: imported here, when the command runs.
+        from reports import services as reports
+
+        self.prune_imports(options["days"])
+        stalled = reports.fail_stalled_report_jobs()
+        if stalled:
+            self.stdout.write(
+                _("Marked %(count)d stalled report job(s) as failed.") % {"count": stalled}
+            )
+        count = reports.prune_report_files(days=options["days"])
+        self.stdout.write(_("Deleted %(count)d stored report file(s).") % {"count": count})
