@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, client_address, get_unit_for_user, record_denial
-from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Text
+from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, PageParams, Text
 from orgs.models import Level
 from registers import selectors, services
 from registers.models import (
@@ -123,15 +123,13 @@ class PersonalInfoOut(Schema):
     phone: str
 
 
-class MemberFilterParams(Schema):
+class MemberFilterParams(PageParams):
     q: Text = Field("", max_length=100)
     status: MemberStatus | None = None
     category: Text = Field("", max_length=40)
     group: int | None = Field(None, ge=1, le=MAX_ID)
     post: PostKind | None = None
     sort: str = Field("name", pattern=r"^-?(name|join_date)$")
-    page: int = Field(1, ge=1, le=1_000_000)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class PostOut(Schema):

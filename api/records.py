@@ -13,7 +13,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.access import Action, get_unit_for_user
-from api.schemas import MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
+from api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, PageParams, Text
 from api.schemas import Count as CountInt
 from orgs.models import OrgUnit
 from registers import record_services as services
@@ -42,9 +42,7 @@ router = Router(tags=["records"])
 MAX_YEAR = 9999
 
 
-class RecordPageParams(Schema):
-    page: int = Field(1, ge=1, le=1_000_000)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+class RecordPageParams(PageParams):
     year: int | None = Field(None, ge=1, le=MAX_YEAR)
     q: Text = Field("", max_length=100)
 
