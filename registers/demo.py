@@ -580,7 +580,7 @@ class _Builder:
             spending=spending,
             president_paid=not lacking and rng.random() < 0.8,
             leaders_paid=not lacking and rng.random() < 0.55,
-            checklist={str(k): v for k, v in checklist.items()},
+            checklist={str(k): {"present": v, "note": ""} for k, v in checklist.items()},
         )
 
     # One chunk of associations, inserted together.

@@ -14,6 +14,7 @@ from orgs.bulk import GenerateOptions, generate_tree
 from orgs.models import Category, Level, OrgUnit
 from orgs.services import do_create_unit
 from registers import demo, pii
+from registers.forms_records import ProfileForm
 from registers.identity import (
     birth_date_from_id,
     mask_id_number,
@@ -230,7 +231,11 @@ class TestTheDemoRegisters:
         )
         for profile in profiles:
             assert set(profile.checklist) == set(ProfileItem.values)
-            assert profile.checklist[ProfileItem.VENUE] == profile.has_venue
+            # the shape the service writes and the page, the API and the form read
+            assert {tuple(entry) for entry in profile.checklist.values()} == {("present", "note")}
+            assert profile.checklist[ProfileItem.VENUE]["present"] == profile.has_venue
+            initial = ProfileForm.initial_from(profile)
+            assert initial[f"item-{ProfileItem.ROSTER}-present"] is True
             assert (
                 (profile.venue_area is not None) == profile.has_venue == bool(profile.venue_address)
             )

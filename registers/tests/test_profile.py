@@ -1,6 +1,8 @@
 """The association's profile per unit and year: venue, funds, remuneration, the 八有 checklist with
 evidence per item, and optimistic locking so that a concurrent save is a conflict, not a loss."""
 
+import importlib
+import re
 from decimal import Decimal
 
 import pytest
@@ -161,3 +163,26 @@ def test_it_answers_404_to_another_village(login, village_operator, tree):
     assert client.get(_url(tree.village_2)).status_code == 404
     assert client.post(_url(tree.village_2), _form()).status_code == 404
     assert not AssociationProfile.objects.exists()
+
+
+def test_a_checklist_of_bare_true_false_items_is_migrated_to_entries_and_shown(
+    login, village_operator, tree
+):
+    # The demo wrote such checklists before 2026-12; the page failed on them with a 500.
+    from django.apps import apps
+
+    migration = importlib.import_module("registers.migrations.0004_profile_checklist_entries")
+    bare = {item: item == ProfileItem.CHARTER for item in ProfileItem.values}
+    profile = AssociationProfile.objects.create(
+        unit=tree.village_1, year=YEAR, checklist={**bare, "roster": {"present": True}}
+    )
+    migration.normalise_checklists(apps, None)
+    profile.refresh_from_db()
+    assert profile.checklist["charter"] == {"present": True, "note": ""}
+    assert profile.checklist["sign"] == {"present": False, "note": ""}
+    assert profile.checklist["roster"] == {"present": True, "note": ""}
+    response = login(village_operator).get(_url(tree.village_1), {"year": YEAR})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'<input[^>]*name="item-charter-present"[^>]*checked', html)
+    assert not re.search(r'<input[^>]*name="item-sign-present"[^>]*checked', html)
