@@ -479,3 +479,16 @@ def test_it_reads_the_county_pages_in_a_fixed_number_of_queries(
         _add_township(tree, county_officer, campaign, n)
     with django_assert_max_num_queries(len(before.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_it_shows_a_version_whose_submitter_was_deleted(
+    campaign, tree, township_officer, county_officer, login
+):
+    do_save_plan_draft(
+        township_officer, campaign, tree.township_1, {tree.village_1.pk: (2027, None)}
+    )
+    version = do_submit_plan(township_officer, campaign, tree.township_1)
+    type(version).objects.filter(pk=version.pk).update(submitted_by=None)  # as SET_NULL leaves it
+    url = _township_url("plan_version", campaign, tree.township_1, version.number)
+    html = _get(login(county_officer), url).content.decode()
+    assert " · —</dd>" in html

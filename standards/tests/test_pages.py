@@ -268,3 +268,11 @@ def test_it_links_the_standards_from_the_main_navigation(login, village_operator
         f'<a href="{reverse("standards:list")}" aria-current="page">评估标准</a>'
         in page.content.decode()
     )
+
+
+def test_it_shows_a_standard_whose_confirming_officer_was_deleted(login, county_officer, own):
+    login(county_officer).post(reverse("standards:confirm", args=[own.pk]))
+    Standard.objects.filter(pk=own.pk).update(confirmed_by=None)  # as SET_NULL leaves it
+    response = login(county_officer).get(reverse("standards:detail", args=[own.pk]))
+    assert response.status_code == 200
+    assert "—" in response.content.decode()
