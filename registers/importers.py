@@ -113,7 +113,7 @@ __all__ = [
 KINDS = ("orgs", "members", "posts", "trainings", "activities")
 BATCH_SIZE = 2000
 ROWS_PER_INSERT = 1000  # rows of one INSERT on SQLite, see RowSink
-SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # see _sqlite_page_cache
+SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # see sqlite_page_cache
 LOOKUP_CHUNK = 500  # keys of one IN (…) lookup, under SQLite's oldest limit of parameters
 MEMO_LIMIT = 20_000  # remembered outcomes per column, see MemberImporter._remember
 ANALYZE_AFTER = 10_000  # rows created by one import, after which PostgreSQL's statistics refresh
@@ -2157,7 +2157,7 @@ def _rows_of(header: Header, rows: Iterable[tuple[int, list]]) -> Iterable[Row]:
 
 
 @contextmanager
-def _sqlite_page_cache():
+def sqlite_page_cache():
     """On SQLite, a page cache of SQLITE_IMPORT_CACHE_KIB for the run: the run's inserts land
     in indexes of random keys (the blind indexes), and with SQLite's default 2 MB cache every
     insert evicts a page the next one needs — twice the time. Bounded; restored after the run."""
@@ -2195,7 +2195,7 @@ def run_import(
     report = ImportReport(kind=kind, extra_columns=header.extra)
     importer = IMPORTERS[kind](actor, report, header)
     total = max(sheet.total - header.row, 0)
-    with _sqlite_page_cache(), transaction.atomic():
+    with sqlite_page_cache(), transaction.atomic():
         # The importer's writer (if it has one) is joined before the transaction ends.
         with importer.writing():
             batch: list[Row] = []

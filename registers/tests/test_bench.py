@@ -32,6 +32,14 @@ def test_it_times_reading_and_importing_and_cleans_up(tree):
     assert re.search(
         r"^import report: 500 valid, 500 created, .* 0 errors, imported: yes$", text, re.M
     )
+    floor = re.search(
+        r"^database alone \(the 500 imported members and their categories inserted again, "
+        r"unchecked, as the importer sends them\): (\d+\.\d\d) s, \d+\.\d\d × the read; "
+        r"the import takes \d+\.\d\d × that$",
+        text,
+        re.M,
+    )
+    assert floor, text
     assert "Removed the generated province" in text
     assert Member.objects.count() == 0 and OrgUnit.objects.count() == units_before
 
