@@ -4,8 +4,10 @@ It generates a county under a new province (orgs.bulk), writes a members workboo
 with valid, unique ID numbers across the county's villages (xlsxwriter, constant memory), then in
 the same run times (a) reading the workbook alone with python-calamine, every row, and (b) the
 whole import through `registers.importers.run_import`, and prints both, their ratio against the
-target (≤ 2) and the peak memory of each. Everything it created is removed afterwards unless
---keep is given. A benchmark, not a test: nothing is asserted.
+target (≤ 2) and the peak memory of each. Then (c) it times the database alone: the imported rows
+inserted again as the importer sends them, unchecked (`database_floor`), which shows how much of
+the import no importer could save. Everything it created is removed afterwards unless --keep is
+given. A benchmark, not a test: nothing is asserted.
 
 Peak memory is the growth of the process's peak resident set size during the phase: the kernel's
 high-water mark (VmHWM) is reset before each phase (/proc/self/clear_refs), so each phase's peak
