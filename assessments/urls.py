@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.round_list, name="rounds"),
     path("waiting/", views.waiting, name="waiting"),
     path("waiting/award/", views_bulk.decide_many, name="decide_many"),
+    path("waiting/award/done/", views_bulk.decide_many_done, name="decide_many_done"),
     path("rounds/new/", views.round_create, name="round_create"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/apply/", views.apply, name="apply"),

@@ -19,6 +19,7 @@ from assessments import selectors, services
 from assessments.models import Assessment
 
 FIELD = "a"
+RESULT_KEY = "assessments.bulk_award"  # the last bulk award's outcome, in the session
 
 
 class BulkAwardForm(forms.Form):
@@ -138,11 +139,14 @@ def decide_many(request):
                 )
                 % {"count": len(result.refused)},
             )
-        return render(
-            request,
-            "assessments/decide_many_done.html",
-            {"result": result, "left_out": left_out},
-        )
+        # Post/redirect/get: reloading the result must not post again (every assessment would
+        # then be refused as changed meanwhile, which reads as if none had been awarded).
+        request.session[RESULT_KEY] = {
+            "awarded": [a.pk for a in result.awarded],
+            "refused": [[r.assessment.pk, r.message] for r in result.refused],
+            "left_out": left_out,
+        }
+        return redirect("assessments:decide_many_done")
     if posting:
         # The note was refused: the same selection again, with the versions first read.
         selection, others = [(a, chosen[a.pk]) for a in assessments], []
@@ -161,4 +165,30 @@ def decide_many(request):
             "form": form,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def decide_many_done(request):
+    """The last bulk award's outcome, from the session (shown again on reload)."""
+    stored = request.session.get(RESULT_KEY)
+    if not stored:
+        return redirect("assessments:waiting")
+    ids = set(stored["awarded"]) | {pk for pk, _message in stored["refused"]}
+    found = {
+        a.pk: a
+        for a in selectors.assessments_for_user(request.user)
+        .filter(pk__in=ids)
+        .select_related("unit", "round", "standard")
+    }
+    result = services.BulkDecision(
+        awarded=[found[pk] for pk in stored["awarded"] if pk in found],
+        refused=[
+            services.Refusal(found[pk], message) for pk, message in stored["refused"] if pk in found
+        ],
+    )
+    return render(
+        request,
+        "assessments/decide_many_done.html",
+        {"result": result, "left_out": stored["left_out"]},
     )

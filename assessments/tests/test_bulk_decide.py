@@ -64,7 +64,8 @@ def _confirm(client, assessments):
 
 def _award(client, selection, note=""):
     """POST what the confirmation page read: (assessment, version) pairs."""
-    return client.post(URL, {"a": [f"{a.pk}:{v}" for a, v in selection], "reason": note})
+    data = {"a": [f"{a.pk}:{v}" for a, v in selection], "reason": note}
+    return client.post(URL, data, follow=True)
 
 
 def test_it_awards_several_at_once_with_their_titles_and_audit_events(
@@ -183,3 +184,18 @@ def test_it_offers_checkboxes_only_to_the_level_that_decides(
     assert [r.assessment.pk for r in township_page.context["page"]] == [passing.pk]
     assert not township_page.context["decidable"]
     assert 'id="award-selected"' not in township_page.content.decode()
+
+
+def test_the_result_is_shown_after_a_redirect_and_again_on_reload_without_deciding_again(
+    login, county_officer, at_county
+):
+    client = login(county_officer)
+    selection = _confirm(client, at_county).context["selection"]
+    response = _award(client, selection)
+    assert response.redirect_chain == [(reverse("assessments:decide_many_done"), 302)]
+    assert "已授予 3 个称号。" in response.content.decode()  # the message, once
+    reloaded = client.get(reverse("assessments:decide_many_done"))
+    assert {a.pk for a in reloaded.context["result"].awarded} == {a.pk for a in at_county}
+    assert "已授予 3 个称号。" not in reloaded.content.decode()
+    assert AwardedTitle.objects.filter(assessment__in=at_county).count() == 3
+    assert AuditEvent.objects.filter(action="title.award", actor=county_officer).count() == 3
