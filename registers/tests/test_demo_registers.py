@@ -232,7 +232,9 @@ class TestTheDemoRegisters:
         for profile in profiles:
             assert set(profile.checklist) == set(ProfileItem.values)
             # the shape the service writes and the page, the API and the form read
-            assert {tuple(entry) for entry in profile.checklist.values()} == {("present", "note")}
+            assert {frozenset(entry) for entry in profile.checklist.values()} == {
+                frozenset({"present", "note"})
+            }
             assert profile.checklist[ProfileItem.VENUE]["present"] == profile.has_venue
             initial = ProfileForm.initial_from(profile)
             assert initial[f"item-{ProfileItem.ROSTER}-present"] is True
