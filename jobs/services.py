@@ -7,6 +7,7 @@ with one UPDATE each, so they never overwrite fields another process changed mea
 import io
 import os
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -202,6 +203,25 @@ def discard_upload(job: ImportJob) -> None:
     if job.stored_name:
         default_storage.delete(job.stored_name)
         ImportJob.objects.filter(pk=job.pk).update(stored_name="")
+
+
+def discard_files_of_ended_jobs(
+    model, discard: Callable, *, ended_field: str, days: int, now: datetime | None = None
+) -> int:
+    """`discard` the stored file of every job of `model` (import or report jobs) that finished
+    or failed more than `days` days ago by `ended_field`; queued and running jobs keep theirs.
+    How many files were discarded (`sanlian prune_jobs`)."""
+    cutoff = (now or timezone.now()) - timedelta(days=max(0, days))
+    ended = (
+        model.objects.exclude(stored_name="")
+        .exclude(status__in=[Status.QUEUED, Status.RUNNING])
+        .filter(**{f"{ended_field}__lt": cutoff})
+    )
+    count = 0
+    for job in ended.iterator():
+        discard(job)
+        count += 1
+    return count
 
 
 def stalled_jobs(*, now: datetime | None = None, user=None):

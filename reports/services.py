@@ -1,13 +1,13 @@
 """Writes to report jobs outside their worker (`reports.tasks` builds them): pruning the stored
 files of old jobs. The job rows stay, the record of who built what."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from jobs.models import Status
-from jobs.services import STALE_AFTER
+from jobs.services import STALE_AFTER, discard_files_of_ended_jobs
 from reports import tasks
 from reports.job_models import ReportJob
 
@@ -36,14 +36,6 @@ def discard_report_file(job: ReportJob) -> None:
 def prune_report_files(*, days: int = KEEP_DAYS, now: datetime | None = None) -> int:
     """Delete the files of report jobs that finished or failed more than `days` days ago; queued
     and running jobs keep theirs. How many files were deleted."""
-    cutoff = (now or timezone.now()) - timedelta(days=max(0, days))
-    old = (
-        ReportJob.objects.exclude(stored_name="")
-        .exclude(status__in=[Status.QUEUED, Status.RUNNING])
-        .filter(finished_at__lt=cutoff)
+    return discard_files_of_ended_jobs(
+        ReportJob, discard_report_file, ended_field="finished_at", days=days, now=now
     )
-    count = 0
-    for job in old.iterator():
-        discard_report_file(job)
-        count += 1
-    return count

@@ -1,13 +1,10 @@
 """`sanlian prune_import_jobs`: delete uploaded files that no import will read any more."""
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jobs import services
-from jobs.models import ImportJob, Status
+from jobs.models import ImportJob
 
 
 class Command(BaseCommand):
@@ -35,14 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Marked %(count)d stalled import job(s) as failed.") % {"count": stalled}
             )
-        cutoff = timezone.now() - timedelta(days=max(0, days))
-        stale = (
-            ImportJob.objects.exclude(stored_name="")
-            .exclude(status__in=[Status.QUEUED, Status.RUNNING])
-            .filter(updated_at__lt=cutoff)
+        count = services.discard_files_of_ended_jobs(
+            ImportJob, services.discard_upload, ended_field="updated_at", days=days
         )
-        count = 0
-        for job in stale.iterator():
-            services.discard_upload(job)
-            count += 1
         self.stdout.write(_("Deleted %(count)d stored upload(s).") % {"count": count})
