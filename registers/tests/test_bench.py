@@ -40,6 +40,18 @@ def test_it_times_reading_and_importing_and_cleans_up(tree):
         re.M,
     )
     assert floor, text
+    budget = re.search(
+        r"^CPU budget at the target: (\d+) cores × 2 × the read = (\d+\.\d\d) s; the read, "
+        r"the database alone and encrypting and hashing the ID numbers and phones "
+        r"\((\d+\.\d\d) s\) take (\d+\.\d\d) s of it, leaving (-?\d+\.\d\d) s "
+        r"\((-?\d+\.\d) µs a row\) to check the rows$",
+        text,
+        re.M,
+    )
+    assert budget, text
+    cores, total, protection, used, left = (float(budget.group(i)) for i in range(1, 6))
+    assert cores >= 1 and protection >= 0 and used >= protection
+    assert abs(total - used - left) < 0.02
     assert "Removed the generated province" in text
     assert Member.objects.count() == 0 and OrgUnit.objects.count() == units_before
 

@@ -1,5 +1,7 @@
 """Encryption at rest: AES-GCM values, Fernet values from before, blind indexes."""
 
+import hmac
+
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -48,3 +50,19 @@ def test_the_blind_index_is_stable_and_keyed(monkeypatch):
     assert first != pii.blind_index("phone", "430121198503050012")
     monkeypatch.setattr(settings, "PII_KEY", Fernet.generate_key().decode())
     assert pii.blind_index("id", "430121198503050012") != first
+
+
+@pytest.mark.parametrize("key_bytes", [16, 32, 64, 65, 200])
+def test_the_blind_index_is_standard_hmac_sha256_so_stored_hashes_stay_valid(key_bytes):
+    key = bytes(range(256))[:key_bytes]
+    for message in (b"", b"id:430121198503050012", b"phone:13800138000" * 9):
+        expected = hmac.digest(key, message, "sha256").hex()
+        assert pii._hmac_sha256(key)(message) == expected
+
+
+def test_the_blind_index_is_the_hmac_of_kind_and_value_under_the_index_key():
+    key = pii._index_key(settings.PII_KEY)
+    expected = hmac.digest(key, b"id:430121198503050012", "sha256").hex()
+    assert pii.blind_index("id", "430121198503050012") == expected
+    assert pii.blind_indexer("id")("430121198503050012") == expected
+    assert pii.blind_index("id", "") == ""
