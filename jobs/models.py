@@ -24,47 +24,27 @@ class Status(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ImportJob(models.Model):
-    """One uploaded file on its way into the registers: previewed first, then imported."""
+class BackgroundJob(models.Model):
+    """What every job the worker runs and a page polls keeps: its state, its progress, the stored
+    file it reads or writes, and when it ended."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="import_jobs",
-    )
-    kind = models.CharField(_("register"), max_length=20)
-    filename = models.CharField(_("file name"), max_length=200)
-    stored_name = models.CharField(max_length=200, blank=True)
-    size = models.PositiveBigIntegerField(_("size"), default=0)
     language = models.CharField(max_length=10, blank=True)
-    only_valid = models.BooleanField(_("only the valid rows"), default=False)
-    stage = models.CharField(
-        _("stage"), max_length=10, choices=Stage.choices, default=Stage.PREVIEW
-    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True)
-    preview = models.JSONField(null=True, blank=True)
-    report = models.JSONField(null=True, blank=True)
+    stored_name = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
-        verbose_name = _("import job")
-        verbose_name_plural = _("import jobs")
-        indexes = [models.Index(fields=["user", "-created_at"], name="importjob_user_created")]
-
-    def __str__(self):
-        return f"{self.kind} {self.filename}"
 
     @property
     def is_active(self) -> bool:
@@ -75,6 +55,35 @@ class ImportJob(models.Model):
         if not self.progress_total:
             return 0
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class ImportJob(BackgroundJob):
+    """One uploaded file on its way into the registers: previewed first, then imported."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    kind = models.CharField(_("register"), max_length=20)
+    filename = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    only_valid = models.BooleanField(_("only the valid rows"), default=False)
+    stage = models.CharField(
+        _("stage"), max_length=10, choices=Stage.choices, default=Stage.PREVIEW
+    )
+    preview = models.JSONField(null=True, blank=True)
+    report = models.JSONField(null=True, blank=True)
+
+    class Meta(BackgroundJob.Meta):
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        indexes = [models.Index(fields=["user", "-created_at"], name="importjob_user_created")]
+
+    def __str__(self):
+        return f"{self.kind} {self.filename}"
 
     @property
     def current_report(self) -> dict | None:
