@@ -2,6 +2,9 @@
 access-scoped like the dashboards."""
 
 import io
+import re
+import shutil
+import subprocess
 
 import pytest
 from django.template.loader import render_to_string
@@ -14,7 +17,7 @@ from audit.models import AuditEvent
 from campaigns import rollups
 from campaigns.models import Campaign
 from reports import progress
-from reports.tests.conftest import needs_pdftotext, pdf_text
+from reports.tests.conftest import embedded_font_names, needs_pdftotext, pdf_text
 from reports.tests.pdf_pages import page_info
 from standards.models import TitleKind
 
@@ -133,6 +136,40 @@ def test_it_draws_the_charts_as_svg(tree, campaign, titles):
     html = render_to_string("reports/progress_pdf.html", progress.pdf_context(report))
     assert html.count("<svg") == 2
     assert "青山镇</text>" in html
+
+
+def test_it_draws_the_chart_labels_in_the_simplified_chinese_font(tree, campaign, titles):
+    # WeasyPrint's SVG renderer does not read the page's CSS: named only there, the charts'
+    # labels fell back to DejaVu Sans and Noto Sans CJK JP (Japanese glyph forms).
+    report = progress.build(tree.county_a, YEAR, campaign)
+    names = embedded_font_names(progress.render(report, "pdf"))
+    assert names and all("Noto-Sans-CJK-SC" in name for name in names), names
+
+
+def test_it_sizes_every_column_of_the_level_tables(tree, campaign, titles):
+    # The long tables are laid out at their given column widths (table-layout: fixed) rather
+    # than measured cell by cell: a column without its <col> would take a share of what is left.
+    report = progress.build(tree.county_a, YEAR, campaign)
+    html = render_to_string("reports/progress_pdf.html", progress.pdf_context(report))
+    tables = re.findall(r'<table class="report levels">(.*?)</table>', html, re.S)
+    assert len(tables) == len(report.levels) == 2
+    for table in tables:
+        assert len(re.findall(r"<col ", table)) == len(progress.level_headers())
+
+
+@needs_pdftotext
+def test_it_prints_every_units_row_in_the_pdf(tree, campaign, titles):
+    report = progress.build(tree.county_a, YEAR, campaign)
+    pdf = progress.render(report, "pdf")
+    # pdftotext -layout keeps a table row on one line, its cells in order.
+    text = subprocess.run(
+        [shutil.which("pdftotext"), "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    lines = [line.split() for line in text.splitlines()]
+    rows = [cells for table in report.levels for cells in table.cells]
+    assert len(rows) == progress.size_of(tree.county_a)
+    for cells in rows:
+        assert [str(cell) for cell in cells if cell != ""] in lines
 
 
 def test_it_links_the_downloads_from_the_report_page(login, county_officer, tree, titles):
