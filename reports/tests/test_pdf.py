@@ -1,5 +1,8 @@
 """reports.pdf: templates to A4 PDF with the Noto CJK fonts embedded, or a clear refusal."""
 
+import re
+import subprocess
+
 import pytest
 
 from reports import pdf
@@ -49,3 +52,25 @@ def test_it_serves_the_pdf_inline_under_its_chinese_name():
     disposition = response["Content-Disposition"]
     assert disposition.startswith('inline; filename="assessment-1-2026.pdf"')
     assert "filename*=UTF-8''%E6%9D%8E" in disposition
+
+
+@needs_pdftotext
+def test_the_running_header_puts_the_title_left_and_the_print_date_right():
+    result = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", "-", "-"],
+        input=_render(),
+        capture_output=True,
+        check=True,
+    )
+    words = {
+        word: (float(x_min), float(x_max))
+        for x_min, x_max, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]+)</word>',
+            result.stdout.decode(),
+        )
+    }
+    page_width, margin = 595, 34  # A4 in points, 12 mm margins
+    assert words["李家村"][0] < margin + 5, words
+    assert words["打印于"][0] > page_width / 2, words
+    date = next(x_max for word, (_x, x_max) in words.items() if word.endswith("日"))
+    assert date > page_width - margin - 5, words
