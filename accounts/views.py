@@ -1,19 +1,15 @@
-from datetime import datetime, time, timedelta
-
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import audit_units, can_view_audit_somewhere, record_denial, root_units
+from accounts import audit_log as audit_log_selectors
+from accounts.access import record_denial, root_units
 from accounts.forms import AuditFilterForm
 from accounts.models import Role
-from audit.models import AuditEvent
-from orgs.models import Level, OrgUnit
+from orgs.models import Level
 from orgs.selectors import subtree_counts
 
 
@@ -34,53 +30,32 @@ def home(request):
     )
 
 
-def _day_start(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _audit_queryset(user):
-    if user.is_superuser:
-        return AuditEvent.objects.all()
-    units = audit_units(user)
-    actors = Role.objects.filter(unit__in=units).values("user_id")
-    return AuditEvent.objects.filter(Q(unit_id__in=units.values("pk")) | Q(actor_id__in=actors))
-
-
 @login_required
 def audit_log(request):
-    if not (request.user.is_superuser or can_view_audit_somewhere(request.user)):
+    if not audit_log_selectors.may_read_audit(request.user):
         record_denial(
             request, request.user, "view_audit", reason="forbidden", object_type="audit.auditevent"
         )
         raise PermissionDenied
-    events = _audit_queryset(request.user)
-    readable_units = None if request.user.is_superuser else audit_units(request.user)
+    events = audit_log_selectors.readable_events(request.user)
     form = AuditFilterForm(request.GET or None)
     if form.is_bound:
         # Apply every filter that is valid, even beside an invalid one: a start date after the
         # end date shows its error over an empty list, never the whole unfiltered log.
         form.is_valid()
         data = form.cleaned_data
-        if data.get("unit"):
-            unit = data["unit"]
-            if readable_units is not None and not readable_units.filter(pk=unit.pk).exists():
-                events = events.none()
-            else:
-                events = events.filter(unit_id__in=OrgUnit.objects.subtree_of(unit).values("pk"))
-        if data.get("user"):
-            events = events.filter(actor_name__icontains=data["user"])
-        if data.get("action"):
-            events = events.filter(action__startswith=data["action"])
-        if data.get("result"):
-            events = events.filter(result=data["result"])
-        if data.get("date_from"):
-            events = events.filter(created_at__gte=_day_start(data["date_from"]))
-        if data.get("date_to"):
-            events = events.filter(created_at__lt=_day_start(data["date_to"]) + timedelta(days=1))
+        events = audit_log_selectors.filter_events(
+            events,
+            request.user,
+            unit=data.get("unit"),
+            actor_name=data.get("user") or "",
+            action=data.get("action") or "",
+            result=data.get("result") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
     page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
-    # Name and link only the units the reader may see (an actor's event can concern another).
-    shown = OrgUnit.objects.all() if readable_units is None else readable_units
-    units = shown.in_bulk({e.unit_id for e in page if e.unit_id})
+    units = audit_log_selectors.shown_units(request.user, page)
     rows = [(event, units.get(event.unit_id)) for event in page]
     query = request.GET.copy()
     query.pop("page", None)

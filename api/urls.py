@@ -2,6 +2,7 @@
 
 from api import errors
 from api.assessments import router as assessments_router
+from api.audit import router as audit_router
 from api.auth import API_AUTH
 from api.campaigns import router as campaigns_router
 from api.figures import router as figures_router
@@ -30,3 +31,4 @@ api.add_router("/assessments", assessments_router)
 api.add_router("/figures", figures_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/standards", standards_router)
+api.add_router("/audit", audit_router)

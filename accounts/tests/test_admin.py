@@ -279,6 +279,20 @@ def test_it_records_a_password_set_in_the_admin(staff, administrator, county_off
     assert event.actor == administrator and event.after == {"password": "set"}
 
 
+@pytest.mark.parametrize("weak", ["short1!", "password123", "9081726354019", "county_a_x"])
+def test_it_refuses_a_weak_password_set_in_the_admin(staff, county_officer, weak):
+    """The password policy holds where passwords are set, not only in validate_password."""
+    response = staff.post(
+        _url("auth_user_password_change", county_officer.pk),
+        {"password1": weak, "password2": weak, "usable_password": "true"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    county_officer.refresh_from_db()
+    assert not county_officer.check_password(weak)
+    assert not _events("accounts.user.password", object_id=str(county_officer.pk))
+
+
 def test_it_deletes_a_user_who_acted_without_rewriting_their_events(staff, county_officer):
     event = record_event(actor=county_officer, action="test.acted")
     response = staff.post(_url("auth_user_delete", county_officer.pk), {"post": "yes"})

@@ -133,6 +133,16 @@ def test_it_locks_an_address_after_five_failures_with_different_usernames(client
     assert _logged_in(client)
 
 
+def test_it_keeps_the_lock_until_the_cool_off_period_ends(client, township_officer):
+    for _ in range(5):
+        _log_in(client, "township_1", "wrong-password")
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME + timedelta(minutes=1)
+    )
+    assert _log_in(client, "township_1", PASSWORD).status_code == 429
+    assert not _logged_in(client)
+
+
 def test_it_unlocks_after_the_cool_off_period(client, township_officer):
     assert timedelta(minutes=15) <= settings.AXES_COOLOFF_TIME <= timedelta(minutes=30)
     for _ in range(5):

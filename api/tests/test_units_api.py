@@ -407,6 +407,7 @@ def test_it_publishes_an_openapi_schema_listing_every_endpoint(client):
         "figures",
         "campaigns",
         "standards",
+        "audit",
     }
     assert operations == {
         ("GET", "/api/v1/units/"),

@@ -93,3 +93,40 @@ def test_it_refuses_one_item_twice_in_a_save(submitted, chain_personas):
             [ScoreInput(item.pk, "40"), ScoreInput(item.pk, "30")],
         )
     assert not _current(submitted, item).exists()
+
+
+def test_two_township_reviewers_saving_the_same_item_the_second_gets_a_conflict(
+    tree, submitted, chain_personas
+):
+    """Two officers of one township open the sheet, each enters a score and saves: the first
+    save stands, the second answers 409 and overwrites nothing."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import RoleKind
+    from accounts.services import do_create_user, do_grant_role
+
+    colleague = do_create_user(None, username="township_1_b", password=None)
+    do_grant_role(None, colleague, tree.township_1, RoleKind.TOWNSHIP_OFFICER)
+    item = _item(submitted, "3")
+    sheet = reverse("assessments:sheet", args=[submitted.pk])
+    reviewers = []
+    for user in (chain_personas.township, colleague):
+        client = Client()
+        client.force_login(user)
+        form = client.get(sheet).context["form"]
+        reviewers.append((client, form["version"].value(), form[f"base-{item.pk}"].value()))
+
+    (first, version, base), (second, version_b, base_b) = reviewers
+    assert (
+        first.post(
+            sheet, {"version": version, f"points-{item.pk}": "40", f"base-{item.pk}": base}
+        ).status_code
+        == 302
+    )
+    answer = second.post(
+        sheet, {"version": version_b, f"points-{item.pk}": "30", f"base-{item.pk}": base_b}
+    )
+    assert answer.status_code == 409
+    [current] = _current(submitted, item)
+    assert (current.points, current.author) == (Decimal("40"), chain_personas.township)

@@ -93,3 +93,20 @@ def test_a_filled_template_imports(tree, tmp_path):
     workbook.save(path)
     report = run_import("members", path, filename="filled.xlsx", actor=None)
     assert report.errors == [] and report.created == 1
+
+
+def test_it_exports_text_that_looks_like_a_formula_as_text(tree):
+    """A value typed as `=…` (formula injection) leaves the export as a string, never a formula
+    a spreadsheet would run."""
+    import zipfile
+
+    from registers.services import do_create_member
+
+    injected = '=HYPERLINK("http://x.example","点我")'
+    do_create_member(None, tree.village_1, name="张三", occupation=injected)
+    data = export_workbook("members", None)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        xml = b"".join(archive.read(name) for name in sheets)
+    assert b"<f>" not in xml and b"<f " not in xml
+    assert injected in str(sheet_rows(data))

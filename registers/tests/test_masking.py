@@ -169,3 +169,44 @@ def test_it_audits_a_recruitment_category_edited_in_the_admin(login, administrat
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="registers.recruitmentcategory.create")
     assert event.after["name"] == "返乡创业人员"
+
+
+def test_it_keeps_personal_information_out_of_the_application_log(
+    caplog, county_officer, outsider, tree, members, tmp_path
+):
+    """Whatever the app logs while members are created, refused, unmasked without the
+    permission, looked at by an outsider and imported with bad rows holds no plain number."""
+    from registers.importers import run_import
+    from registers.tests.import_files import id_number, member_row, members_csv
+
+    new_id, bad_id, new_phone = id_number(50), "430121196003050018", "13700002222"
+    caplog.set_level("DEBUG")
+    client = _api(county_officer)
+    client.raise_request_exception = False
+    create = f"/api/v1/members/units/{tree.village_2.pk}/members"
+    sent = [
+        {"name": "新会员", "id_number": new_id, "phone": new_phone, "join_date": "2024-01-01"},
+        {"name": "重复", "id_number": ID_WANG, "phone": PHONE_WANG, "join_date": "2024-01-01"},
+        {"name": "错号", "id_number": bad_id, "phone": "1380000", "join_date": "2024-01-01"},
+    ]
+    statuses = [
+        client.post(create, json.dumps(body), content_type="application/json").status_code
+        for body in sent
+    ]
+    assert statuses[0] == 201 and all(400 <= status < 500 for status in statuses[1:])
+    assert client.post(f"/api/v1/members/{members.li.pk}/unmask").status_code == 403
+    assert _api(outsider).get(f"/api/v1/members/{members.wang.pk}").status_code == 404
+    path = tmp_path / "members.csv"
+    path.write_bytes(
+        members_csv([member_row(1, 身份证号码=ID_LI), member_row(2, 身份证号码=bad_id)])
+    )
+    assert run_import("members", path, filename="members.csv", actor=None).errors
+
+    logged = "\n".join(
+        f"{record.getMessage()} {record.args!r} {record.exc_text or ''}"
+        for record in caplog.records
+    )
+    assert caplog.records  # the refusals above were logged
+    _assert_masked(logged)
+    for plain in (new_id, bad_id, new_phone):
+        assert plain not in logged

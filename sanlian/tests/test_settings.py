@@ -279,3 +279,54 @@ def test_it_refuses_to_start_with_bad_production_settings(tmp_path, overrides, m
     assert completed.returncode != 0
     assert "SettingError" in completed.stderr
     assert message in completed.stderr
+
+
+COOKIE_PROBE = """
+import json, sys, django
+django.setup()
+from django.conf import settings
+from django.test import Client, override_settings
+
+# Only the static files' storage differs: the manifest is written by collectstatic at deployment.
+storages = {**settings.STORAGES}
+storages["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+with override_settings(STORAGES=storages):
+    client = Client(HTTP_HOST="example.org")
+    page = client.get("/login/", secure=True)
+    login = client.post(
+        "/login/", {"username": sys.argv[1], "password": sys.argv[2]}, secure=True
+    )
+cookies = {**page.cookies, **login.cookies}
+names = {"session": settings.SESSION_COOKIE_NAME, "csrf": settings.CSRF_COOKIE_NAME}
+print(json.dumps({
+    "status": [page.status_code, login.status_code],
+    **{
+        kind: {
+            "secure": bool(cookies[name]["secure"]),
+            "httponly": bool(cookies[name]["httponly"]),
+            "samesite": cookies[name]["samesite"],
+        }
+        for kind, name in names.items()
+    },
+}))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_sends_secure_httponly_samesite_cookies_at_a_production_login(
+    live_seeded, township_officer, tmp_path
+):
+    """The cookies a browser gets from the production settings, as sent: the login page's CSRF
+    cookie and the session cookie of a successful login."""
+    from conftest import PASSWORD
+    from sanlian.tests import crash
+
+    url = crash.database_url(tmp_path)
+    env = _production_env(tmp_path, DATABASE_URL=url, SANLIAN_PII_KEY=settings.PII_KEY)
+    completed = _run(["-c", COOKIE_PROBE, township_officer.username, PASSWORD], env)
+    assert completed.returncode == 0, completed.stderr
+    answer = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert answer["status"] == [200, 302]
+    assert answer["session"] == {"secure": True, "httponly": True, "samesite": "Lax"}
+    assert answer["csrf"]["secure"] is True
+    assert answer["csrf"]["samesite"] == "Lax"
