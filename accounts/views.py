@@ -9,12 +9,21 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import audit_units, can_view_audit_somewhere, record_denial, root_units
+from accounts.access import (
+    Action,
+    audit_units,
+    can,
+    can_view_audit_somewhere,
+    record_denial,
+    root_units,
+)
 from accounts.forms import AuditFilterForm
 from accounts.models import Role
 from audit.models import AuditEvent
+from dashboards import board
 from orgs.models import Level, OrgUnit
 from orgs.selectors import subtree_counts
+from registers.services import holds_register
 
 
 class LoginView(auth_views.LoginView):
@@ -25,12 +34,27 @@ class LoginView(auth_views.LoginView):
 def home(request):
     """工作台: the user's units with what lies under them."""
     units = root_units(request.user)
-    summaries = [(unit, subtree_counts(unit)) for unit in units]
+    year = timezone.localdate().year
+    summaries = [
+        (
+            unit,
+            subtree_counts(unit),
+            board.standing(unit, year),
+            holds_register(unit) and can(request.user, Action.EDIT_RECORDS, unit),
+        )
+        for unit in units
+    ]
     roles = Role.objects.filter(user=request.user).select_related("unit")
     return render(
         request,
         "accounts/home.html",
-        {"summaries": summaries, "roles": roles, "nav_active": "home", "levels": Level},
+        {
+            "summaries": summaries,
+            "roles": roles,
+            "nav_active": "home",
+            "levels": Level,
+            "year": year,
+        },
     )
 
 
