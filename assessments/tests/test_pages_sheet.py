@@ -368,6 +368,7 @@ def test_it_renders_the_sheet_of_the_shipped_qualified_standard(
     assert village.context["form"] is not None
     assert "示例，待本地确认" in village.content.decode()
     assert "<h1>评估表：" in village.content.decode()  # a Chinese colon after a Chinese label
+    assert "示例标准（2026）" in village.content.decode()  # and Chinese brackets
     assert _sheet(login(township_officer), assessment).status_code == 200
     # In English the badge and the section headings carry no Chinese punctuation or words.
     english = login(village_operator)
@@ -375,6 +376,7 @@ def test_it_renders_the_sheet_of_the_shipped_qualified_standard(
     content = _sheet(english, assessment).content.decode()
     assert "Example, to be confirmed locally" in content
     assert "<h1>Assessment sheet: " in content
+    assert "示例标准 (2026)" in content
     assert "示例，待本地确认" not in content
     assert re.search(r"\(\d+(\.\d+)? points(, at least \d+(\.\d+)?)?\)", content)
     assert " points，" not in content
