@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import can_view_audit_somewhere, root_units
@@ -19,4 +20,5 @@ def navigation(request):
     if user.is_staff:
         items.append(("admin", _("System administration"), reverse("admin:index")))
     roots = root_units(user)
-    return {"nav_items": items, "current_units": roots}
+    # The working year beside the unit in the top bar (ui.md: unit and year always visible).
+    return {"nav_items": items, "current_units": roots, "current_year": timezone.localdate().year}

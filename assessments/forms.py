@@ -127,6 +127,18 @@ class OverviewFilterForm(forms.Form):
         self.fields["state"].choices = [("", _("All states")), *AssessmentState.choices]
 
 
+class WaitingFilterForm(forms.Form):
+    """待我处理's filters: the unit's name, the title, overdue only."""
+
+    q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
+    title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].choices = [("", _("All titles")), *TitleKind.choices]
+
+
 VETO_CHOICES = [("", "—"), ("clear", pgettext_lazy("veto", "Clear")), ("violated", _("Violated"))]
 
 

@@ -116,6 +116,18 @@ def waiting_for(user) -> list[Row]:
     return rows
 
 
+def filter_waiting(rows: list[Row], q: str = "", title: str = "", overdue: bool = False) -> list:
+    """The waiting rows whose unit's name holds `q`, of the title, overdue only if asked."""
+    q = q.strip()
+    return [
+        row
+        for row in rows
+        if (not q or q in row.assessment.unit.name)
+        and (not title or row.assessment.title == title)
+        and (not overdue or row.overdue)
+    ]
+
+
 # --- the assessment sheet --------------------------------------------------------------------
 
 

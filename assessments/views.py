@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
 from accounts.models import RoleKind
 from assessments import selectors, services
-from assessments.forms import OverviewFilterForm, RoundFilterForm, RoundForm
+from assessments.forms import OverviewFilterForm, RoundFilterForm, RoundForm, WaitingFilterForm
 from assessments.models import Assessment, AssessmentState, Round, StageDeadline
 from orgs.models import Level, OrgUnit
 from sanlian.forms import add_validation_errors
@@ -273,12 +273,22 @@ def apply(request, pk: int):
 def waiting(request):
     """待我处理: what waits at the user's level in their subtree, overdue and due first."""
     rows = selectors.waiting_for(request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = WaitingFilterForm(request.GET or None)
+    shown = rows
+    if filters.is_valid():
+        shown = selectors.filter_waiting(rows, **filters.cleaned_data)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "assessments/waiting.html",
         {
             "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "total": len(rows),
+            "shown": len(shown),
             "overdue": sum(1 for r in rows if r.overdue),
             # 授予所选: what the user's level decides now, by the services' own check.
             "decidable": {

@@ -482,3 +482,15 @@ def charts_of(board: Board) -> list[Chart]:
             )
         )
     return charts
+
+
+def standing(unit: OrgUnit, year: int) -> list:
+    """The unit's attainments against its targets in the year, for the home page's three or four
+    numbers; empty when no campaign covers the unit. The same figures as the dashboard's tiles."""
+    campaign = selectors.campaign_for(unit)
+    if campaign is None:
+        return []
+    year = min(max(year, campaign.first_year - 1), campaign.last_year)
+    counts = t.Counts.of(rollups.figures(unit, year))
+    targets = selectors.targets_for(campaign, unit)
+    return t.attainments(counts, targets, townships=unit.level <= Level.COUNTY)

@@ -5,6 +5,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orgs.models import OrgUnit
 from registers.models import (
     Education,
     Member,
@@ -14,6 +15,7 @@ from registers.models import (
     RecruitmentCategory,
     Sex,
 )
+from registers.selectors import search_members
 
 
 def _label(model, name):
@@ -100,6 +102,10 @@ class TransferForm(forms.Form):
         self.fields["to_unit"].queryset = candidates
 
 
+MEMBER_LIST_LIMIT = 300  # beyond this many candidates the post form searches the register
+MEMBER_MATCHES = 50
+
+
 class PostForm(forms.Form):
     kind = forms.ChoiceField(label=_label(Post, "kind"), choices=PostKind.choices)
     group = forms.ModelChoiceField(
@@ -120,15 +126,37 @@ class PostForm(forms.Form):
     start_date = forms.DateField(label=_label(Post, "start_date"), widget=DATE)
     note = forms.CharField(label=_label(Post, "note"), max_length=200, required=False)
 
-    def __init__(self, *args, groups, members, **kwargs):
+    def __init__(self, *args, groups, members, member_search="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
         self.fields["member"].queryset = members
+        # Above a village the register runs to tens of thousands: listing them all made a page of
+        # megabytes that took half a minute. Beyond the limit the list shows search matches only
+        # (validation still accepts any member of the queryset).
+        self.member_search = None
+        if members.count() > MEMBER_LIST_LIMIT:
+            self._narrow_members(members, member_search.strip())
         if not groups.exists():
             del self.fields["group"]
             self.fields["kind"].choices = [
                 c for c in PostKind.choices if c[0] != PostKind.GROUP_LEADER
             ]
+
+    def _narrow_members(self, members, text):
+        self.member_search = text
+        shown = list(search_members(members, text)[:MEMBER_MATCHES]) if text else []
+        chosen = self.data.get(self.add_prefix("member"), "") if self.is_bound else ""
+        if chosen.isdigit() and all(str(m.pk) != chosen for m in shown):
+            shown += list(members.filter(pk=chosen))
+        field = self.fields["member"]
+        units = {u.pk: u.name for u in OrgUnit.objects.filter(pk__in={m.unit_id for m in shown})}
+        field.widget.choices = [("", field.empty_label)] + [
+            (m.pk, f"{m.name} · {units.get(m.unit_id, '')}") for m in shown
+        ]
+        field.help_text = _(
+            "Find the person on the register with the search above, then choose; or type the "
+            "name of someone who is not on it."
+        )
 
     def clean(self):
         data = super().clean()

@@ -109,6 +109,11 @@ def _search(queryset: QuerySet[Member], text: str) -> QuerySet[Member]:
     return queryset.filter(condition)
 
 
+def search_members(queryset: QuerySet[Member], text: str) -> QuerySet[Member]:
+    """Members whose name holds the text, or whose full ID number or phone it is."""
+    return _search(queryset, text)
+
+
 def members_for(user, unit: OrgUnit, filters: MemberFilters | None = None) -> QuerySet[Member]:
     """The members of `unit`'s subtree that `user` may see, filtered and sorted.
 

@@ -504,6 +504,7 @@ def post_create(request, unit_id):
         request.POST or None,
         groups=groups,
         members=members,
+        member_search=request.GET.get("member_q", ""),
         initial={"kind": request.GET.get("kind", ""), "group": request.GET.get("group", "")},
     )
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Action, record_denial, require, visible_ancestors
 from assessments.models import Assessment
-from reports import selectors
+from reports import hub, selectors
 from reports.pdf import pdf_or_503
 
 
@@ -88,4 +88,14 @@ def approval_form_pdf(request, pk):
         "reports/approval_form_pdf.html",
         _context(request, assessment, form=form),
         _file_name(assessment, _("approval form")),
+    )
+
+
+@login_required
+def reports_home(request):
+    """报表打印: the progress reports, commendation lists and forms within the user's reach."""
+    return render(
+        request,
+        "reports/home.html",
+        {"hub": hub.reports_in_reach(request.user), "nav_active": "reports"},
     )

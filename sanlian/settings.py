@@ -186,6 +186,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO dates on English pages; Chinese keeps Django's 2026年11月28日.
+FORMAT_MODULE_PATH = ["sanlian.formats"]
 TIME_ZONE = env_str("SANLIAN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -1,6 +1,7 @@
 """The assessment sheet: columns per stage, saving the current stage, conflicts, per-item
 reopening, metric suggestions, evidence, comments, history, group ratings, access."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -366,7 +367,19 @@ def test_it_renders_the_sheet_of_the_shipped_qualified_standard(
     assert village.status_code == 200
     assert village.context["form"] is not None
     assert "示例，待本地确认" in village.content.decode()
+    assert "<h1>评估表：" in village.content.decode()  # a Chinese colon after a Chinese label
+    assert "示例标准（2026）" in village.content.decode()  # and Chinese brackets
     assert _sheet(login(township_officer), assessment).status_code == 200
+    # In English the badge and the section headings carry no Chinese punctuation or words.
+    english = login(village_operator)
+    english.cookies["django_language"] = "en"
+    content = _sheet(english, assessment).content.decode()
+    assert "Example, to be confirmed locally" in content
+    assert "<h1>Assessment sheet: " in content
+    assert "示例标准 (2026)" in content
+    assert "示例，待本地确认" not in content
+    assert re.search(r"\(\d+(\.\d+)? points(, at least \d+(\.\d+)?)?\)", content)
+    assert " points，" not in content
 
 
 def test_it_speaks_english_when_asked(login, tree, village_operator, round_2026, client):

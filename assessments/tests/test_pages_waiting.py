@@ -65,3 +65,24 @@ def test_it_links_the_assessment_pages_from_the_navigation(login, village_operat
     page = login(village_operator).get(reverse("assessments:rounds")).content.decode()
     nav = page.split('class="mainnav"', 1)[1].split("</nav>", 1)[0]
     assert f'href="{reverse("assessments:rounds")}" aria-current="page"' in nav
+
+
+def test_it_filters_by_title_and_overdue_and_counts(login, tree, village_operator, round_2026):
+    """ui.md: tables have a search box, filters and totals; the list had none."""
+    on_time = do_apply(village_operator, round_2026, TitleKind.FIRST_CLASS_VILLAGE, tree.village_1)
+    late = applied(tree, round_2026, village_operator)
+    qualified = RoundTitle.objects.get(round=round_2026, title=TitleKind.QUALIFIED_VILLAGE)
+    StageDeadline.objects.create(round_title=qualified, stage=0, due=date.today() - timedelta(1))
+    client = login(village_operator)
+    url = reverse("assessments:waiting")
+    page = client.get(url)
+    assert 'id="waiting-filters"' in page.content.decode()
+    assert "共2个评估" in page.content.decode()
+    by_title = client.get(url, {"title": TitleKind.FIRST_CLASS_VILLAGE}).context["page"]
+    assert [r.assessment for r in by_title] == [on_time]
+    overdue = client.get(url, {"overdue": "on"})
+    assert [r.assessment for r in overdue.context["page"]] == [late]
+    assert "显示1个，共2个评估" in overdue.content.decode()
+    by_name = client.get(url, {"q": tree.village_1.name[:2]}).context["page"]
+    assert len(by_name) == 2
+    assert not client.get(url, {"q": "不存在的村"}).context["page"]

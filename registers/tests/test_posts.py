@@ -231,3 +231,38 @@ def test_it_appoints_a_township_president_from_a_village_member(
     )
     assert response.status_code == 302
     assert Post.objects.get(unit=tree.township_1).member == members.li
+
+
+def test_a_large_register_is_searched_not_listed_on_the_post_page(
+    login, township_officer, tree, members, monkeypatch
+):
+    """Above a village the register runs to tens of thousands: the county's post page listed
+    every member (2.8 MB, 25 s). Beyond the limit the list holds only the search's matches, and
+    a posted member is still accepted."""
+    from registers import forms_members
+
+    monkeypatch.setattr(forms_members, "MEMBER_LIST_LIMIT", 2)
+    client = login(township_officer)
+    url = reverse("registers:post_create", args=[tree.township_1.pk])
+    page = client.get(url).content.decode()
+    assert 'id="member-search-form"' in page
+    assert "王建国" not in page and "李秀英" not in page
+    found = client.get(url, {"member_q": "李秀"}).content.decode()
+    assert f'<option value="{members.li.pk}">李秀英 · {tree.village_1.name}</option>' in found
+    assert "王建国" not in found
+    response = client.post(
+        url + "?member_q=李秀",
+        {"kind": "president", "member": members.wang.pk, "start_date": "2024-01-01"},
+    )
+    assert response.status_code == 302
+    assert Post.objects.get(unit=tree.township_1).member == members.wang
+
+
+def test_a_small_register_is_listed_whole_on_the_post_page(login, village_operator, tree, members):
+    page = (
+        login(village_operator)
+        .get(reverse("registers:post_create", args=[tree.village_1.pk]))
+        .content.decode()
+    )
+    assert 'id="member-search-form"' not in page
+    assert "王建国" in page and "李秀英" in page

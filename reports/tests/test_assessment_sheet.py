@@ -130,3 +130,29 @@ def test_it_marks_the_items_returned_for_change(passed_to_county, county_officer
     passed_to_county.refresh_from_db()
     rows = [r for block in assessment_sheet(passed_to_county).sections for r in block.rows]
     assert [r.item for r in rows if r.reopened] == [item_1]
+
+
+def _paper(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<div class="paper">') :]
+
+
+def test_the_printed_forms_use_chinese_punctuation_in_chinese_only(
+    passed_to_county, county_officer, login
+):
+    """The paper forms wrote （）、：and ＿＿年＿＿月＿＿日 around English words too."""
+    client = login(county_officer)
+    urls = [
+        reverse("reports:assessment_sheet", args=[passed_to_county.pk]),
+        reverse("reports:approval_form", args=[passed_to_county.pk]),
+    ]
+    chinese = [_paper(client.get(url)) for url in urls]
+    assert "单位：" in chinese[0] and "单位：" in chinese[1]
+    assert "＿＿年＿＿月＿＿日" in chinese[1]
+    client.cookies["django_language"] = "en"
+    english = [_paper(client.get(url)) for url in urls]
+    for page in english:
+        assert "Unit:" in page
+        # Full-width marks next to digits or English words (names may keep their own).
+        assert not re.search(r"[（，：]\s*\d|\d\s*）|[A-Za-z)][（），：]", page)
+    assert "＿＿年" not in english[1] and "____-__-__" in english[1]
