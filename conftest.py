@@ -8,10 +8,11 @@ county_b (the outsider's county) -> township_b -> village_b
 """
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from accounts.models import RoleKind
-from accounts.services import do_create_user, do_grant_role
+from accounts.services import do_create_token, do_create_user, do_grant_role
 from orgs.models import Category, Level
 from orgs.services import do_create_unit
 from registers.defaults import ensure_default_lists
@@ -185,6 +186,17 @@ def administrator(tree):
     return _persona(
         "admin", tree.province, RoleKind.ADMINISTRATOR, is_staff=True, is_superuser=True
     )
+
+
+@pytest.fixture
+def as_user():
+    """An API client that sends `user`'s token with every request: `as_user(county_officer)`."""
+
+    def _as_user(user, language="en"):
+        _, raw = do_create_token(None, user, "tests")
+        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
+
+    return _as_user
 
 
 @pytest.fixture

@@ -7,21 +7,11 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from accounts.services import do_create_token
 from audit.models import AuditEvent, Result
 from audit.services import current_head, record_event
 
 EVENTS = "/api/v1/audit/events"
 HEAD = "/api/v1/audit/head"
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user, language="en"):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
-
-    return _as_user
 
 
 def _seqs(response) -> set[int]:

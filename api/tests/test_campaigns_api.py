@@ -9,21 +9,11 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from accounts.services import do_create_token
 from audit.models import AuditEvent, Result
 from campaigns.models import CreationPlan, Pilot, PlanStatus, SurveyEntry, TownshipTarget
 from campaigns.services import do_create_campaign, do_save_plan_draft, do_submit_plan
 
 API = "/api/v1/campaigns"
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user, language="en"):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
-
-    return _as_user
 
 
 @pytest.fixture

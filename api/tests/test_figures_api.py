@@ -12,7 +12,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.services import do_create_token
 from assessments.models import AwardedTitle
 from audit.models import AuditEvent, Result
 from campaigns import rollups
@@ -23,15 +22,6 @@ from standards.models import TitleKind
 
 API = "/api/v1/figures"
 YEAR = 2027
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user, language="en"):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
-
-    return _as_user
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from accounts.services import do_create_token
 from audit.models import AuditEvent, Result
 from standards import services
 from standards.defaults import shipped_standards
@@ -16,15 +15,6 @@ from standards.files import parse_standard
 from standards.models import Item, Standard, TitleKind
 
 API = "/api/v1/standards"
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user, language="en"):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
-
-    return _as_user
 
 
 @pytest.fixture

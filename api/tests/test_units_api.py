@@ -7,23 +7,11 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from accounts.services import do_create_token
 from audit.models import AuditEvent
 from orgs.models import OrgUnit, Status
 from orgs.services import do_retire_unit
 
 UNITS = "/api/v1/units/"
-
-
-@pytest.fixture
-def as_user():
-    """A client that sends `user`'s API token with every request: `as_user(county_officer)`."""
-
-    def _as_user(user, language="en"):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
-
-    return _as_user
 
 
 def _post(client, path, data):

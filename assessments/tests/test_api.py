@@ -9,7 +9,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from accounts.services import do_create_token
 from assessments.models import AwardedTitle, Score, SpotCheckEntry, TitleStatus
 from assessments.services import do_apply, do_decide
 from assessments.tests.helpers import chain_to_last_stage, self_assess_and_submit
@@ -18,15 +17,6 @@ from standards.models import Item, TitleKind
 
 API = "/api/v1/assessments"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user, language="en"):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
-
-    return _as_user
 
 
 def _post(client, path, data=None, method="post"):

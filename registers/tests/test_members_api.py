@@ -3,26 +3,13 @@ services' rules as 422 per field, 409 on a stale version, and no 500 for junk.""
 
 import json
 
-import pytest
 from django.test import Client
 
-from accounts.services import do_create_token
 from audit.models import AuditEvent
 from registers.models import Member, Post
 from registers.tests.conftest import ID_SPARE, ID_WANG
 
 BASE = "/api/v1/members"
-
-
-@pytest.fixture
-def as_user():
-    """A client that sends `user`'s API token: `as_user(village_operator)`."""
-
-    def _as_user(user, language="en"):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": language})
-
-    return _as_user
 
 
 def _send(client, method, path, data):

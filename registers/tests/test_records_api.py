@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from accounts.services import do_create_token
 from audit.models import AuditEvent
 from registers.models import AssociationProfile, Carrier, Evidence, ServiceActivity, Training
 from registers.record_services import do_create_activity, do_create_training
@@ -23,15 +22,6 @@ YEAR = 2025
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def as_user():
-    def _as_user(user):
-        _, raw = do_create_token(None, user, "tests")
-        return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
-
-    return _as_user
 
 
 def _send(client, method, path, data):

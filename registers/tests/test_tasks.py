@@ -2,17 +2,14 @@
 in this process and through the real `sanlian db_worker` in another process."""
 
 import os
-import sqlite3
 import subprocess
 import sys
 import types
 from importlib import import_module
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from audit.models import ChainHead
@@ -22,6 +19,7 @@ from jobs.tests.helpers import run_queued_tasks, upload
 from registers import tasks
 from registers.models import Member
 from registers.tests.import_files import member_row, members_csv
+from sanlian.tests.crash import database_url, take_back
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 
@@ -186,35 +184,6 @@ def _seeded(transactional_db):
     import_module("registers.migrations.0002_seed_categories_and_carriers").seed(apps, None)
 
 
-def _database_url_for_worker(tmp_path) -> str:
-    """The test database as a URL another process can open: PostgreSQL's test database as it is;
-    SQLite's in-memory test database copied to a file (and copied back by `_take_back`)."""
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        credentials = quote(db["USER"] or "", safe="")
-        if db.get("PASSWORD"):
-            credentials += ":" + quote(db["PASSWORD"], safe="")
-        host = db.get("HOST") or "127.0.0.1"
-        port = f":{db['PORT']}" if db.get("PORT") else ""
-        return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
-    path = tmp_path / "worker.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    with target:
-        connection.connection.backup(target)
-    target.close()
-    return f"sqlite:///{path}"
-
-
-def _take_back(database_url: str) -> None:
-    if connection.vendor != "sqlite":
-        return
-    source = sqlite3.connect(database_url.removeprefix("sqlite:///"))
-    connection.ensure_connection()
-    source.backup(connection.connection)
-    source.close()
-
-
 def _run_worker(database_url: str, tmp_path) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
@@ -255,20 +224,20 @@ def test_it_runs_an_import_through_the_real_worker_in_another_process(
     settings.MEDIA_ROOT = tmp_path / "media"  # the worker's SANLIAN_VAR_DIR/media
     job = _queue(village_operator, members_csv([member_row(1), member_row(2)]))
 
-    url = _database_url_for_worker(tmp_path)
+    url = database_url(tmp_path)
     worker = _run_worker(url, tmp_path)
     assert worker.returncode == 0, worker.stderr
-    _take_back(url)
+    take_back(url)
     job.refresh_from_db()
     assert (job.stage, job.status) == (Stage.PREVIEW, Status.DONE), job.error
     assert job.preview["valid"] == 2 and Member.objects.count() == 0
     assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
 
     assert tasks.start_import(village_operator, job, only_valid=False)
-    url = _database_url_for_worker(tmp_path)
+    url = database_url(tmp_path)
     worker = _run_worker(url, tmp_path)
     assert worker.returncode == 0, worker.stderr
-    _take_back(url)
+    take_back(url)
     job.refresh_from_db()
     assert (job.stage, job.status) == (Stage.IMPORT, Status.DONE), job.error
     assert job.report["created"] == 2
