@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from audit.models import AuditEvent
+from conftest import restore_migration_data
 from orgs import demo
 from orgs.bulk import BULK_LOAD_ACTION
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
@@ -29,6 +30,7 @@ def built(django_db_setup, django_db_blocker):
     """The demo tree built once for a class of read-only tests, inside a transaction rolled back
     at the end of the class (each test still runs in its own savepoint)."""
     with django_db_blocker.unblock(), transaction.atomic():
+        restore_migration_data()  # (a transactional test run before may have emptied them)
         tree = demo.build_demo_tree(demo.DEFAULT_SEED)
         _check_deferred_constraints()
         yield tree

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 
 from audit.models import AuditEvent
 from audit.services import verify_chain
+from conftest import restore_migration_data
 from orgs.bulk import GenerateOptions, generate_tree
 from orgs.models import Category, Level, OrgUnit
 from orgs.services import do_create_unit
@@ -64,6 +65,7 @@ def county(django_db_setup, django_db_blocker):
     """A generated county of 12 villages (4 groups each) with an urban branch, and its
     registers, built once for a class and rolled back after it."""
     with django_db_blocker.unblock(), transaction.atomic():
+        restore_migration_data()  # (a transactional test run before may have emptied them)
         options = GenerateOptions(
             townships=2, villages_per_township=6, groups_per_village=4, seed=3
         )

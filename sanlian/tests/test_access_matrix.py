@@ -290,7 +290,7 @@ def test_it_shows_at_home_only_the_personas_own_units(logged_in, tree, persona):
     client, _, _ = logged_in(persona)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    shown = {unit.pk for unit, _counts in response.context["summaries"]}
+    shown = {summary[0].pk for summary in response.context["summaries"]}
     units = _own_and_outside(tree, persona)
     assert units["own"].pk in shown
     assert units["outside"].pk not in shown

@@ -21,6 +21,7 @@ from assessments.models import AwardedTitle, TitleStatus
 from assessments.selectors import waiting_for
 from audit.models import AuditEvent
 from audit.services import verify_chain
+from conftest import restore_migration_data
 from orgs.bulk import BULK_LOAD_ACTION
 from orgs.models import Category, Level, OrgUnit
 from registers import demo as register_demo
@@ -66,6 +67,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):
         pytest.MonkeyPatch.context() as monkeypatch,
     ):
         monkeypatch.setenv(demo.PASSWORD_ENV, PASSWORD)
+        restore_migration_data()  # (a transactional test run before may have emptied them)
         output = _run_demo()
         _check_deferred_constraints()
         yield output
