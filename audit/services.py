@@ -163,6 +163,17 @@ class VerifyReport:
     last_seq: int = 0
     last_hash: str = GENESIS_HASH
 
+    @property
+    def broken_message(self) -> str:
+        """Where and why the chain breaks, for the commands that verify it."""
+        return _(
+            "Audit chain broken at event %(seq)d: %(reason)s (%(checked)d events checked)."
+        ) % {
+            "seq": self.broken_seq,
+            "reason": self.reason,
+            "checked": self.checked,
+        }
+
 
 def _broken(checked: int, seq: int, reason: str) -> VerifyReport:
     return VerifyReport(False, checked, seq, reason)

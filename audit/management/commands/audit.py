@@ -42,10 +42,7 @@ class Command(BaseCommand):
             return
         report = verify_chain(options.get("head"))
         if not report.ok:
-            raise CommandError(
-                _("Audit chain broken at event %(seq)d: %(reason)s (%(checked)d events checked).")
-                % {"seq": report.broken_seq, "reason": report.reason, "checked": report.checked}
-            )
+            raise CommandError(report.broken_message)
         self.stdout.write(
             self.style.SUCCESS(
                 _("Audit chain intact: %(checked)d events checked, head %(head)s.")

@@ -39,10 +39,7 @@ class Command(BaseCommand):
             )
         chain = report.chain
         if not chain.ok:
-            raise CommandError(
-                _("Audit chain broken at event %(seq)d: %(reason)s (%(checked)d events checked).")
-                % {"seq": chain.broken_seq, "reason": chain.reason, "checked": chain.checked}
-            )
+            raise CommandError(chain.broken_message)
         self.stdout.write(
             self.style.SUCCESS(
                 _("Restored: integrity ok, audit chain intact, head %(head)s.")
