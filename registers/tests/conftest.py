@@ -10,7 +10,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import translation
 
-from registers.models import RecruitmentCategory
+from registers.models import Carrier, RecruitmentCategory
+from registers.record_services import do_create_activity
 from registers.services import do_create_member
 
 # Valid, fictional ID numbers (checksums right); born 1960, 1975, 1988, 1990, 1955.
@@ -96,3 +97,15 @@ def grant_unmask():
         return user
 
     return _grant
+
+
+@pytest.fixture
+def activity(tree):
+    """A service activity of 李家村 (生育关怀, 2025-04-01)."""
+    return do_create_activity(
+        None,
+        tree.village_1,
+        date=date(2025, 4, 1),
+        carrier=Carrier.objects.get(name="生育关怀"),
+        title="走访慰问",
+    )

@@ -1,23 +1,7 @@
 """Dates on pages: 2026年11月28日 in Chinese, ISO (2026-11-28) in English (ui.md, Language)."""
 
-from datetime import date
-
 import pytest
 from django.urls import reverse
-
-from registers.models import Carrier
-from registers.record_services import do_create_activity
-
-
-@pytest.fixture
-def activity(tree):
-    return do_create_activity(
-        None,
-        tree.village_1,
-        date=date(2025, 4, 1),
-        carrier=Carrier.objects.get(name="生育关怀"),
-        title="走访慰问",
-    )
 
 
 @pytest.mark.parametrize("page", ["list", "detail"])

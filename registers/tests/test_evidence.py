@@ -2,7 +2,6 @@
 the web root, served back only through an access check as attachments, deleted with audit."""
 
 import hashlib
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from audit.models import AuditEvent
-from registers.models import Carrier, Evidence
-from registers.record_services import do_add_evidence, do_create_activity
+from registers.models import Evidence
+from registers.record_services import do_add_evidence
 from registers.uploads import JPEG, PDF, PNG, WEBP, sniff
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
@@ -27,17 +26,6 @@ EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 40
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def activity(tree):
-    return do_create_activity(
-        None,
-        tree.village_1,
-        date=date(2025, 4, 1),
-        carrier=Carrier.objects.get(name="生育关怀"),
-        title="走访慰问",
-    )
 
 
 def _file(name, content, content_type="application/octet-stream"):
