@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q --disable-pip-version-check
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 TEST_STAMP := $(VENV)/.test-installed
+# The suite runs in file order; TEST_ORDER="--randomly-seed=N" shuffles it (pytest-randomly).
+TEST_ORDER ?= -p no:randomly
 PG_DEFAULT_URL := postgres://sanlian:sanlian@127.0.0.1:5432/sanlian
 ifeq ($(DB),postgres)
 export DATABASE_URL ?= $(PG_DEFAULT_URL)
@@ -47,7 +49,7 @@ demo: install
 	$(BIN)/sanlian demo
 
 test: install-test system-deps
-	$(BIN)/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile -q $(TEST_ORDER) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .
