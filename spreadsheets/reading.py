@@ -3,8 +3,9 @@
 `open_rows(source, filename, sheet=…)` checks the content (never the name) and returns a `Sheet`
 (the first worksheet, or the one named) whose `rows()` yields `(excel_row_number, [cell, …])`
 one row at a time: python-calamine for .xlsx, a few thousand rows at a time
-(`spreadsheets.xlsx_stream`; a layout it does not handle is read whole), the csv module over a decoded stream for .csv. Every problem with the file itself raises
-`UnreadableFile` with a message for the user.
+(`spreadsheets.xlsx_stream`; a layout it does not handle is read whole), the csv module over a
+decoded stream for .csv. Every problem with the file itself raises `UnreadableFile` with a
+message for the user. `sheet_names` lists a workbook's visible worksheets.
 """
 
 import codecs
@@ -241,7 +242,7 @@ def relationship_target(tag: str) -> str | None:
     return path if path.startswith("xl/") else f"xl/{path}"
 
 
-def _sheet_entries(archive: zipfile.ZipFile) -> list[SheetEntry]:
+def _sheet_entries(archive: zipfile.ZipFile, worksheets_only: bool = True) -> list[SheetEntry]:
     """The worksheets (not chart sheets), from xl/workbook.xml and its relationships."""
     try:
         workbook = archive.read("xl/workbook.xml")[: 1024 * 1024].decode("utf-8", "replace")
@@ -257,7 +258,7 @@ def _sheet_entries(archive: zipfile.ZipFile) -> list[SheetEntry]:
         rid = re.search(r'\br:id="([^"]+)"', tag)
         name = re.search(r'\bname="([^"]*)"', tag)
         path = targets.get(rid.group(1)) if rid else None
-        if path is not None and not path.startswith("xl/worksheets/"):
+        if worksheets_only and path is not None and not path.startswith("xl/worksheets/"):
             continue  # a chart sheet
         state = re.search(r'\bstate="([^"]*)"', tag)
         entries.append(
@@ -268,6 +269,12 @@ def _sheet_entries(archive: zipfile.ZipFile) -> list[SheetEntry]:
             )
         )
     return entries
+
+
+def first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The part of the workbook's first sheet of any kind: the one a reader opens as sheet 0."""
+    entries = _sheet_entries(archive, worksheets_only=False)
+    return entries[0].path if entries else None
 
 
 def sheet_names(source: Path | str | BinaryIO) -> list[str]:
