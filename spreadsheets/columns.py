@@ -162,8 +162,12 @@ def _candidate(head: list[tuple[int, list]], index: int, layout: list[Column]):
     found.row = found.first_row = number
     after = index + 1
     if index + 1 < len(head) and head[index + 1][0] == number + 1:
-        pair, pair_missing = _match(_two_rows(cells, head[index + 1][1]), layout)
-        if not pair_missing and (missing or len(pair.positions) > len(found.positions)):
+        lower_cells = head[index + 1][1]
+        pair, pair_missing = _match(_two_rows(cells, lower_cells), layout)
+        # Two rows only when they name more than either alone (a title row above the header
+        # adds nothing: the header is then the lower row, read on its own at the next index).
+        alone = max(len(found.positions), len(match_header(lower_cells, layout)[0].positions))
+        if not pair_missing and len(pair.positions) > alone:
             found, missing, after = pair, pair_missing, index + 2
             found.first_row, found.row = number, number + 1
     return found, missing, after
@@ -174,17 +178,11 @@ def scan_header(
 ) -> tuple[Header | None, HeaderMiss | None, Iterator[tuple[int, list]]]:
     """(the header, None, the rows after it), or (None, the closest miss or None, rows) when
     the first HEADER_SCAN_ROWS non-blank rows hold no header."""
-    head = list(itertools.islice(rows, HEADER_SCAN_ROWS + 2))
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS + 1))
     best: HeaderMiss | None = None
     for index in range(min(len(head), HEADER_SCAN_ROWS)):
         found, missing, after = _candidate(head, index, layout)
         if found.positions and not missing:
-            # A title row read with the header's first row is a header too, but the header
-            # proper (two rows, say) starts one row down and names more columns.
-            if index + 1 < len(head):
-                below, below_missing, below_after = _candidate(head, index + 1, layout)
-                if not below_missing and len(below.positions) > len(found.positions):
-                    found, after = below, below_after
             return found, None, itertools.chain(head[after:], rows)
         if found.positions and (best is None or len(found.positions) > best.matched):
             best = HeaderMiss(
