@@ -89,7 +89,7 @@ from registers.models import (
 )
 from registers.record_services import eligible_attendees
 from registers.services import holds_register
-from spreadsheets.columns import Column, Header, find_header
+from spreadsheets.columns import Column, Header
 from spreadsheets.normalise import (
     CellError,
     clean,
@@ -99,7 +99,8 @@ from spreadsheets.normalise import (
     parse_int,
     split_list,
 )
-from spreadsheets.reading import UnreadableFile, open_rows
+from spreadsheets.reading import UnreadableFile
+from spreadsheets.table import Table, TableSheet, open_table
 
 __all__ = [
     "KINDS",
@@ -132,6 +133,13 @@ class RowError:
     row: int  # as Excel shows it (1-based sheet row)
     column: str  # the header as written in the file
     message: str
+    sheet: str = ""  # the sheet's name, when the file's table spans several sheets
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        if not self.sheet:
+            del data["sheet"]  # one-sheet reports keep the row-error shape they always had
+        return data
 
 
 @dataclass
@@ -145,6 +153,10 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     imported: bool = False
     extra_columns: list[str] = field(default_factory=list)
+    # Each sheet read: its name, header row(s) and which header each template column came from.
+    sheets: list[dict] = field(default_factory=list)
+    # Rows under the table holding only a note (制表人：…, 注：…): {"sheet", "row", "text"}.
+    skipped_notes: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -153,51 +165,41 @@ class ImportReport:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "errors": [asdict(error) for error in self.errors],
+            "errors": [error.as_dict() for error in self.errors],
             "extra_columns": list(self.extra_columns),
             "imported": self.imported,
+            "sheets": list(self.sheets),
+            "skipped_notes": list(self.skipped_notes),
         }
 
 
-# Column layouts: the template header first, then the variants offices write.
+# Column layouts: the template headers. What offices also write for them is in the one synonym
+# table, spreadsheets.headers.SYNONYMS (shown on each template's help page).
 
 ORG_COLUMNS = [
-    Column("name", "单位名称", ("名称", "协会名称", "单位"), required=True),
-    Column("level", "层级", ("级别", "单位层级"), required=True),
-    Column("category", "类别", ("单位类别", "类型")),
-    Column("division_code", "行政区划代码", ("区划代码", "统计用区划代码", "代码")),
-    Column("parent_code", "上级代码", ("上级行政区划代码", "上级单位代码", "上级区划代码")),
-    Column("population", "人口", ("人口数", "总人口")),
-    Column("households", "户数", ("总户数",)),
-    Column("is_key_village", "新农村建设重点村", ("重点村", "是否新农村建设重点村")),
-    Column(
-        "home_village_code",
-        "流出地村(居)代码",
-        ("流出地村居代码", "流出地代码", "流出地村代码"),
-    ),
+    Column("name", "单位名称", required=True),
+    Column("level", "层级", required=True),
+    Column("category", "类别"),
+    Column("division_code", "行政区划代码"),
+    Column("parent_code", "上级代码"),
+    Column("population", "人口"),
+    Column("households", "户数"),
+    Column("is_key_village", "新农村建设重点村"),
+    Column("home_village_code", "流出地村(居)代码"),
 ]
 
 MEMBER_COLUMNS = [
-    Column("name", "姓名", ("会员姓名",), required=True),
+    Column("name", "姓名", required=True),
     Column("sex", "性别"),
-    Column("birth_date", "出生日期", ("出生年月日", "出生年月", "生日")),
-    Column(
-        "id_number",
-        "身份证号码",
-        ("身份证号", "公民身份号码", "公民身份证号码", "身份证", "证件号码"),
-    ),
-    Column("phone", "联系电话", ("手机", "手机号", "手机号码", "联系方式", "电话", "电话号码")),
-    Column(
-        "unit_code",
-        "所属村(居)代码",
-        ("村(居)代码", "村居代码", "所属村居代码", "村代码", "社区代码"),
-        required=True,
-    ),
-    Column("group", "所属小组", ("小组", "协会小组", "所在小组")),
-    Column("categories", "会员类别", ("类别", "会员类型", "发展类别")),
-    Column("join_date", "入会日期", ("入会时间",)),
-    Column("education", "文化程度", ("学历",)),
-    Column("occupation", "职业", ("从事职业",)),
+    Column("birth_date", "出生日期"),
+    Column("id_number", "身份证号码"),
+    Column("phone", "联系电话"),
+    Column("unit_code", "所属村(居)代码", required=True),
+    Column("group", "所属小组"),
+    Column("categories", "会员类别"),
+    Column("join_date", "入会日期"),
+    Column("education", "文化程度"),
+    Column("occupation", "职业"),
 ]
 
 LAYOUTS = {"orgs": ORG_COLUMNS, "members": MEMBER_COLUMNS}
@@ -339,6 +341,7 @@ class Row:
     number: int
     cells: dict[str, Any]  # field -> raw cell, for the columns present in the file
     errors: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
+    sheet: str = ""  # set when the table spans several sheets
 
     def error(self, field_name: str, message: str) -> None:
         self.errors.append((field_name, message))
@@ -384,7 +387,12 @@ class Importer:
         if row.errors:
             for field_name, message in row.errors:
                 self.report.errors.append(
-                    RowError(row=row.number, column=self.column_text(field_name), message=message)
+                    RowError(
+                        row=row.number,
+                        column=self.column_text(field_name),
+                        message=message,
+                        sheet=row.sheet,
+                    )
                 )
             return False
         self.report.valid += 1
@@ -1350,36 +1358,35 @@ POST_BY_WORD = _reverse(POST_WORDS)
 AUDIENCE_BY_WORD = _reverse(AUDIENCE_WORDS)
 NEED_BY_WORD = _reverse(NEED_WORDS)
 
-UNIT_VARIANTS = ("单位代码", "村(居)代码", "村居代码", "行政区划代码", "所属单位代码")
 POST_COLUMNS = [
-    Column("unit_code", "所属单位代码", UNIT_VARIANTS[:-1], required=True),
-    Column("group", "所属小组", ("小组",)),
-    Column("kind", "职务", ("职位", "岗位"), required=True),
-    Column("name", "姓名", ("任职人", "担任人"), required=True),
-    Column("id_number", "身份证号码", ("身份证号", "公民身份号码")),
-    Column("start_date", "任职日期", ("任职开始日期", "开始日期", "任职时间"), required=True),
-    Column("end_date", "离任日期", ("任职结束日期", "结束日期", "卸任日期")),
+    Column("unit_code", "所属单位代码", required=True),
+    Column("group", "所属小组"),
+    Column("kind", "职务", required=True),
+    Column("name", "姓名", required=True),
+    Column("id_number", "身份证号码"),
+    Column("start_date", "任职日期", required=True),
+    Column("end_date", "离任日期"),
     Column("note", "备注"),
 ]
 TRAINING_COLUMNS = [
-    Column("unit_code", "组织单位代码", UNIT_VARIANTS, required=True),
-    Column("date", "培训日期", ("日期", "培训时间"), required=True),
-    Column("title", "培训主题", ("主题", "培训内容", "培训名称"), required=True),
-    Column("audiences", "培训对象", ("对象",)),
-    Column("hours", "学时", ("课时", "时长(小时)")),
-    Column("location", "培训地点", ("地点",)),
+    Column("unit_code", "组织单位代码", required=True),
+    Column("date", "培训日期", required=True),
+    Column("title", "培训主题", required=True),
+    Column("audiences", "培训对象"),
+    Column("hours", "学时"),
+    Column("location", "培训地点"),
     Column("note", "备注"),
-    Column("attendees", "参训人员", ("参加人员", "参训会员", "参训人", "参加培训人员", "学员")),
+    Column("attendees", "参训人员"),
 ]
 ACTIVITY_COLUMNS = [
-    Column("unit_code", "单位代码", ("组织单位代码", *UNIT_VARIANTS[1:]), required=True),
-    Column("date", "活动日期", ("日期", "活动时间"), required=True),
-    Column("carrier", "活动载体", ("载体", "项目", "载体/项目"), required=True),
-    Column("needs", "服务需求", ("需求",)),
-    Column("title", "活动名称", ("名称", "活动主题"), required=True),
-    Column("description", "活动内容", ("内容", "活动简介")),
-    Column("people_served", "服务人数", ("受益人数", "服务人次")),
-    Column("funds", "经费(元)", ("经费", "投入经费", "资金(元)")),
+    Column("unit_code", "单位代码", required=True),
+    Column("date", "活动日期", required=True),
+    Column("carrier", "活动载体", required=True),
+    Column("needs", "服务需求"),
+    Column("title", "活动名称", required=True),
+    Column("description", "活动内容"),
+    Column("people_served", "服务人数"),
+    Column("funds", "经费(元)"),
 ]
 LAYOUTS.update(
     {"posts": POST_COLUMNS, "trainings": TRAINING_COLUMNS, "activities": ACTIVITY_COLUMNS}
@@ -2139,7 +2146,7 @@ IMPORTERS: dict[str, type[Importer]] = {
 }
 
 
-def _rows_of(header: Header, rows: Iterable[tuple[int, list]]) -> Iterable[Row]:
+def _rows_of(header: Header, rows: Iterable[tuple[int, list]], sheet: str = "") -> Iterable[Row]:
     positions = header.positions
     names, indexes = tuple(positions), tuple(positions.values())
     # A row as long as the header's last column (nearly all) is picked in one C call.
@@ -2148,12 +2155,27 @@ def _rows_of(header: Header, rows: Iterable[tuple[int, list]]) -> Iterable[Row]:
     for number, cells in rows:
         width = len(cells)
         if pick is not None and width > highest:
-            yield Row(number, dict(zip(names, pick(cells), strict=True)))
+            yield Row(number, dict(zip(names, pick(cells), strict=True)), sheet=sheet)
             continue
         yield Row(
             number,
             {name: cells[index] if index < width else None for name, index in positions.items()},
+            sheet=sheet,
         )
+
+
+def _extra_columns(table: Table) -> list[str]:
+    return list(dict.fromkeys(text for sheet in table.sheets for text in sheet.header.extra))
+
+
+def _sheet_summary(sheet: TableSheet, layout: list[Column]) -> dict:
+    """What the preview shows before anything is confirmed: the sheet read, its header row(s)
+    and the header of the file each template column was matched to."""
+    return {
+        "name": sheet.name,
+        "header_rows": [sheet.header.first_row, sheet.header.row],
+        "columns": sheet.header.mapping(layout),
+    }
 
 
 @contextmanager
@@ -2190,26 +2212,33 @@ def run_import(
     if kind not in KINDS:
         raise ValueError(f"Unknown import kind {kind!r}; one of {', '.join(KINDS)}.")
     layout = layout_for(kind)
-    sheet = open_rows(source, filename)
-    header, rows = find_header(sheet.rows(), layout)
-    report = ImportReport(kind=kind, extra_columns=header.extra)
-    importer = IMPORTERS[kind](actor, report, header)
-    total = max(sheet.total - header.row, 0)
+    table = open_table(source, filename, layout)
+    report = ImportReport(kind=kind, extra_columns=_extra_columns(table))
+    report.sheets = [_sheet_summary(sheet, layout) for sheet in table.sheets]
+    importer = IMPORTERS[kind](actor, report, table.sheets[0].header)
+    total = table.total
+    several = len(table.sheets) > 1
     with sqlite_page_cache(), transaction.atomic():
         # The importer's writer (if it has one) is joined before the transaction ends.
         with importer.writing():
-            batch: list[Row] = []
-            for row in _rows_of(header, rows):
-                batch.append(row)
-                if len(batch) >= BATCH_SIZE:
+            for sheet in table.sheets:
+                # Errors name the columns as this sheet writes them.
+                importer.header = sheet.header
+                batch: list[Row] = []
+                for row in _rows_of(sheet.header, sheet.rows(), sheet.name if several else ""):
+                    batch.append(row)
+                    if len(batch) >= BATCH_SIZE:
+                        importer.process(batch)
+                        batch = []
+                        if settings.DEBUG:
+                            reset_queries()  # DEBUG keeps every query; a batch's SQL is large
+                        if progress:  # (the writer may still be sending this batch: no queries)
+                            progress(report.rows, max(total, report.rows))
+                if batch:
                     importer.process(batch)
-                    batch = []
-                    if settings.DEBUG:
-                        reset_queries()  # DEBUG keeps every query, and a batch's SQL is large
-                    if progress:  # (the writer may still be sending this batch: no queries)
-                        progress(report.rows, max(total, report.rows))
-            if batch:
-                importer.process(batch)
+        report.skipped_notes = [
+            {"sheet": note.sheet, "row": note.row, "text": note.text} for note in table.notes
+        ]
         if progress:
             progress(report.rows, report.rows)
         if report.rows == 0:

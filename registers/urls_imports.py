@@ -8,4 +8,5 @@ urlpatterns = [
     path("import/<uuid:job_id>/progress/", views.import_progress, name="import_progress"),
     path("import/<uuid:job_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("import/templates/<slug:kind>.xlsx", views.import_template, name="import_template"),
+    path("import/templates/<slug:kind>/", views.import_help, name="import_help"),
 ]

@@ -107,6 +107,7 @@ def _state_context(job: ImportJob) -> dict:
         "errors": errors[:ERRORS_SHOWN],
         "error_count": error_count,
         "errors_hidden": max(0, error_count - min(len(errors), ERRORS_SHOWN)),
+        "several_sheets": len(report.get("sheets") or []) > 1,
         "worker_hint": job.status == Status.QUEUED
         and timezone.now() - job.updated_at > WORKER_HINT_AFTER,
         "Stage": Stage,
@@ -138,6 +139,28 @@ def import_confirm(request, job_id):
     only_valid = request.POST.get("only_valid") == "1"
     tasks.start_import(request.user, job, only_valid=only_valid, ip_address=client_address(request))
     return redirect("registers:import_job", job.pk)
+
+
+@login_required
+def import_help(request, kind: str):
+    """A template's columns: which are required, and every header each is recognised under."""
+    _require_importer(request)
+    if kind not in KIND_LABELS:
+        raise Http404(_("No such register."))
+    from registers.importers import layout_for
+    from spreadsheets.headers import WORD_FAMILY_LABELS
+
+    return render(
+        request,
+        "registers/import_help.html",
+        {
+            "kind": kind,
+            "kind_label": KIND_LABELS[kind],
+            "columns": layout_for(kind),
+            "families": list(WORD_FAMILY_LABELS.values()),
+            "nav_active": "members",
+        },
+    )
 
 
 @login_required

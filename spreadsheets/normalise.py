@@ -35,12 +35,6 @@ def clean(value) -> str:
     return " ".join(text.replace("\u3000", " ").split())
 
 
-def header_key(value) -> str:
-    """A header reduced for matching: no spaces, half-width brackets, no trailing marks."""
-    text = clean(value).replace(" ", "").replace("（", "(").replace("）", ")")
-    return text.rstrip("*:：").lstrip("*")
-
-
 def parse_date(value) -> datetime.date | None:
     """1985-03-05, 1985/3/5, 1985.3.5, 19850305, 1985年3月5日, an Excel date cell or serial."""
     if value is None or value == "":

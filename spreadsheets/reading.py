@@ -1,15 +1,17 @@
 """Reading office spreadsheets (.xlsx, .csv) row by row, refusing malformed files early.
 
-`open_rows(source, filename)` checks the content (never the name) and returns a `Sheet` whose
-`rows()` yields `(excel_row_number, [cell, …])` one row at a time: python-calamine for .xlsx, a
-few thousand rows at a time (`spreadsheets.xlsx_stream`; a layout it does not handle is read
-whole), the csv module over a decoded stream for .csv. Every problem with the file itself raises
-`UnreadableFile` with a message for the user.
+`open_rows(source, filename, sheet=…)` checks the content (never the name) and returns a `Sheet`
+(the first worksheet, or the one named) whose `rows()` yields `(excel_row_number, [cell, …])`
+one row at a time: python-calamine for .xlsx, a few thousand rows at a time
+(`spreadsheets.xlsx_stream`; a layout it does not handle is read whole), the csv module over a
+decoded stream for .csv. Every problem with the file itself raises `UnreadableFile` with a
+message for the user. `sheet_names` lists a workbook's visible worksheets.
 """
 
 import codecs
 import contextlib
 import csv
+import html
 import io
 import re
 import zipfile
@@ -70,10 +72,26 @@ class Sheet:
     format: str
     total: int
     _rows: Iterator[tuple[int, list]]
+    name: str = ""  # the worksheet's name; "" for a .csv
 
     def rows(self) -> Iterator[tuple[int, list]]:
         """Non-blank rows as (row number as Excel shows it, cells); see `_guard_blank_runs`."""
         return _guard_blank_runs(self._rows)
+
+    def close(self) -> None:
+        """Stop reading early (the streaming reader's thread ends and the file is closed)."""
+        close = getattr(self._rows, "close", None)
+        if close is not None:
+            close()
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """A worksheet as xl/workbook.xml lists it, in the workbook's tab order."""
+
+    name: str
+    path: str | None  # its part in the archive
+    hidden: bool
 
 
 def _guard_blank_runs(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
@@ -118,8 +136,9 @@ def _read_head(stream: BinaryIO, size: int) -> bytes:
     return head or b""
 
 
-def open_rows(source: Path | str | BinaryIO, filename: str = "") -> Sheet:
-    """The first sheet of an .xlsx, or a .csv, checked by content. Raises UnreadableFile."""
+def open_rows(source: Path | str | BinaryIO, filename: str = "", sheet: str | None = None) -> Sheet:
+    """The first worksheet of an .xlsx (or the one named `sheet`), or a .csv, checked by
+    content. Raises UnreadableFile."""
     owned = isinstance(source, str | Path)
     if owned:
         try:
@@ -145,7 +164,7 @@ def open_rows(source: Path | str | BinaryIO, filename: str = "") -> Sheet:
         )
     head = _read_head(stream, 8)
     if head.startswith(ZIP_MAGIC):
-        return _open_xlsx(stream, owned=owned)
+        return _open_xlsx(stream, owned=owned, sheet=sheet)
     if head.startswith(OLE_MAGIC):
         if ENCRYPTED_PACKAGE in _read_head(stream, 4 * 1024 * 1024):
             raise UnreadableFile(
@@ -160,9 +179,10 @@ def open_rows(source: Path | str | BinaryIO, filename: str = "") -> Sheet:
 # .xlsx
 
 
-def check_zip(stream: BinaryIO) -> str | None:
+def check_zip(stream: BinaryIO, sheet: str | None = None) -> str | None:
     """Refuse a truncated archive, or a zip bomb by its declared sizes, before decompressing.
-    Returns the first worksheet's part name (None if the workbook does not say)."""
+    Returns the first worksheet's part name, or the named sheet's (None if the workbook does
+    not say)."""
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
@@ -194,7 +214,11 @@ def check_zip(stream: BinaryIO) -> str | None:
             n.startswith("xl/worksheets/") for n in names
         ):
             raise UnreadableFile(_("The file is a zip archive but not an Excel workbook."))
-        sheet_path = _first_sheet_path(archive, names)
+        entries = [e for e in _sheet_entries(archive) if e.path is None or e.path in names]
+        if sheet is None:
+            sheet_path = entries[0].path if entries else None
+        else:
+            sheet_path = next((e.path for e in entries if e.name == sheet), None)
         _check_dimension(archive, sheet_path, names)
     stream.seek(0)
     return sheet_path
@@ -218,19 +242,61 @@ def relationship_target(tag: str) -> str | None:
     return path if path.startswith("xl/") else f"xl/{path}"
 
 
-def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
-    """The first worksheet's part, from xl/workbook.xml and its relationships."""
+def _sheet_entries(archive: zipfile.ZipFile, worksheets_only: bool = True) -> list[SheetEntry]:
+    """The worksheets (not chart sheets), from xl/workbook.xml and its relationships."""
     try:
         workbook = archive.read("xl/workbook.xml")[: 1024 * 1024].decode("utf-8", "replace")
     except KeyError:
-        return None
-    sheet = re.search(r"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"", workbook)
-    if sheet is None:
-        return None
+        return []
+    targets = {}
     for tag in workbook_relationships(archive):
-        if f'Id="{sheet.group(1)}"' in tag:
-            return relationship_target(tag)
-    return None
+        found = re.search(r'\bId="([^"]+)"', tag)
+        if found:
+            targets[found.group(1)] = relationship_target(tag)
+    entries = []
+    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        rid = re.search(r'\br:id="([^"]+)"', tag)
+        name = re.search(r'\bname="([^"]*)"', tag)
+        path = targets.get(rid.group(1)) if rid else None
+        if worksheets_only and path is not None and not path.startswith("xl/worksheets/"):
+            continue  # a chart sheet
+        state = re.search(r'\bstate="([^"]*)"', tag)
+        entries.append(
+            SheetEntry(
+                name=html.unescape(name.group(1)) if name else "",
+                path=path,
+                hidden=bool(state) and state.group(1) != "visible",
+            )
+        )
+    return entries
+
+
+def first_sheet_part(archive: zipfile.ZipFile) -> str | None:
+    """The part of the workbook's first sheet of any kind: the one a reader opens as sheet 0."""
+    entries = _sheet_entries(archive, worksheets_only=False)
+    return entries[0].path if entries else None
+
+
+def sheet_names(source: Path | str | BinaryIO) -> list[str]:
+    """The visible worksheets of an .xlsx in tab order; [] for anything else (open_rows then
+    says what is wrong with it)."""
+    if isinstance(source, str | Path):
+        try:
+            with open(source, "rb") as stream:
+                return sheet_names(stream)
+        except OSError:
+            return []
+    try:
+        source.seek(0)
+        if not _read_head(source, 4).startswith(ZIP_MAGIC):
+            return []
+        with zipfile.ZipFile(source) as archive:
+            return [entry.name for entry in _sheet_entries(archive) if not entry.hidden]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return []
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            source.seek(0)
 
 
 def _column_number(letters: str) -> int:
@@ -264,10 +330,10 @@ def _check_dimension(archive: zipfile.ZipFile, path: str | None, names: set[str]
         )
 
 
-def _open_xlsx(stream: BinaryIO, *, owned: bool) -> Sheet:
+def _open_xlsx(stream: BinaryIO, *, owned: bool, sheet: str | None) -> Sheet:
     from spreadsheets.xlsx_stream import open_streaming
 
-    sheet_path = check_zip(stream)
+    sheet_path = check_zip(stream, sheet)
     if STREAM_XLSX:
         try:
             streaming = open_streaming(stream, sheet_path, owned=owned)
@@ -277,18 +343,19 @@ def _open_xlsx(stream: BinaryIO, *, owned: bool) -> Sheet:
             ) from error
         if streaming is not None:
             last_row, rows = streaming
-            return Sheet("xlsx", last_row, rows)
+            return Sheet("xlsx", last_row, rows, sheet or "")
         stream.seek(0)
-    return _open_xlsx_whole(stream)
+    return _open_xlsx_whole(stream, sheet)
 
 
-def _open_xlsx_whole(stream: BinaryIO) -> Sheet:
+def _open_xlsx_whole(stream: BinaryIO, name: str | None = None) -> Sheet:
     """The sheet read whole by python-calamine: layouts the streaming reader leaves alone."""
     import python_calamine
 
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(stream)
-        sheet = workbook.get_sheet_by_index(0)
+        by_name = name is not None
+        sheet = workbook.get_sheet_by_name(name) if by_name else workbook.get_sheet_by_index(0)
         start = sheet.start
     except python_calamine.PasswordError as error:
         raise UnreadableFile(
@@ -299,7 +366,7 @@ def _open_xlsx_whole(stream: BinaryIO) -> Sheet:
             _("The workbook is damaged or incomplete (perhaps cut off while copying).")
         ) from error
     if start is None:
-        return Sheet("xlsx", 0, iter(()))
+        return Sheet("xlsx", 0, iter(()), name or "")
     first_row, first_col = start
     if sheet.width > MAX_COLUMNS + first_col:
         raise UnreadableFile(
@@ -319,7 +386,7 @@ def _open_xlsx_whole(stream: BinaryIO) -> Sheet:
                 _("The workbook is damaged or incomplete (perhaps cut off while copying).")
             ) from error
 
-    return Sheet("xlsx", first_row + sheet.height, rows())
+    return Sheet("xlsx", first_row + sheet.height, rows(), name or "")
 
 
 # .csv

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from spreadsheets.reading import (
     MAX_COLUMNS,
     UnreadableFile,
+    first_sheet_part,
     from_column_a,
     relationship_target,
     workbook_relationships,
@@ -68,7 +69,8 @@ def damaged() -> UnreadableFile:
 class Layout:
     """What every piece's workbook repeats, and where the sheet's rows begin."""
 
-    sheet_path: str
+    sheet_path: str  # where each piece's workbook holds the piece: the first sheet's part, so
+    # that calamine opens it as sheet 0 whichever sheet of the file it came from
     kept: dict[str, bytes]
     head: bytes  # the worksheet's opening, up to <sheetData>, without <dimension>
     shared_path: str | None
@@ -78,7 +80,7 @@ class Layout:
 def open_streaming(
     stream: BinaryIO, sheet_path: str | None, *, owned: bool
 ) -> tuple[int, Iterator[tuple[int, list]]] | None:
-    """(the declared last row, the rows) of the first sheet, or None when the sheet's layout
+    """(the declared last row, the rows) of the sheet, or None when the sheet's layout
     asks for the whole-sheet reader. The stream must hold a checked workbook (check_zip)."""
     archive = zipfile.ZipFile(stream)
     names = set(archive.namelist())
@@ -91,7 +93,7 @@ def open_streaming(
         return None
     head, rest, empty = start
     layout = Layout(
-        sheet_path=sheet_path,
+        sheet_path=first_sheet_part(archive) or sheet_path,
         kept=_kept_parts(archive, names),
         head=DIMENSION.sub(b"", head),
         shared_path=_shared_strings_path(archive, names),

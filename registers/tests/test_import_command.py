@@ -36,7 +36,9 @@ def test_it_prints_one_json_object_and_exits_0_when_imported(tree, tmp_path):
     path = write_csv(tmp_path / "m.csv", [HEADER, row()])
     code, out, err = run("members", path, "--json")
     assert code == 0
-    assert json.loads(out) == {
+    result = json.loads(out)
+    sheets = result.pop("sheets")
+    assert result == {
         "rows": 1,
         "valid": 1,
         "created": 1,
@@ -45,6 +47,14 @@ def test_it_prints_one_json_object_and_exits_0_when_imported(tree, tmp_path):
         "errors": [],
         "extra_columns": [],
         "imported": True,
+        "skipped_notes": [],
+    }
+    assert sheets[0]["header_rows"] == [1, 1]
+    assert sheets[0]["columns"][0] == {
+        "field": "name",
+        "template": "姓名",
+        "found": "姓名",
+        "required": True,
     }
     assert "100%" in err  # the progress bar
     code, out, _err = run("members", path, "--json")

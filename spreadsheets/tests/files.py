@@ -40,3 +40,29 @@ def write_xlsx(
                 cell.number_format = "@"
     workbook.save(path)
     return path
+
+
+def write_workbook(
+    path: Path, sheets: dict[str, list[list]], *, merged: dict[str, list[str]] | None = None
+) -> Path:
+    """An .xlsx with the sheets in this order (the first row of each list is row 1), and the
+    ranges to merge per sheet, e.g. {"名册": ["A2:A3", "C2:D2"]}."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    sheet.cell(row=r, column=c, value=value)
+        for cells in (merged or {}).get(name, []):
+            sheet.merge_cells(cells)
+    workbook.save(path)
+    return path
+
+
+INSTRUCTIONS = [
+    ["填表说明"],
+    ["1. 请按表头填写，身份证号码请设置为文本格式。"],
+    ["2. 本表一式两份，乡镇协会留存一份。"],
+]

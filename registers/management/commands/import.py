@@ -109,10 +109,40 @@ class Command(BaseCommand):
         if code:
             sys.exit(code)
 
-    def _print_report(self, report, options):
-        for error in report.errors:
+    def _print_sheets(self, report):
+        """The sheet(s) read and the header each template column was matched to."""
+        for sheet in report.sheets:
+            first, last = sheet["header_rows"]
+            rows = f"{first}–{last}" if first != last else str(last)
+            if sheet["name"]:
+                line = _("Sheet “%(sheet)s”, header on row %(rows)s.")
+            else:
+                line = _("Header on row %(rows)s.")
+            self.stdout.write(line % {"sheet": sheet["name"], "rows": rows})
+            matched = [
+                f"{c['template']} ← {c['found']}"
+                for c in sheet["columns"]
+                if c["found"] and c["found"] != c["template"]
+            ]
+            if matched:
+                self.stdout.write(
+                    _("Columns read under other names: %(columns)s")
+                    % {"columns": "; ".join(matched)}
+                )
+        for note in report.skipped_notes:
+            where = f"{note['sheet']} · " if note["sheet"] else ""
             self.stdout.write(
-                _("Row %(row)d, %(column)s: %(message)s")
+                _("%(where)sRow %(row)d skipped, a note under the table: %(text)s")
+                % {"where": where, "row": note["row"], "text": note["text"]}
+            )
+
+    def _print_report(self, report, options):
+        self._print_sheets(report)
+        for error in report.errors:
+            where = f"{error.sheet} · " if error.sheet else ""
+            self.stdout.write(
+                where
+                + _("Row %(row)d, %(column)s: %(message)s")
                 % {"row": error.row, "column": error.column, "message": error.message}
             )
         if report.extra_columns:
