@@ -216,3 +216,65 @@ def village_standings(village_ids, years: Sequence[int]) -> dict[int, dict[int, 
             for year in years
         }
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class TimelineEntry:
+    year: int
+    title: str  # TitleKind value
+    event: str
+    reason: str
+
+    @property
+    def event_label(self) -> str:
+        return str(EVENT_LABELS[self.event])
+
+
+def timeline(unit, last_year: int) -> list[TimelineEntry]:
+    """The unit's title timeline up to `last_year`, newest first: each year something happened
+    to one of its titles (awarded, carried in, held, lapsed, revoked), with the reason."""
+    from assessments.models import AwardedTitle
+
+    titles = {
+        t.pk: t
+        for t in AwardedTitle.objects.filter(unit=unit, year__lte=last_year).select_related(
+            "assessment__round"
+        )
+    }
+    by_kind: dict[str, list[TitleRow]] = defaultdict(list)
+    for title in titles.values():
+        by_kind[title.title].append(row_of([getattr(title, f) for f in ROW_FIELDS]))
+    closed = closed_ratings()
+    chain = unit_chain(unit)
+    entries = []
+    for kind, rows in by_kind.items():
+        for step in steps(rows, last_year, closed.for_unit(kind, chain)):
+            if step.event is not None:
+                about = titles[(step.cause or step.holding).id]
+                entries.append(TimelineEntry(step.year, kind, step.event, _reason(step, about)))
+    return sorted(entries, key=lambda e: (-e.year, e.title))
+
+
+def _reason(step: Step, title) -> str:
+    if step.event == CARRIED_IN:
+        return " ".join(
+            p for p in (str(_("Existing title")), title.issuer, title.document_number) if p
+        )
+    if step.event == AWARDED:
+        round_ = title.assessment.round.name if title.assessment_id else ""
+        return str(_("Awarded by the year's rating %(round)s") % {"round": round_}).strip()
+    if step.event == HELD:
+        if title.valid_years is not None:
+            return str(
+                _("Within its validity of %(n)s years from %(year)s")
+                % {"n": title.valid_years, "year": title.year}
+            )
+        return str(
+            _("Title of %(year)s carried on: this year's rating has not closed")
+            % {"year": title.year}
+        )
+    if step.event == LAPSED:
+        if title.valid_years is not None:
+            return str(_("Its validity of %(n)s years ended") % {"n": title.valid_years})
+        return str(_("This year's rating closed without keeping the title"))
+    return f"{title.get_revocation_cause_display()}：{title.revocation_reason}"

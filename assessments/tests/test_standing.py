@@ -73,9 +73,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "rows", "closed", "expected"), CASES, ids=[c[0] for c in CASES]
-)
+@pytest.mark.parametrize(("case", "rows", "closed", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_it_applies_the_rule_to_each_case(case, rows, closed, expected):
     assert held(rows, YEARS, closed) == expected
 
@@ -126,9 +124,7 @@ def test_it_does_not_let_an_older_title_stand_in_for_a_revoked_one(tree, county_
 
 def test_it_ends_a_revoked_title_from_its_effective_year(tree, county_officer):
     title = award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2023)
-    do_revoke_title(
-        county_officer, title, cause="veto", reason="复查发现问题", effective_year=2025
-    )
+    do_revoke_title(county_officer, title, cause="veto", reason="复查发现问题", effective_year=2025)
     assert holds(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2024)
     assert not holds(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2025)
 
@@ -207,9 +203,7 @@ def test_it_lists_who_is_due_for_re_rating(tree):
     assert due[TitleKind.QUALIFIED_VILLAGE] == sorted(
         [tree.village_1, tree.village_2], key=lambda v: (v.township.name, v.division_code, v.name)
     )
-    assert due_for_rerating(round_, reviewed=False)[TitleKind.QUALIFIED_VILLAGE] == [
-        tree.village_1
-    ]
+    assert due_for_rerating(round_, reviewed=False)[TitleKind.QUALIFIED_VILLAGE] == [tree.village_1]
 
 
 def test_it_closes_a_round_once(tree, county_officer):
