@@ -182,6 +182,11 @@ def _title_years(
     return result
 
 
+def _closed_for(rows: list) -> standing.ClosedRatings:
+    """The closed yearly ratings, read (one query) only when there are titles to judge."""
+    return standing.closed_ratings() if rows else standing.ClosedRatings(())
+
+
 def _title_fields(level: int, five_good, qualified, first_class, advanced, year: int) -> Values:
     """What one unit's titles add to the figures of a year (titles count at their own level)."""
     added: Values = {}
@@ -215,7 +220,8 @@ def compute(
 ) -> dict[Key, Values]:
     """Fresh figures from the raw rows of the active units matching `scope` (a condition on
     OrgUnit), added into every non-group ancestor of each row (itself included) that is in
-    `targets` (all when None). Five queries, whatever the size of the scope."""
+    `targets` (all when None). Five queries (six with titles: the closed rounds), whatever the
+    size of the scope."""
     years = sorted(set(years))
     year_set = set(years)
     out: dict[Key, Values] = defaultdict(_zero)
@@ -245,8 +251,8 @@ def compute(
         *standing.ROW_FIELDS,
         *(f"unit__{c}" for c in ANCESTORS),
     ).order_by()
-    closed = standing.closed_ratings()
-    for level, *held, ancestors in _title_years(rows, years, closed).values():
+    rows = list(rows)
+    for level, *held, ancestors in _title_years(rows, years, _closed_for(rows)).values():
         for year in years:
             for field, n in _title_fields(level, *held, year).items():
                 add(ancestors, year, field, n)
@@ -329,8 +335,9 @@ def _group_values(groups: Sequence[OrgUnit], years: Sequence[int]) -> dict[Key, 
         )
         .order_by()
     )
+    rows = list(rows)
     for unit_id, (_level, five_good, *_rest) in _title_years(
-        rows, years, standing.closed_ratings()
+        rows, years, _closed_for(rows)
     ).items():
         for year in five_good:
             out[(unit_id, year)]["five_good_groups"] = 1
