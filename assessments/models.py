@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from orgs.models import LEVEL_COLUMNS
 from standards.models import TitleKind
+
+ANCESTOR_COLUMNS = tuple(LEVEL_COLUMNS.values())
 
 
 class RoundStatus(models.TextChoices):
@@ -236,8 +239,34 @@ class RevocationCause(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class AwardedTitleQuerySet(models.QuerySet):
+    def held_in(self, year: int, closed=None) -> models.QuerySet:
+        """The titles by which their units hold their kind in `year`, under the one rule of
+        assessments/standing.py. Filter by unit and kind, never by year: the rule reads the
+        earlier years' titles too."""
+        from assessments import standing
+
+        closed = closed or standing.closed_ratings()
+        rows = self.values_list(
+            "unit_id", "title", *standing.ROW_FIELDS, *(f"unit__{c}_id" for c in ANCESTOR_COLUMNS)
+        ).order_by()
+        by_unit: dict[tuple, list] = {}
+        for unit_id, title, *rest in rows:
+            fields, ancestors = rest[: len(standing.ROW_FIELDS)], rest[len(standing.ROW_FIELDS) :]
+            entry = by_unit.setdefault((unit_id, title), ([], (*ancestors, unit_id)))
+            entry[0].append(standing.row_of(fields))
+        held = []
+        for (_unit_id, title), (titles, chain) in by_unit.items():
+            holding = standing.holding_in(titles, year, closed.for_unit(title, chain))
+            if holding is not None:
+                held.append(holding.id)
+        return self.filter(pk__in=held)
+
+
 class AwardedTitle(models.Model):
-    """What a decision awards. Revocation keeps the row, with who, when and why."""
+    """What a decision awards, or a title carried in from 双创 or an earlier campaign. Revocation
+    keeps the row, with who, when and why. Whether a unit holds a title in a year is decided only
+    by assessments/standing.py (`AwardedTitle.objects.held_in`)."""
 
     unit = models.ForeignKey(
         "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="titles"
@@ -262,6 +291,17 @@ class AwardedTitle(models.Model):
         _("cause"), max_length=16, choices=RevocationCause.choices, blank=True
     )
     revocation_reason = models.TextField(_("reason"), blank=True)
+    # The year from which a revocation counts (the title's own year unless the revoker said later).
+    revoked_from = models.PositiveSmallIntegerField(_("revoked from"), null=True, blank=True)
+    # Copied from the standard at award: the title is held this many years, whatever the yearly
+    # ratings say; None: re-rated every year (动态管理).
+    valid_years = models.PositiveSmallIntegerField(_("valid for years"), null=True, blank=True)
+    # A title the unit already held (双创 or an earlier campaign), recorded by its county.
+    carried_in = models.BooleanField(_("carried in"), default=False)
+    issuer = models.CharField(_("issuing body"), max_length=100, blank=True)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+
+    objects = AwardedTitleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "title", "unit__division_code"]

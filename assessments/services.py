@@ -43,7 +43,7 @@ from assessments.models import (
     TransitionAction,
 )
 from audit.services import record_event
-from orgs.models import Category, Level, OrgUnit
+from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
 from registers.models import Evidence
 from registers.uploads import check_upload
 from standards import metrics
@@ -318,6 +318,65 @@ def do_create_round(
             },
         )
     return round_, cadence_warnings(organiser, year, standards, exclude_round=round_)
+
+
+def can_close_round(user, round_: Round) -> bool:
+    return getattr(user, "is_superuser", False) or acts_at_level(
+        user, round_.organiser, round_.organiser.level
+    )
+
+
+def do_close_round(actor, round_: Round) -> Round:
+    """Close the year's rating (动态管理): from now on a title of the round's kinds held the year
+    before and not kept by this round (not awarded, or due and not re-rated) lapses from the
+    round's year (assessments/standing.py). Assessments still open stay as they are."""
+    with transaction.atomic():
+        round_ = Round.objects.select_for_update().get(pk=round_.pk)
+        if actor is not None and not can_close_round(actor, round_):
+            raise PermissionDenied(_("Rounds are closed by the organising level itself."))
+        if round_.status == RoundStatus.CLOSED:
+            raise ValidationError(_("This round is already closed."))
+        lapsing = due_for_rerating(round_, reviewed=False)
+        round_.status = RoundStatus.CLOSED
+        round_.save(update_fields=["status"])
+        record_event(
+            actor=actor,
+            action="round.close",
+            obj=round_,
+            unit_id=round_.organiser_id,
+            before={"status": RoundStatus.OPEN},
+            after={
+                "status": RoundStatus.CLOSED,
+                "lapsed": {title: len(units) for title, units in lapsing.items()},
+            },
+        )
+        signals.round_closed.send(sender=Round, round=round_)
+    return round_
+
+
+def due_for_rerating(round_: Round, *, reviewed: bool = True) -> dict[str, list[OrgUnit]]:
+    """复查: per title the round assesses, the units of its subtree holding the title the year
+    before (assessments/standing.py), and (unless `reviewed`) only those not yet kept by this
+    round. Titles with a validity in years are not due."""
+    from assessments import standing
+
+    closed = standing.closed_ratings()
+    result: dict[str, list[OrgUnit]] = {}
+    for title in round_.titles.values_list("title", flat=True):
+        titles = AwardedTitle.objects.filter(
+            title=title,
+            unit__status="active",
+            **{f"unit__{LEVEL_COLUMNS[round_.organiser.level]}": round_.organiser},
+        )
+        held = titles.held_in(round_.year - 1, closed).filter(valid_years__isnull=True)
+        units = OrgUnit.objects.filter(pk__in=held.values("unit_id"))
+        if not reviewed:
+            kept = AwardedTitle.objects.filter(title=title, year=round_.year).exclude(
+                status=TitleStatus.REVOKED
+            )
+            units = units.exclude(pk__in=kept.values("unit_id"))
+        result[title] = list(units.order_by("township__name", "division_code", "name"))
+    return result
 
 
 # --- applying ------------------------------------------------------------------------------
@@ -842,21 +901,19 @@ def do_return(
 
 
 def prerequisite_met(assessment: Assessment) -> bool:
-    """递次达标: the unit holds the prerequisite title from an earlier year, or (if the standard
-    allows) earns it in the same round's year."""
+    """递次达标: the unit held the prerequisite title in the year before the round's (under the
+    one rule of assessments/standing.py; holding the title applied for, a re-rating, counts too),
+    or (if the standard allows) earns it in the same round's year."""
     needed = assessment.standard.prerequisite
     if not needed:
         return True
-    titles = AwardedTitle.objects.filter(unit=assessment.unit, title=needed)
     year = assessment.round.year
-    # An earlier year's title superseded by a newer award was held all along; a revoked one
-    # was lost.
-    earlier = titles.filter(
-        year__lt=year, status__in=[TitleStatus.AWARDED, TitleStatus.SUPERSEDED]
-    ).exists()
-    if earlier or not assessment.standard.prerequisite_same_round:
-        return earlier
-    return titles.filter(year=year, status=TitleStatus.AWARDED).exists()
+    titles = AwardedTitle.objects.filter(unit=assessment.unit, title__in=[needed, assessment.title])
+    if titles.held_in(year - 1).exists():
+        return True
+    if not assessment.standard.prerequisite_same_round:
+        return False
+    return titles.filter(title=needed, year=year, status=TitleStatus.AWARDED).exists()
 
 
 def do_decide(
@@ -1001,6 +1058,7 @@ def _award(actor, assessment: Assessment) -> AwardedTitle:
         assessment=assessment,
         awarded_by=actor,
         awarded_at=timezone.now(),
+        valid_years=assessment.standard.validity_years,
     )
     record_event(
         actor=actor,
@@ -1073,8 +1131,21 @@ def can_revoke(user, title: AwardedTitle) -> bool:
     return acts_at_level(user, title.unit, level)
 
 
-def do_revoke_title(actor, title: AwardedTitle, *, cause: str, reason: str) -> AwardedTitle:
+def do_revoke_title(
+    actor, title: AwardedTitle, *, cause: str, reason: str, effective_year: int | None = None
+) -> AwardedTitle:
+    """摘牌: the title stops counting from `effective_year` (by default its own year: as if the
+    year's rating had not awarded it), and no older title stands in for it."""
     reason = (reason or "").strip()
+    effective_year = title.year if effective_year in (None, "") else effective_year
+    try:
+        effective_year = int(effective_year)
+    except (TypeError, ValueError):
+        effective_year = 0
+    if not title.year <= effective_year <= title.year + 50:
+        raise ValidationError(
+            {"effective_year": _("The revocation takes effect in the title's year or later.")}
+        )
     if not reason:
         raise ValidationError({"reason": _("Say why the title is revoked.")})
     if cause not in RevocationCause.values:
@@ -1090,6 +1161,7 @@ def do_revoke_title(actor, title: AwardedTitle, *, cause: str, reason: str) -> A
         title.revoked_at = timezone.now()
         title.revocation_cause = cause
         title.revocation_reason = reason
+        title.revoked_from = effective_year
         title.save()
         record_event(
             actor=actor,
@@ -1097,7 +1169,12 @@ def do_revoke_title(actor, title: AwardedTitle, *, cause: str, reason: str) -> A
             obj=title,
             unit_id=title.unit_id,
             before={"status": TitleStatus.AWARDED},
-            after={"status": TitleStatus.REVOKED, "cause": cause, "reason": reason},
+            after={
+                "status": TitleStatus.REVOKED,
+                "cause": cause,
+                "reason": reason,
+                "from": effective_year,
+            },
         )
         signals.title_revoked.send(sender=AwardedTitle, title=title)
     return title

@@ -12,3 +12,6 @@ title_revoked = Signal()
 # sender=AwardedTitle, unit=<OrgUnit>, title=<TitleKind value>, year=<int>, count=<int>: the
 # unit's earlier titles of this kind (before `year`) have just been superseded.
 titles_superseded = Signal()
+
+# sender=Round, round=<Round>: the round has just closed; titles it did not keep lapse.
+round_closed = Signal()

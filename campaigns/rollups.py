@@ -7,8 +7,9 @@ and `trend`; `rebuild` and `verify` recompute everything from the raw rows.
 
 What counts (docs/decisions.md, Roll-ups):
 - only active units, and only the records and titles of active units;
-- a unit holds a title in a year when it was awarded that year or earlier and not revoked
-  (superseded still counts: the same rule as the standards' metrics and the plans' standing);
+- a unit holds a title in a year by the one rule of assessments/standing.py (动态管理: kept or
+  awarded by the year's rating, carried on while that rating is open, lapsed when it closes
+  without keeping it, ended by a revocation);
 - a village's standing is first-class, else qualified, else none;
 - an active member counts in a year when they joined by then (or the join date is unknown) and
   were still on the register at its end; trainings and activities count in the year of their date.
@@ -31,7 +32,8 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractYear
 
-from assessments.models import AwardedTitle, TitleStatus
+from assessments import standing
+from assessments.models import AwardedTitle
 from audit.services import record_event
 from campaigns.rollup_models import RollupFigure
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit, Status
@@ -148,31 +150,26 @@ def _prefixed(q: Q, prefix: str) -> Q:
     return clone
 
 
-def held_years(rows: Iterable[tuple[int, str]], years: Sequence[int]) -> list[int]:
-    """The years in which a unit holds a title, from its rows of that title (year, status): from
-    the first year of a title not revoked onwards. A superseded title still counts, as in the
-    standards' metrics and the plans' standing (docs/decisions.md, Standards)."""
-    first = min((year for year, status in rows if status != TitleStatus.REVOKED), default=None)
-    return [] if first is None else [year for year in years if year >= first]
-
-
 def _title_years(
-    rows: Iterable[tuple], years: Sequence[int]
+    rows: Iterable[tuple], years: Sequence[int], closed: standing.ClosedRatings
 ) -> dict[int, tuple[int, set[int], set[int], set[int], set[int], tuple]]:
     """Per unit: (level, five-good years, qualified years, first-class years, advanced years,
-    the unit's ancestor ids) from rows (unit, level, title, year, status, *ancestor ids)."""
+    the unit's ancestor ids) from rows (unit, level, title, *standing.ROW_FIELDS, *ancestor ids),
+    by the one rule of assessments/standing.py."""
+    width = len(standing.ROW_FIELDS)
     by_unit: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     info: dict[int, tuple[int, tuple]] = {}
-    for unit_id, level, title, year, status, *ancestors in rows:
-        by_unit[unit_id][title].append((year, status))
-        info[unit_id] = (level, tuple(ancestors))
+    for unit_id, level, title, *rest in rows:
+        by_unit[unit_id][title].append(standing.row_of(rest[:width]))
+        info[unit_id] = (level, tuple(rest[width:]))
     result = {}
     for unit_id, titles in by_unit.items():
         level, ancestors = info[unit_id]
+        chain = (*ancestors, unit_id)
         result[unit_id] = (
             level,
             *(
-                set(held_years(titles.get(kind, ()), years))
+                standing.held_years(titles.get(kind, ()), years, closed.for_unit(kind, chain))
                 for kind in (
                     TitleKind.FIVE_GOOD_GROUP,
                     TitleKind.QUALIFIED_VILLAGE,
@@ -183,6 +180,11 @@ def _title_years(
             ancestors,
         )
     return result
+
+
+def _closed_for(rows: list) -> standing.ClosedRatings:
+    """The closed yearly ratings, read (one query) only when there are titles to judge."""
+    return standing.closed_ratings() if rows else standing.ClosedRatings(())
 
 
 def _title_fields(level: int, five_good, qualified, first_class, advanced, year: int) -> Values:
@@ -218,7 +220,8 @@ def compute(
 ) -> dict[Key, Values]:
     """Fresh figures from the raw rows of the active units matching `scope` (a condition on
     OrgUnit), added into every non-group ancestor of each row (itself included) that is in
-    `targets` (all when None). Five queries, whatever the size of the scope."""
+    `targets` (all when None). Five queries (six with titles: the closed rounds), whatever the
+    size of the scope."""
     years = sorted(set(years))
     year_set = set(years)
     out: dict[Key, Values] = defaultdict(_zero)
@@ -242,9 +245,14 @@ def compute(
 
     titles = AwardedTitle.objects.filter(_prefixed(units, "unit__"), year__lte=years[-1])
     rows = titles.values_list(
-        "unit_id", "unit__level", "title", "year", "status", *(f"unit__{c}" for c in ANCESTORS)
+        "unit_id",
+        "unit__level",
+        "title",
+        *standing.ROW_FIELDS,
+        *(f"unit__{c}" for c in ANCESTORS),
     ).order_by()
-    for level, *held, ancestors in _title_years(rows, years).values():
+    rows = list(rows)
+    for level, *held, ancestors in _title_years(rows, years, _closed_for(rows)).values():
         for year in years:
             for field, n in _title_fields(level, *held, year).items():
                 add(ancestors, year, field, n)
@@ -318,14 +326,20 @@ def _group_values(groups: Sequence[OrgUnit], years: Sequence[int]) -> dict[Key, 
         AwardedTitle.objects.filter(
             unit_id__in=active, title=TitleKind.FIVE_GOOD_GROUP, year__lte=years[-1]
         )
-        .values_list("unit_id", "year", "status")
+        .values_list(
+            "unit_id",
+            "unit__level",
+            "title",
+            *standing.ROW_FIELDS,
+            *(f"unit__{c}" for c in ANCESTORS),
+        )
         .order_by()
     )
-    by_group: dict[int, list] = defaultdict(list)
-    for unit_id, year, status in rows:
-        by_group[unit_id].append((year, status))
-    for unit_id, titles in by_group.items():
-        for year in held_years(titles, years):
+    rows = list(rows)
+    for unit_id, (_level, five_good, *_rest) in _title_years(
+        rows, years, _closed_for(rows)
+    ).items():
+        for year in five_good:
             out[(unit_id, year)]["five_good_groups"] = 1
     members = (
         Member.objects.filter(group_id__in=active, unit__status=Status.ACTIVE)

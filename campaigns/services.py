@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
-from assessments.models import Assessment, AssessmentState, AwardedTitle, TitleStatus
+from assessments import standing
+from assessments.models import Assessment, AssessmentState
 from assessments.services import outcome_at
 from audit.services import record_change, record_event
 from campaigns import checks, rollups
@@ -150,22 +151,17 @@ def townships_targets(campaign: Campaign, township_ids: Iterable[int]) -> dict[i
 
 
 def standings(villages, year: int | None = None) -> dict[int, str]:
-    """Each village's standing: first-class, else qualified, else none; from the titles in force
-    now, or (with `year`) held in that year."""
+    """Each village's standing in `year` (by default this year): first-class, else qualified,
+    else none, by the one rule of assessments/standing.py."""
     ids = [v.pk for v in villages]
-    titles = AwardedTitle.objects.filter(unit_id__in=ids, title__in=VILLAGE_TITLES)
-    if year is None:
-        titles = titles.filter(status=TitleStatus.AWARDED)
-    else:
-        # Held in a year: awarded then or earlier and not revoked (superseded still counts).
-        titles = titles.filter(year__lte=year).exclude(status=TitleStatus.REVOKED)
-    result = dict.fromkeys(ids, Standing.NONE.value)
-    for unit_id, title in titles.values_list("unit_id", "title"):
-        if title == TitleKind.FIRST_CLASS_VILLAGE:
-            result[unit_id] = Standing.FIRST_CLASS.value
-        elif result[unit_id] == Standing.NONE:
-            result[unit_id] = Standing.QUALIFIED.value
-    return result
+    year = timezone.localdate().year if year is None else year
+    held = standing.village_standings(ids, [year])
+    words = {
+        TitleKind.FIRST_CLASS_VILLAGE: Standing.FIRST_CLASS.value,
+        TitleKind.QUALIFIED_VILLAGE: Standing.QUALIFIED.value,
+        "": Standing.NONE.value,
+    }
+    return {pk: words[held.get(pk, {}).get(year, "")] for pk in ids}
 
 
 def current_counts(unit: OrgUnit, year: int) -> t.Counts:

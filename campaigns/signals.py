@@ -51,6 +51,12 @@ def titles_superseded(sender, unit, **kwargs: Any) -> None:
     rollups.refresh(unit.pk)
 
 
+@receiver(title_signals.round_closed)
+def round_closed(sender, round, **kwargs: Any) -> None:
+    # Titles not kept by the round lapse across its organiser's whole subtree.
+    rollups.refresh_subtree(round.organiser)
+
+
 def remember_unit(sender, instance, **kwargs: Any) -> None:
     """Before an edit, note what the roll-ups read from the record: a transfer changes two
     units, and an edit that changes none of it changes no figure."""

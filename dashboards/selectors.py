@@ -2,13 +2,12 @@
 that apply to it and its children, and the township plans in force below it. Each read is a
 fixed number of queries, whatever the size of the subtree."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q
 
-from assessments.models import AwardedTitle
-from campaigns import checks, rollups, services
+from assessments import standing
+from campaigns import checks, services
 from campaigns.models import (
     Campaign,
     PlanEntry,
@@ -125,32 +124,22 @@ def plan_rows(campaign: Campaign, unit: OrgUnit, versions: list[int]) -> list[Pl
 def actual_standings(
     unit: OrgUnit, versions: list[int], years: list[int]
 ) -> dict[int, dict[int, str]]:
-    """Each planned village's standing at the end of each year, from its titles in one query,
-    by the roll-ups' own rule of a title in force (campaigns.rollups.held_years), so that a plan
-    is compared with the same villages' results and not with every village's."""
+    """Each planned village's standing at the end of each year, by the one rule of
+    assessments/standing.py, so that a plan is compared with the same villages' results and not
+    with every village's."""
     if unit.level >= Level.GROUP or not versions or not years:
         return {}
-    rows: dict[int, dict[str, list]] = defaultdict(dict)
-    for unit_id, title, year, status in AwardedTitle.objects.filter(
-        # A subquery, not a list of ids: a province's plans name tens of thousands of villages.
-        unit_id__in=planned_entries(unit, versions).values("village_id"),
-        title__in=[TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE],
-        year__lte=max(years),
-    ).values_list("unit_id", "title", "year", "status"):
-        rows[unit_id].setdefault(title, []).append((year, status))
-    result = {}
-    for village_id, titles in rows.items():
-        first_class = set(rollups.held_years(titles.get(TitleKind.FIRST_CLASS_VILLAGE, []), years))
-        qualified = set(rollups.held_years(titles.get(TitleKind.QUALIFIED_VILLAGE, []), years))
-        result[village_id] = {
-            y: checks.FIRST_CLASS
-            if y in first_class
-            else checks.QUALIFIED
-            if y in qualified
-            else checks.NONE
-            for y in years
-        }
-    return result
+    # A subquery, not a list of ids: a province's plans name tens of thousands of villages.
+    held = standing.village_standings(planned_entries(unit, versions).values("village_id"), years)
+    words = {
+        TitleKind.FIRST_CLASS_VILLAGE: checks.FIRST_CLASS,
+        TitleKind.QUALIFIED_VILLAGE: checks.QUALIFIED,
+        "": checks.NONE,
+    }
+    return {
+        village_id: {year: words[kind] for year, kind in by_year.items()}
+        for village_id, by_year in held.items()
+    }
 
 
 def actual_totals(

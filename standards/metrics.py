@@ -249,37 +249,22 @@ def _groups_of(unit: OrgUnit):
     return groups.filter(**{LEVEL_COLUMNS[unit.level]: unit})
 
 
-def _held_titles(titles: list[str], year: int):
-    """Titles a unit holds in `year`: awarded that year or before, and not revoked (a title
-    superseded by a later award still counts for the years it covered)."""
+def _held_titles(titles: list[str], units, year: int):
+    """The titles by which `units` hold any of `titles` in `year`: the one rule of
+    assessments/standing.py (a standard's metric must not decide standing on its own)."""
     from django.apps import apps
 
     AwardedTitle = apps.get_model("assessments", "AwardedTitle")
-    return AwardedTitle.objects.filter(
-        title__in=titles, year__lte=year, status__in=["awarded", "superseded"]
-    )
+    return AwardedTitle.objects.filter(title__in=titles, unit__in=units).held_in(year)
 
 
 @register("five_good_share", gettext_lazy("Share of five-good groups"))
 def five_good_share(unit: OrgUnit, year: int) -> tuple[Decimal | None, str]:
-    from django.apps import apps
-
-    AwardedTitle = apps.get_model("assessments", "AwardedTitle")
     groups = _groups_of(unit)
     total = groups.count()
     if not total:
         return None, _("No association groups.")
-    good = (
-        AwardedTitle.objects.filter(
-            title="five_good_group",
-            year=year,
-            unit__in=groups,
-            status__in=["awarded", "superseded"],
-        )
-        .values("unit")
-        .distinct()
-        .count()
-    )
+    good = _held_titles(["five_good_group"], groups, year).values("unit").distinct().count()
     value = _percent(good, total)
     return value, _("%(value)s%% of groups are five-good in %(year)s (%(part)s of %(total)s)") % {
         "value": value,
@@ -295,7 +280,7 @@ def _village_share(unit: OrgUnit, year: int, titles: list[str]) -> tuple[int, in
         villages = villages.filter(**{LEVEL_COLUMNS[unit.level]: unit})
     else:
         villages = villages.filter(pk=unit.pk)
-    holding = _held_titles(titles, year).filter(unit__in=villages).values("unit").distinct().count()
+    holding = _held_titles(titles, villages, year).values("unit").distinct().count()
     return holding, villages.count()
 
 

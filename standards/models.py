@@ -63,6 +63,15 @@ class Standard(models.Model):
     prerequisite_same_round = models.BooleanField(
         _("prerequisite may be earned in the same round"), default=True
     )
+    validity_years = models.PositiveSmallIntegerField(
+        _("validity in years"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Blank: the title is re-rated every year (动态管理). A number: the title is held for "
+            "that many years from its award."
+        ),
+    )
     is_example = models.BooleanField(
         _("example, to be confirmed locally"),
         default=True,

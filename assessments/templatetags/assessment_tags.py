@@ -1,9 +1,11 @@
 """Template tags of the assessment pages and of the includes other apps' pages carry."""
 
 from django import template
+from django.utils import timezone
 
-from assessments import selectors, services
+from assessments import selectors, services, standing
 from assessments.models import TitleStatus
+from standards.models import TitleKind
 
 register = template.Library()
 
@@ -17,6 +19,17 @@ def unit_titles(context, unit):
         (title, title.status == TitleStatus.AWARDED and services.can_revoke(user, title))
         for title in selectors.titles_of(user, unit)
     ]
+
+
+@register.simple_tag
+def title_timeline(unit):
+    """The unit's title timeline to this year (assessments/standing.py)."""
+    return standing.timeline(unit, timezone.localdate().year)
+
+
+@register.filter
+def title_label(value):
+    return TitleKind(value).label if value in TitleKind.values else value
 
 
 @register.simple_tag(takes_context=True)

@@ -5,8 +5,15 @@ from datetime import date
 import pytest
 from django.db import transaction
 
-from assessments.models import Assessment, AwardedTitle, Round, TitleStatus
-from assessments.services import _award, do_revoke_title
+from assessments.models import (
+    Assessment,
+    AwardedTitle,
+    Round,
+    RoundStatus,
+    RoundTitle,
+    TitleStatus,
+)
+from assessments.services import _award, do_close_round, do_revoke_title
 from campaigns import rollups
 from campaigns.rollup_models import RollupFigure
 from orgs.models import Level
@@ -49,6 +56,23 @@ def award(unit, title: str, year: int, actor=None) -> AwardedTitle:
     )
     with transaction.atomic():
         return _award(actor, assessment)
+
+
+def close_round(county, year: int) -> Round:
+    """Close the county's round of `year`, rating every title (titles not kept then lapse)."""
+    round_, _created = Round.objects.get_or_create(organiser=county, year=year, name=f"{year}年度")
+    for title in TitleKind.values:
+        standard, created = Standard.objects.get_or_create(
+            title=title, version=1, defaults={"name": title}
+        )
+        if created:
+            Stage.objects.create(
+                standard=standard, position=0, kind=StageKind.DECISION, level=Level.COUNTY
+            )
+        RoundTitle.objects.get_or_create(round=round_, title=title, defaults={"standard": standard})
+    if round_.status == RoundStatus.OPEN:
+        do_close_round(None, round_)
+    return round_
 
 
 def fig(unit, year: int = 2026) -> rollups.Figures:
@@ -94,13 +118,14 @@ def test_it_drops_a_revoked_title(tree, county_officer):
     assert agrees()
 
 
-def test_it_keeps_counting_a_superseded_title(tree, county_officer):
+def test_it_never_lets_a_superseded_title_stand_in_for_a_revoked_newer_one(tree, county_officer):
     award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2024)
     later = award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2026)
     assert AwardedTitle.objects.filter(status=TitleStatus.SUPERSEDED).count() == 1
     assert fig(tree.county_a, 2026).qualified_villages == 1
     do_revoke_title(county_officer, later, cause="spot_check", reason="抽查不合格")
-    assert fig(tree.county_a, 2026).qualified_villages == 1
+    assert fig(tree.county_a, 2026).qualified_villages == 0
+    assert fig(tree.county_a, 2025).qualified_villages == 1
     assert fig(tree.county_a, 2023).qualified_villages == 0
     assert agrees()
 

@@ -1,5 +1,6 @@
-"""Random sequences of decisions, revocations, register and tree changes: the incrementally kept
-roll-ups always equal a rebuild from the raw rows."""
+"""Random sequences of decisions, carried-in titles, revocations, closed yearly ratings (lapses),
+register and tree changes: the incrementally kept roll-ups always equal a rebuild from the raw
+rows."""
 
 import contextlib
 from datetime import date
@@ -9,11 +10,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assessments.carried import do_carry_in_title
 from assessments.models import AwardedTitle, TitleStatus
 from assessments.services import do_revoke_title
 from campaigns import rollups
 from campaigns.rollup_models import RollupFigure
-from campaigns.tests.test_rollups import award
+from campaigns.tests.test_rollups import award, close_round
 from orgs.services import do_move_unit, do_reinstate_unit, do_retire_unit
 from registers.models import Carrier, Member, MemberStatus, Training
 from registers.record_services import (
@@ -27,6 +29,8 @@ from standards.models import TitleKind
 OPERATIONS = [
     "award",
     "award",
+    "carry_in",
+    "close_round",
     "revoke",
     "member",
     "member",
@@ -69,6 +73,17 @@ def _apply(tree, officer, operation: str, n: int, year: int) -> None:
         )
         if not held.exists():
             award(unit, title, year)
+    elif operation == "carry_in":
+        unit, title = _pick(
+            [
+                *((v, TitleKind.QUALIFIED_VILLAGE) for v in villages),
+                *((g, TitleKind.FIVE_GOOD_GROUP) for g in groups),
+            ],
+            n,
+        )
+        do_carry_in_title(officer, unit, title=title, year=year - 3, issuer="县计生协")
+    elif operation == "close_round":
+        close_round(tree.county_a, year)
     elif operation == "revoke":
         title = _pick(list(AwardedTitle.objects.filter(status=TitleStatus.AWARDED)), n)
         if title is not None:
