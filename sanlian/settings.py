@@ -136,8 +136,17 @@ TEMPLATES = [
     },
 ]
 
+# --- Go live (issue 13): the database ---
+# Production names its database: a SQLite file that silently landed in the code checkout would be
+# lost at the next upgrade. Development keeps its SQLite file under SANLIAN_VAR_DIR.
+if PRODUCTION and not env_str("DATABASE_URL", ""):
+    raise SettingError(
+        "生产环境必须设置 DATABASE_URL（postgres://用户:密码@主机:5432/库名，或明确的 "
+        "sqlite:////srv/sanlian/var/sanlian.sqlite3）。"
+        " DATABASE_URL is required in production (postgres://… or an explicit sqlite:///path)."
+    )
 DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", default_sqlite_url(BASE_DIR))),
+    "default": database_from_url(env_str("DATABASE_URL", default_sqlite_url(VAR_DIR))),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -185,7 +194,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The shared catalogue: `locale/` in a checkout; an installed wheel carries it compiled inside the
+# sanlian package (setup.py's build step), since `locale/` is not a package.
+_CHECKOUT_LOCALE = BASE_DIR / "locale"
+LOCALE_PATHS = [
+    _CHECKOUT_LOCALE if _CHECKOUT_LOCALE.is_dir() else Path(__file__).parent / "project_locale"
+]
 # ISO dates on English pages; Chinese keeps Django's 2026年11月28日.
 FORMAT_MODULE_PATH = ["sanlian.formats"]
 TIME_ZONE = env_str("SANLIAN_TIME_ZONE", "Asia/Shanghai")
