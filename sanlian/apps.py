@@ -1,4 +1,7 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class SanlianConfig(AppConfig):
@@ -6,4 +9,8 @@ class SanlianConfig(AppConfig):
     verbose_name = "Sanlian"
 
     def ready(self):
-        from sanlian import checks  # noqa: F401  (registers the installation's system checks)
+        from sanlian import checks  # registers the installation's system checks
+
+        if settings.PRODUCTION and settings.ALLOW_PLAIN_HTTP:
+            # Loud on purpose: every process that starts says it, not only `check`.
+            logging.getLogger("sanlian.deploy").warning(checks.PLAIN_HTTP_WARNING)

@@ -1,5 +1,6 @@
 """System checks for a real installation (issue 13): what `sanlian check --deploy` must say."""
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core import checks
 from django.db import connection
@@ -47,5 +48,24 @@ def check_which_database(app_configs, **kwargs):
         checks.Info(
             _("Database: %(description)s.") % {"description": database_description()},
             id="sanlian.I001",
+        )
+    ]
+
+
+PLAIN_HTTP_WARNING = (
+    "SANLIAN_ALLOW_PLAIN_HTTP=true：密码和会话以明文在网络上传输，只可用于封闭的内部网络。"
+    " Plain HTTP is allowed: passwords and sessions cross the network unencrypted."
+)
+
+
+@checks.register("sanlian")
+def check_plain_http(app_configs, **kwargs):
+    if not (settings.PRODUCTION and settings.ALLOW_PLAIN_HTTP):
+        return []
+    return [
+        checks.Warning(
+            PLAIN_HTTP_WARNING,
+            hint=_("Serve HTTPS with a certificate from the internal CA (docs/deploy.zh.md)."),
+            id="sanlian.W001",
         )
     ]
