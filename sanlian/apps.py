@@ -1,6 +1,16 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class SanlianConfig(AppConfig):
     name = "sanlian"
     verbose_name = "Sanlian"
+
+    def ready(self):
+        from sanlian import checks  # registers the installation's system checks
+
+        if settings.PRODUCTION and settings.ALLOW_PLAIN_HTTP:
+            # Loud on purpose: every process that starts says it, not only `check`.
+            logging.getLogger("sanlian.deploy").warning(checks.PLAIN_HTTP_WARNING)

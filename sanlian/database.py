@@ -44,5 +44,6 @@ def database_from_url(url: str) -> dict:
     return config
 
 
-def default_sqlite_url(base_dir: Path) -> str:
-    return f"sqlite:///{base_dir / 'var' / 'sanlian.sqlite3'}"
+def default_sqlite_url(var_dir: Path) -> str:
+    """The development database: a file under SANLIAN_VAR_DIR, as docs/configuration.md says."""
+    return f"sqlite:///{var_dir / 'sanlian.sqlite3'}"

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sanlian.middleware.ProxyHeaderWarningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -136,8 +137,17 @@ TEMPLATES = [
     },
 ]
 
+# --- Go live (issue 13): the database ---
+# Production names its database: a SQLite file that silently landed in the code checkout would be
+# lost at the next upgrade. Development keeps its SQLite file under SANLIAN_VAR_DIR.
+if PRODUCTION and not env_str("DATABASE_URL", ""):
+    raise SettingError(
+        "生产环境必须设置 DATABASE_URL（postgres://用户:密码@主机:5432/库名，或明确的 "
+        "sqlite:////srv/sanlian/var/sanlian.sqlite3）。"
+        " DATABASE_URL is required in production (postgres://… or an explicit sqlite:///path)."
+    )
 DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", default_sqlite_url(BASE_DIR))),
+    "default": database_from_url(env_str("DATABASE_URL", default_sqlite_url(VAR_DIR))),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -166,10 +176,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after 5 failures, per account and per address, for 15 minutes.
+# --- Go live (issue 13): lockout that a shared office address survives ---
+# 15 minutes after 5 failures of one account from one address, 10 of one account from anywhere, or
+# 30 from one address across accounts (a township office behind one NAT is many people).
 AXES_FAILURE_LIMIT = env_int("SANLIAN_LOCKOUT_FAILURES", 5, minimum=1)
+SANLIAN_LOCKOUT_ACCOUNT_FAILURES = env_int(
+    "SANLIAN_LOCKOUT_ACCOUNT_FAILURES", max(10, AXES_FAILURE_LIMIT), minimum=AXES_FAILURE_LIMIT
+)
+SANLIAN_LOCKOUT_ADDRESS_FAILURES = env_int(
+    "SANLIAN_LOCKOUT_ADDRESS_FAILURES", max(30, AXES_FAILURE_LIMIT), minimum=AXES_FAILURE_LIMIT
+)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SANLIAN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.PerParameterThresholdHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -185,7 +204,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The shared catalogue: `locale/` in a checkout; an installed wheel carries it compiled inside the
+# sanlian package (setup.py's build step), since `locale/` is not a package.
+_CHECKOUT_LOCALE = BASE_DIR / "locale"
+LOCALE_PATHS = [
+    _CHECKOUT_LOCALE if _CHECKOUT_LOCALE.is_dir() else Path(__file__).parent / "project_locale"
+]
 # ISO dates on English pages; Chinese keeps Django's 2026年11月28日.
 FORMAT_MODULE_PATH = ["sanlian.formats"]
 TIME_ZONE = env_str("SANLIAN_TIME_ZONE", "Asia/Shanghai")
@@ -215,14 +239,21 @@ if not PRODUCTION:
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# --- Go live (issue 13): plain HTTP on an intranet, only when asked for ---
+# HTTPS stays the default; SANLIAN_ALLOW_PLAIN_HTTP=true lets a government intranet without
+# certificates log in (no Secure cookies, no redirect, no HSTS), warned at start and by `check`.
+ALLOW_PLAIN_HTTP = env_bool("SANLIAN_ALLOW_PLAIN_HTTP", False)
+BEHIND_PROXY = env_bool("SANLIAN_BEHIND_PROXY", False)
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env_bool("SANLIAN_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SANLIAN_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_SSL_REDIRECT = env_bool("SANLIAN_SSL_REDIRECT", not ALLOW_PLAIN_HTTP)
+    SECURE_HSTS_SECONDS = (
+        0 if ALLOW_PLAIN_HTTP else env_int("SANLIAN_HSTS_SECONDS", 31536000, minimum=0)
+    )
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    if env_bool("SANLIAN_BEHIND_PROXY", False):
+    SESSION_COOKIE_SECURE = not ALLOW_PLAIN_HTTP
+    CSRF_COOKIE_SECURE = not ALLOW_PLAIN_HTTP
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         # Count lockouts against the client's address, not the proxy's (one proxy hop).
         AXES_IPWARE_PROXY_COUNT = env_int("SANLIAN_PROXY_COUNT", 1, minimum=1)

@@ -48,6 +48,7 @@ def _production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SANLIAN_SECRET_KEY": secrets.token_urlsafe(45)[:60],
         "SANLIAN_ALLOWED_HOSTS": "example.org",
         "SANLIAN_PII_KEY": Fernet.generate_key().decode(),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
     }
     values.update(overrides)
     env = _clean_env(tmp_path, **values)
@@ -231,12 +232,7 @@ def test_it_starts_transactions_immediate(file_database):
 # Production settings
 
 
-def test_it_passes_the_deployment_checks_in_production(tmp_path):
-    completed = _run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _production_env(tmp_path)
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "no issues" in completed.stdout
+# `check --deploy` passing after `sanlian upgrade`: sanlian/tests/test_serving.py.
 
 
 def test_it_sets_secure_cookies_in_production(tmp_path):
