@@ -41,7 +41,9 @@ class MemberOut(Schema):
     name: str
     sex: str
     birth_date: date | None
-    id_number: str = Field(..., description="Masked: 430***********0017")
+    id_number: str = Field(
+        ..., description="Masked: 430*************** (no digit beyond the first three)"
+    )
     phone: str = Field(..., description="Masked: 138****5678")
     education: str
     occupation: str
