@@ -23,6 +23,7 @@ from api.schemas import (
     MAX_ID,
     READ_ERRORS,
     WRITE_ERRORS,
+    BodyIn,
     PageParams,
     StageOut,
     Text,
@@ -147,13 +148,13 @@ class AssessmentPage(Schema):
     items: list[AssessmentOut]
 
 
-class ApplyIn(Schema):
+class ApplyIn(BodyIn):
     round_id: int = Field(..., ge=1, le=MAX_ID)
     title: TitleKind
     unit_id: int = Field(..., ge=1, le=MAX_ID)
 
 
-class ScoreEntryIn(Schema):
+class ScoreEntryIn(BodyIn):
     item_id: int = Field(..., ge=1, le=MAX_ID)
     points: Decimal | None = Field(None, ge=0, le=Decimal("99999.9"), decimal_places=1)
     veto_violated: bool | None = None
@@ -169,12 +170,12 @@ class ScoreEntryIn(Schema):
     )
 
 
-class ScoresIn(Schema):
+class ScoresIn(BodyIn):
     entries: list[ScoreEntryIn] = Field(..., max_length=1000)
     comment: Text = Field("", max_length=5000)
 
 
-class TransitionIn(Schema):
+class TransitionIn(BodyIn):
     expected_version: int | None = Field(None, ge=0, le=2_147_483_647)
 
 
@@ -207,7 +208,7 @@ class EvidenceOut(Schema):
         return f"/api/v1/records/evidence/{obj.pk}/download"
 
 
-class SpotCheckIn(Schema):
+class SpotCheckIn(BodyIn):
     title: TitleKind = TitleKind.QUALIFIED_VILLAGE
     share: Decimal | None = Field(None, gt=0, le=1, decimal_places=3)
     count: int | None = Field(None, ge=1, le=services.MAX_SAMPLE_COUNT)
@@ -248,12 +249,12 @@ class SpotCheckOut(Schema):
         return list(obj.entries.select_related("assessment"))
 
 
-class InspectionIn(Schema):
+class InspectionIn(BodyIn):
     passed: bool
     reason: Text = Field("", max_length=5000)
 
 
-class RevokeIn(Schema):
+class RevokeIn(BodyIn):
     cause: RevocationCause
     reason: Text = Field(..., max_length=5000)
 

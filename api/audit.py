@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from accounts import audit_log
 from accounts.access import get_unit_for_user, record_denial
 from api.schemas import MAX_ID, READ_ERRORS, ErrorOut, PageParams, Text
+from audit import masking
 from audit.models import Result
 from audit.services import current_head, format_head
 
@@ -94,6 +95,7 @@ def list_events(request, params: Query[AuditFilterParams]):
     for event in page:
         item = AuditEventOut.model_validate(event).model_dump()
         item["unit_id"] = event.unit_id if event.unit_id in shown else None
+        item["before"], item["after"] = masking.shown(event.before), masking.shown(event.after)
         items.append(item)
     return {
         "count": paginator.count,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, get_unit_for_user, record_denial, require, root_units
-from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, AttainmentFields, Text
+from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, AttainmentFields, BodyIn, Text
 from campaigns import checks, services
 from campaigns import targets as t
 from campaigns.plan_models import (
@@ -106,7 +106,7 @@ class CampaignTargetsOut(Schema):
     townships: list[TownshipTargetOut]
 
 
-class TownshipTargetIn(Schema):
+class TownshipTargetIn(BodyIn):
     """Blank figures inherit the campaign's; all blank removes the township's own targets."""
 
     five_good_share: Share | None = Field(None, ge=0, le=100, decimal_places=1)
@@ -138,7 +138,7 @@ class SurveyLineOut(Schema):
     saved: bool
 
 
-class SurveyEntryIn(Schema):
+class SurveyEntryIn(BodyIn):
     """One village's line as the township reports it; its section scores stay as saved (or as
     prefilled)."""
 
@@ -187,27 +187,27 @@ class PlanOut(Schema):
     versions: list[PlanVersionOut]
 
 
-class PlanEntryIn(Schema):
+class PlanEntryIn(BodyIn):
     village_id: int = Field(..., ge=1, le=MAX_ID)
     qualified_year: Year | None = Field(None, ge=2000, le=2100)
     first_class_year: Year | None = Field(None, ge=2000, le=2100)
 
 
-class PlanDraftIn(Schema):
+class PlanDraftIn(BodyIn):
     """The years of the villages sent; a village sent with both years blank leaves the draft."""
 
     entries: list[PlanEntryIn] = Field(..., max_length=2000)
 
 
-class SubmitIn(Schema):
+class SubmitIn(BodyIn):
     note: Text = Field("", max_length=2000)
 
 
-class ApproveIn(Schema):
+class ApproveIn(BodyIn):
     reason: Text = Field("", max_length=2000)
 
 
-class PlanReturnIn(Schema):
+class PlanReturnIn(BodyIn):
     reason: Text = Field(..., max_length=2000)
 
 
@@ -236,7 +236,7 @@ class PilotsOut(Schema):
     findings: list[FindingOut]
 
 
-class PilotIn(Schema):
+class PilotIn(BodyIn):
     year: int = Field(..., ge=2000, le=2100)
     village_id: int = Field(..., ge=1, le=MAX_ID)
     note: Text = Field("", max_length=200)

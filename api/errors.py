@@ -27,6 +27,7 @@ NON_FIELD = "__all__"
 REQUIRED = "This field is required."
 WHOLE_NUMBER = "Enter a whole number."
 NUMBER = "Enter a number."
+DATE = "Enter a valid date."
 VALID_VALUE = "Enter a valid value."
 TRUE_OR_FALSE = "“%(value)s” value must be either True or False."
 AT_LEAST = "Ensure this value is greater than or equal to %(limit_value)s."
@@ -88,6 +89,8 @@ def field_message(error: dict) -> str:
         return gettext(WHOLE_NUMBER)
     if kind in {"finite_number", "float_type", "float_parsing"}:
         return gettext(NUMBER)
+    if kind.startswith("date_"):
+        return gettext(DATE)
     if kind in {"bool_type", "bool_parsing"} and shown:
         return gettext(TRUE_OR_FALSE) % {"value": shown}
     if kind == "greater_than_equal":

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, client_address, get_unit_for_user, record_denial
-from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, PageParams, Text
+from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, BodyIn, PageParams, Text
 from orgs.models import Level
 from registers import selectors, services
 from registers.models import (
@@ -41,7 +41,9 @@ class MemberOut(Schema):
     name: str
     sex: str
     birth_date: date | None
-    id_number: str = Field(..., description="Masked: 430***********0017")
+    id_number: str = Field(
+        ..., description="Masked: 430*************** (no digit beyond the first three)"
+    )
     phone: str = Field(..., description="Masked: 138****5678")
     education: str
     occupation: str
@@ -77,7 +79,7 @@ class MemberPage(Schema):
     items: list[MemberOut]
 
 
-class MemberIn(Schema):
+class MemberIn(BodyIn):
     name: Text = Field(..., min_length=1, max_length=50)
     sex: Sex | None = None
     birth_date: date | None = None
@@ -90,7 +92,7 @@ class MemberIn(Schema):
     categories: list[Text] = Field(default_factory=list, max_length=20)
 
 
-class MemberUpdate(Schema):
+class MemberUpdate(BodyIn):
     """Send `version` as read, and only the fields that change."""
 
     version: int = Field(..., ge=1, le=2_147_483_647)
@@ -106,14 +108,14 @@ class MemberUpdate(Schema):
     categories: list[Text] = Field(None, max_length=20)
 
 
-class StatusIn(Schema):
+class StatusIn(BodyIn):
     status: MemberStatus
     date: _Date | None = None
     reason: Text = Field("", max_length=200)
     version: int | None = Field(None, ge=1, le=2_147_483_647)
 
 
-class TransferIn(Schema):
+class TransferIn(BodyIn):
     unit_id: int = Field(..., ge=1, le=MAX_ID)
     version: int | None = Field(None, ge=1, le=2_147_483_647)
 
@@ -166,7 +168,7 @@ class PostList(Schema):
     gaps: list[GapOut]
 
 
-class PostIn(Schema):
+class PostIn(BodyIn):
     kind: PostKind
     start_date: date
     member_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -174,7 +176,7 @@ class PostIn(Schema):
     note: Text = Field("", max_length=200)
 
 
-class EndPostIn(Schema):
+class EndPostIn(BodyIn):
     end_date: date
 
 

@@ -13,7 +13,7 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.access import Action, get_unit_for_user
-from api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, PageParams, Text
+from api.schemas import READ_ERRORS, WRITE_ERRORS, BodyIn, ErrorOut, PageParams, Text
 from api.schemas import Count as CountInt
 from orgs.models import OrgUnit
 from registers import record_services as services
@@ -97,7 +97,7 @@ class TrainingOut(Schema):
         return sorted(m.pk for m in obj.attendees.all())
 
 
-class TrainingIn(Schema):
+class TrainingIn(BodyIn):
     organiser_id: int = Field(..., ge=1, le=2_147_483_647)
     date: datetime.date
     title: Text = Field(..., min_length=1, max_length=100)
@@ -140,7 +140,7 @@ class ActivityOut(Schema):
         return list(obj.evidence.all())
 
 
-class ActivityIn(Schema):
+class ActivityIn(BodyIn):
     unit_id: int = Field(..., ge=1, le=2_147_483_647)
     date: datetime.date
     carrier_id: int = Field(..., ge=1, le=2_147_483_647)
@@ -167,7 +167,7 @@ class ActivityPage(Schema):
     items: list[ActivityOut]
 
 
-class InclusionEntry(Schema):
+class InclusionEntry(BodyIn):
     achieved: bool = False
     date: datetime.date | None = None
     note: Text = Field("", max_length=300)
@@ -185,16 +185,19 @@ class InclusionItemOut(Schema):
 class InclusionOut(Schema):
     township_id: int
     year: int
+    version: int = Field(..., description="Send it back with your changes (0: nothing saved).")
     items: list[InclusionItemOut]
 
 
-class InclusionIn(Schema):
-    """The items to change, by code; items not sent stay as they are."""
+class InclusionIn(BodyIn):
+    """The items to change, by code; items not sent stay as they are. `version` is the one you
+    read; when someone saved since, the answer is 409 and nothing changes."""
 
+    version: int = Field(..., ge=0, le=2_147_483_647)
     items: dict[InclusionItem, InclusionEntry]
 
 
-class ChecklistEntry(Schema):
+class ChecklistEntry(BodyIn):
     present: bool = False
     note: Text = Field("", max_length=300)
 
@@ -221,7 +224,7 @@ class ProfileFields(Schema):
     leaders_paid: bool = False
 
 
-class ProfileIn(ProfileFields):
+class ProfileIn(BodyIn, ProfileFields):
     """The whole profile. `version` is the one you read (0 before the first save); when someone
     saved since, the answer is 409 and nothing changes."""
 
@@ -363,7 +366,12 @@ def _inclusion_out(township: OrgUnit, year: int) -> dict:
                 "evidence": list(record.evidence.all()) if record else [],
             }
         )
-    return {"township_id": township.pk, "year": year, "items": items}
+    return {
+        "township_id": township.pk,
+        "year": year,
+        "version": services.inclusion_version(records.values()),
+        "items": items,
+    }
 
 
 @router.get("/inclusion/{unit_id}/{year}", response={200: InclusionOut, **READ_ERRORS})
@@ -377,7 +385,12 @@ def get_inclusion(request, unit_id: int, year: int):
 def put_inclusion(request, unit_id: int, year: int, payload: InclusionIn):
     township = _township(request, unit_id, Action.EDIT_RECORDS)
     entries = {item.value: entry.dict() for item, entry in payload.items.items()}
-    services.do_save_inclusion(request.user, township, year, entries)
+    try:
+        services.do_save_inclusion(
+            request.user, township, year, entries, expected_version=payload.version
+        )
+    except ConflictError as error:
+        return Status(409, {"detail": " ".join(error.messages)})
     return _inclusion_out(township, year)
 
 

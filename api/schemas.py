@@ -1,11 +1,14 @@
 """Request and response shapes of the API. Request shapes refuse what the database cannot store."""
 
+import datetime
+import types
+import typing
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from orgs.models import Category
 
@@ -22,6 +25,72 @@ def _no_null_characters(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_no_null_characters)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+
+# What JSON value each declared type accepts in a request body, and the error it answers
+# otherwise; anything not listed is left to pydantic.
+_JSON_TYPES = {
+    bool: ((bool,), "bool_type"),
+    int: ((int,), "int_type"),
+    datetime.date: ((str, datetime.date), "date_type"),
+}
+
+
+def _unwrapped(annotation) -> tuple[Any, bool]:
+    """The declared type without Annotated and Optional, and whether null is allowed."""
+    nullable = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            nullable = nullable or len(args) < len(typing.get_args(annotation))
+            if len(args) != 1:
+                return annotation, nullable
+            annotation = args[0]
+        else:
+            return annotation, nullable
+
+
+def _type_errors(annotation, value, loc: tuple) -> list[InitErrorDetails]:
+    declared, nullable = _unwrapped(annotation)
+    if value is None:
+        return []  # pydantic answers a null where none is allowed
+    if typing.get_origin(declared) is list and isinstance(value, list):
+        (item,) = typing.get_args(declared) or (Any,)
+        return [e for i, v in enumerate(value) for e in _type_errors(item, v, (*loc, i))]
+    accepted = _JSON_TYPES.get(declared)
+    if accepted is None:
+        return []
+    kinds, error = accepted
+    # bool is an int in Python; JSON's true is not a whole number.
+    if type(value) in kinds or (isinstance(value, kinds) and type(value) is not bool):
+        return []
+    return [InitErrorDetails(type=error, loc=loc, input=value)]
+
+
+class BodyIn(Schema):
+    """A request body, or an object inside one, with its types kept strictly: a true/false field
+    takes only true or false, a whole number only a number without a fraction, a date only a
+    text, and an object only an object. Pydantic (and ninja's attribute reading) would turn "x",
+    1, [1] or null into false, a default or an empty entry, and the save would then wipe what
+    was stored (issue 16)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values, handler, info):
+        if values is None or isinstance(values, str | int | float | bool | list):
+            raise PydanticCustomError("model_type", "Enter a valid value.")
+        if isinstance(values, dict):
+            errors = [
+                error
+                for name, field in cls.model_fields.items()
+                if (field.alias or name) in values
+                for error in _type_errors(field.annotation, values[field.alias or name], (name,))
+            ]
+            if errors:
+                raise ValidationError.from_exception_data(cls.__name__, errors)
+        return super()._run_root_validator(values, handler, info)
 
 
 class UnitOut(Schema):
@@ -43,7 +112,7 @@ class UnitOut(Schema):
         return str(obj.get_level_display())
 
 
-class UnitCreate(Schema):
+class UnitCreate(BodyIn):
     parent_id: int
     name: Text = Field(..., min_length=1, max_length=100)
     category: Category = Category.NONE
@@ -54,7 +123,7 @@ class UnitCreate(Schema):
     home_village_id: int | None = None
 
 
-class UnitUpdate(Schema):
+class UnitUpdate(BodyIn):
     """Send only the fields that change. Name, category and the key-village flag cannot be null."""
 
     # A default of None keeps them optional, while an explicit null still fails their type.
@@ -67,11 +136,11 @@ class UnitUpdate(Schema):
     home_village_id: int | None = None
 
 
-class RetireIn(Schema):
+class RetireIn(BodyIn):
     reason: Text = Field(..., min_length=1, max_length=200)
 
 
-class UnitMoveIn(Schema):
+class UnitMoveIn(BodyIn):
     parent_id: int
 
 

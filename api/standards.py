@@ -16,7 +16,7 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import get_unit_for_user, record_denial
-from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, StageOut, Text
+from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, BodyIn, StageOut, Text
 from standards import services
 from standards.access import (
     get_standard_for_user,
@@ -108,7 +108,7 @@ class StandardDetail(StandardOut):
         return obj.ordered_stages()
 
 
-class CopyIn(Schema):
+class CopyIn(BodyIn):
     """Who keeps the copy: one of your county-officer or administrator roles' units; left out,
     your only such unit (an administrator may leave it out to keep the copy shared)."""
 

@@ -1,7 +1,9 @@
 """The audit log in the admin: read-only. Events are only ever appended by audit.services."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from audit import masking
 from audit.models import AuditEvent
 
 
@@ -26,7 +28,19 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        # before/after are shown through audit.masking (older events' ID numbers masked today's way)
+        shown = [field.name for field in self.model._meta.fields]
+        return [
+            {"before": "before_shown", "after": "after_shown"}.get(name, name) for name in shown
+        ]
+
+    @admin.display(description=_("before"))
+    def before_shown(self, obj):
+        return masking.shown(obj.before)
+
+    @admin.display(description=_("after"))
+    def after_shown(self, obj):
+        return masking.shown(obj.after)
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,6 @@
 """Exports and blank templates, with the importers' own headers so that an export imports back.
 
-Personal information is masked in every export (the ID number as 430***********0012, the phone as
+Personal information is masked in every export (the ID number as 430***************, the phone as
 138****5678) unless `unmasked=True` is asked for by a caller that has checked the unmask
 permission and audits it. A masked export imports back unchanged: the importer matches a row with
 a masked ID number by unit + name + birth date and leaves the stored number alone.

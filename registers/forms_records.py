@@ -165,6 +165,10 @@ class InclusionForm(forms.Form):
         # The inputs sit in table cells beside each item's evidence upload form; the HTML `form`
         # attribute ties them to the checklist's form.
         tie = {"form": self.FORM_ID}
+        # The checklist's version as the page read it: a save after someone else's is refused.
+        self.fields["version"] = forms.IntegerField(
+            min_value=0, widget=forms.HiddenInput(tie), required=True
+        )
         for item in InclusionItem:
             self.fields[f"{item.value}-achieved"] = forms.BooleanField(
                 label=item.label, required=False, widget=forms.CheckboxInput(tie)

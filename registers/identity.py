@@ -98,10 +98,18 @@ def parse_phone(value) -> str:
     )
 
 
+ID_MASK_VISIBLE = 3
+
+
 def mask_id_number(id_number: str) -> str:
+    """The first three characters (province and city, which the unit's public division code
+    already tells) and stars: no digit of the sequence or the check character, since beside
+    the birth date and the division code they rebuilt the whole number (docs/decisions.md,
+    the masking policy). Applied to an older masked form (110***********001X) it gives the
+    current one."""
     if not id_number:
         return ""
-    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
+    return id_number[:ID_MASK_VISIBLE] + "*" * (len(id_number) - ID_MASK_VISIBLE)
 
 
 def mask_phone(phone: str) -> str:

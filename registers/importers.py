@@ -951,8 +951,8 @@ class MemberImporter(Importer):
             except CellError as error:
                 row.error("id_number", str(error))
                 return
-            if "*" in text:
-                item.id_masked = text.replace(" ", "").upper()
+            if "*" in text:  # an older export's 430***********0012 reads as today's form
+                item.id_masked = mask_id_number(text.replace(" ", "").upper())
                 return
         try:
             number = parse_id_number(text, today=self.today)
@@ -1700,7 +1700,7 @@ class TrainingImporter(RecordImporter):
     def attendees_of(self, row: Row, unit: OrgUnit, key: tuple) -> list[int] | None:
         """The members a 参训人员 cell names (None when the cell is blank: the stored attendees
         stay). Each entry is a name, an ID number, or a name with the ID number (full or masked,
-        as exports write it) or the birth date in brackets: 张三(430***********0012). A member
+        as older exports wrote it) or the birth date in brackets: 张三(1985-03-05). A member
         is found among the active members under the organiser, or among the training's stored
         attendees (so an export imports back unchanged after a member has left)."""
         entries = attendee_entries(row.cells.get("attendees"))
@@ -1794,7 +1794,7 @@ def attendee_entries(value) -> list[str]:
 
 def _attendee_key(entry: str, today) -> tuple[str, str, Any]:
     """(name, how the person is identified, the value): ("张三", "hash", blind index),
-    ("张三", "masked", "430***********0012"), ("张三", "born", date), ("张三", "name", None),
+    ("张三", "masked", "430***************"), ("张三", "born", date), ("张三", "name", None),
     or ("", "error", message)."""
     match = ATTENDEE_ENTRY.match(entry)
     if match:
@@ -1803,8 +1803,8 @@ def _attendee_key(entry: str, today) -> tuple[str, str, Any]:
         name, key = "", entry.replace(" ", "").upper()
     else:
         return clean_text(entry), "name", None
-    if "*" in key:
-        return name, "masked", key
+    if "*" in key:  # an older export's 430***********0012 reads as today's masked form
+        return name, "masked", mask_id_number(key)
     if ID_LIKE.fullmatch(key):
         try:
             return name, "hash", pii.blind_index("id", parse_id_number(key, today=today))
@@ -1824,12 +1824,13 @@ def _attendee_key(entry: str, today) -> tuple[str, str, Any]:
 
 
 def attendee_label(member) -> str:
-    """How an export names an attendee: 张三(430***********0012), or 张三(1985-03-05) for a
-    member registered without an ID number, so that the export imports back."""
-    if member.id_number_masked:
-        return f"{member.name}({member.id_number_masked})"
+    """How an export names an attendee: 张三(1985-03-05), by the birth date, so that the export
+    imports back (the masked ID number no longer tells two namesakes apart); the masked number
+    for a member with an ID number but no birth date, which the services never leave."""
     if member.birth_date:
         return f"{member.name}({member.birth_date.isoformat()})"
+    if member.id_number_masked:
+        return f"{member.name}({member.id_number_masked})"
     return member.name
 
 

@@ -318,6 +318,9 @@ class InclusionRecord(models.Model):
     achieved = models.BooleanField(_("achieved"), default=False)
     date = models.DateField(_("date"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # Raised at every change of the item; the checklist's version is the sum over its items
+    # (record_services.inclusion_version), which any save raises.
+    version = models.PositiveIntegerField(default=1)
     evidence = GenericRelation(Evidence)
 
     class Meta:

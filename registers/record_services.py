@@ -580,10 +580,23 @@ def _inclusion_snapshot(record: InclusionRecord) -> dict[str, Any]:
     }
 
 
+def inclusion_version(records) -> int:
+    """The version of a township's checklist for a year: the sum of its items' versions, which
+    every save that changes an item raises (0 before the first save)."""
+    return sum(record.version for record in records)
+
+
 def do_save_inclusion(
-    actor, township: OrgUnit, year: int, entries: dict[str, dict[str, Any]]
+    actor,
+    township: OrgUnit,
+    year: int,
+    entries: dict[str, dict[str, Any]],
+    expected_version: int | None = None,
 ) -> list[InclusionRecord]:
-    """Save the checklist items given (achieved, date, note); the others stay as they are."""
+    """Save the checklist items given (achieved, date, note); the others stay as they are.
+
+    With `expected_version` (the checklist's version as read, `inclusion_version`), a save after
+    someone else's raises ConflictError and changes nothing."""
     _require_township(township)
     check_year(year)
     today = timezone.localdate()
@@ -608,6 +621,10 @@ def do_save_inclusion(
                 township=township, year=year
             )
         }
+        if expected_version is not None and inclusion_version(existing.values()) != (
+            expected_version
+        ):
+            raise _inclusion_conflict()
         before, after, saved = {}, {}, []
         for item, values in cleaned.items():
             record = existing.get(item) or InclusionRecord(township=township, year=year, item=item)
@@ -616,7 +633,14 @@ def do_save_inclusion(
                 setattr(record, name, value)
             new = _inclusion_snapshot(record)
             if old != new:
-                record.save()
+                if record.pk:
+                    record.version += 1
+                try:
+                    with transaction.atomic():
+                        record.save()
+                except IntegrityError as error:
+                    # Two first saves of one item at once: the other one made the row.
+                    raise _inclusion_conflict() from error
                 before[item], after[item] = old, new
             saved.append(record)
         if after:
@@ -742,6 +766,17 @@ def get_profile(unit: OrgUnit, year: int) -> AssociationProfile:
     else:
         profile.checklist = {**empty_checklist(), **(profile.checklist or {})}
     return profile
+
+
+def _inclusion_conflict() -> ConflictError:
+    return ConflictError(
+        _(
+            "Someone else saved this checklist after you opened it. Nothing was overwritten: "
+            "your entries are still in the form; compare them with the saved checklist and save "
+            "again."
+        ),
+        code="conflict",
+    )
 
 
 def _conflict() -> ConflictError:

@@ -33,7 +33,7 @@ from registers.models import (
     Training,
 )
 from registers.record_services import json_list_has, subtree_q
-from registers.services import PostGap, holds_register, post_gaps
+from registers.services import PostGap, holds_register, post_gaps, record_identity_search
 
 SORTS = {
     "name": ("name", "id"),
@@ -100,18 +100,31 @@ def subtree_members(unit: OrgUnit) -> QuerySet[Member]:
     return Member.objects.filter(**{f"unit__{LEVEL_COLUMNS[unit.level]}": unit.pk})
 
 
-def _search(queryset: QuerySet[Member], text: str) -> QuerySet[Member]:
+def identity_kind(text: str) -> str:
+    """ "id" or "phone" when the text is a full ID number or phone as people type them, else ""."""
+    for kind, parse in (("id", parse_id_number), ("phone", parse_phone)):
+        with contextlib.suppress(IdentityError):
+            parse(text)
+            return kind
+    return ""
+
+
+def _search(queryset: QuerySet[Member], text: str, by_identity: bool) -> QuerySet[Member]:
     condition = Q(name__icontains=text)
-    with contextlib.suppress(IdentityError):
-        condition |= Q(id_number_hash=pii.blind_index("id", parse_id_number(text)))
-    with contextlib.suppress(IdentityError):
-        condition |= Q(phone_hash=pii.blind_index("phone", parse_phone(text)))
+    if by_identity:
+        with contextlib.suppress(IdentityError):
+            condition |= Q(id_number_hash=pii.blind_index("id", parse_id_number(text)))
+        with contextlib.suppress(IdentityError):
+            condition |= Q(phone_hash=pii.blind_index("phone", parse_phone(text)))
     return queryset.filter(condition)
 
 
-def search_members(queryset: QuerySet[Member], text: str) -> QuerySet[Member]:
-    """Members whose name holds the text, or whose full ID number or phone it is."""
-    return _search(queryset, text)
+def search_members(
+    queryset: QuerySet[Member], text: str, by_identity: bool = False
+) -> QuerySet[Member]:
+    """Members whose name holds the text, or (`by_identity`, for a caller that has checked the
+    unmask permission and audits it) whose full ID number or phone it is."""
+    return _search(queryset, text, by_identity)
 
 
 def members_for(user, unit: OrgUnit, filters: MemberFilters | None = None) -> QuerySet[Member]:
@@ -120,13 +133,22 @@ def members_for(user, unit: OrgUnit, filters: MemberFilters | None = None) -> Qu
     Raises PermissionDenied if the user cannot see the unit. The queryset selects the unit and
     group and prefetches the categories, so listing or exporting it costs a fixed number of
     queries.
+
+    A `q` that is a full ID number or phone finds its member only for a user who may unmask
+    there, and that search is audited: it discloses that the number is on the register, and
+    without the rule it confirmed guesses at a masked number's hidden digits. For anyone else
+    the number matches no one (a name search finds no digits).
     """
     if not can(user, Action.VIEW, unit):
         raise PermissionDenied(_("Not allowed for your role."))
     filters = filters or MemberFilters()
     queryset = subtree_members(unit)
     if filters.q:
-        queryset = _search(queryset, filters.q)
+        kind = identity_kind(filters.q)
+        by_identity = bool(kind) and can(user, Action.UNMASK, unit)
+        if by_identity:
+            record_identity_search(user, unit, kind, filters.q)
+        queryset = _search(queryset, filters.q, by_identity)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.category:

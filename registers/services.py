@@ -396,6 +396,21 @@ def reveal_personal_info(actor, member: Member, request_address: str = "") -> di
     }
 
 
+def record_identity_search(actor, unit: OrgUnit, kind: str, text: str) -> None:
+    """Audit a member search by a full ID number or phone ("id" or "phone"): it tells whether
+    that person is on the register, so it is a disclosure like an unmask (callers allow it only
+    to users who may unmask). The event keeps the number masked."""
+    shown = mask_id_number(parse_id_number(text)) if kind == "id" else mask_phone(parse_phone(text))
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="registers.member.search_identity",
+            obj=unit,
+            unit_id=unit.pk,
+            after={"kind": kind, "query": shown},
+        )
+
+
 # Posts
 
 

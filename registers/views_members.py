@@ -26,6 +26,7 @@ from accounts.access import (
     visible_ancestors,
     visible_units,
 )
+from audit import masking
 from orgs.models import Category, Level, OrgUnit
 from registers import selectors, services
 from registers.forms_members import EndPostForm, MemberForm, PostForm, StatusForm, TransferForm
@@ -335,7 +336,7 @@ def _history(member: Member) -> list[dict]:
 
     rows = []
     for event in events:
-        before, after = event.before or {}, event.after or {}
+        before, after = masking.shown(event.before or {}), masking.shown(event.after or {})
         changes = [
             (str(fields.get(key, key)), shown(key, before.get(key)), shown(key, after.get(key)))
             for key in dict.fromkeys([*before, *after])

@@ -487,7 +487,7 @@ def inclusion_checklist(request, pk: int):
         require(request, Action.EDIT_RECORDS, unit)  # records the denial and answers 403
         raise PermissionDenied
     records = services.inclusion_records(unit, year)
-    initial = {}
+    initial = {"version": services.inclusion_version(records.values())}
     for item, record in records.items():
         initial[f"{item}-achieved"] = record.achieved
         initial[f"{item}-date"] = record.date
@@ -495,7 +495,15 @@ def inclusion_checklist(request, pk: int):
     form = InclusionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.do_save_inclusion(request.user, unit, year, form.entries())
+            services.do_save_inclusion(
+                request.user, unit, year, form.entries(), form.cleaned_data["version"]
+            )
+        except ConflictError as error:
+            # The entries stay as typed; the next save is based on what is stored now.
+            form.add_error(None, error.messages)
+            records = services.inclusion_records(unit, year)
+            form.data = form.data.copy()
+            form.data["version"] = services.inclusion_version(records.values())
         except ValidationError as error:
             for field, field_errors in error.message_dict.items():
                 name = field.replace(".", "-")

@@ -77,6 +77,7 @@ def test_it_refuses_what_is_not_a_phone(typed):
 
 
 def test_it_masks_as_the_requirements_show():
-    assert mask_id_number("11010519491231001X") == "110***********001X"
+    assert mask_id_number("11010519491231001X") == "110***************"
+    assert mask_id_number("110***********001X") == "110***************"  # an older form
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("0731-88881234") == "0731-****1234"

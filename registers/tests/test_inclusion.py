@@ -22,9 +22,10 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _post_data(**items):
-    """Form data: `agenda=(True, "2025-03-01", "note")` and so on; other items left blank."""
-    data = {"year": YEAR}
+def _post_data(version=0, **items):
+    """Form data: `agenda=(True, "2025-03-01", "note")` and so on; other items left blank;
+    `version`: the checklist's version as read (0 before the first save)."""
+    data = {"year": YEAR, "version": version}
     for item, (achieved, when, note) in items.items():
         if achieved:
             data[f"{item}-achieved"] = "on"

@@ -75,7 +75,7 @@ def test_the_raw_database_holds_no_plain_id_number_or_phone(
     plain = [ID_WANG, ID_SPARE, ID_LI, ID_ZHAO, PHONE_WANG, PHONE_LI, NEW_PHONE]
     plain += [id_number(1), id_number(2), id_number(3), "13800000001", "13800000002"]
     assert leaked(raw, plain) == []
-    assert b"430***********0017" in raw  # the scan does read the member rows
+    assert b"430***************" in raw  # the scan does read the member rows
 
     # The same scan finds a plain value that does reach the database, typed with separators.
     OrgUnit.objects.filter(pk=members.li.unit_id).update(name="李家村 138-0000-0001")

@@ -241,14 +241,17 @@ def test_it_gets_and_puts_the_inclusion_checklist(as_user, township_officer, lea
         client,
         "put",
         url,
-        {"items": {"agenda": {"achieved": True, "date": "2025-03-01", "note": "书记抓"}}},
+        {
+            "version": 0,
+            "items": {"agenda": {"achieved": True, "date": "2025-03-01", "note": "书记抓"}},
+        },
     )
     assert response.status_code == 200, response.content
     items = {i["item"]: i for i in response.json()["items"]}
     assert items["agenda"]["achieved"] and items["agenda"]["note"] == "书记抓"
     assert not items["commended"]["achieved"]
-    assert _send(as_user(leader), "put", url, {"items": {}}).status_code == 403
-    bad = _send(client, "put", url, {"items": {"party": {"achieved": True}}})
+    assert _send(as_user(leader), "put", url, {"version": 1, "items": {}}).status_code == 403
+    bad = _send(client, "put", url, {"version": 1, "items": {"party": {"achieved": True}}})
     assert bad.status_code == 422
     assert client.get(f"{API}/inclusion/{tree.village_1.pk}/{YEAR}").status_code == 404
     uploaded = client.post(
