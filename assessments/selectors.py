@@ -15,7 +15,10 @@ from assessments.models import (
     AwardedTitle,
     Round,
     Score,
+    SpotCheckEntry,
+    SpotCheckResult,
     StageDeadline,
+    TitleStatus,
 )
 from assessments.services import acts_at_level, outcome_at, stages_of, with_stages
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
@@ -55,6 +58,31 @@ def titles_of(user, unit: OrgUnit) -> list[AwardedTitle]:
     # can_revoke reads each title's chain: one query for all of them.
     with_stages([t.assessment for t in titles if t.assessment_id])
     return titles
+
+
+@dataclass
+class Revocation:
+    """A revoked title as the sheet shows it: when, why, by whom, and the failed spot check."""
+
+    title: AwardedTitle
+    spot_check_entry: SpotCheckEntry | None
+
+
+def revocation_of(assessment: Assessment) -> Revocation | None:
+    title = (
+        AwardedTitle.objects.filter(assessment=assessment, status=TitleStatus.REVOKED)
+        .select_related("revoked_by")
+        .first()
+    )
+    if title is None:
+        return None
+    entry = (
+        SpotCheckEntry.objects.filter(assessment=assessment, result=SpotCheckResult.FAILED)
+        .select_related("spot_check")
+        .order_by("-inspected_at")
+        .first()
+    )
+    return Revocation(title=title, spot_check_entry=entry)
 
 
 # --- deadlines and "waiting for me" ----------------------------------------------------------

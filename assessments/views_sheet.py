@@ -20,7 +20,7 @@ from assessments.forms import (
     ReturnForm,
     SheetForm,
 )
-from assessments.models import Assessment, Score
+from assessments.models import Assessment, Score, TransitionAction
 from assessments.views import forbidden, get_assessment_for_user, missing
 from registers.models import Evidence
 from registers.record_services import do_delete_evidence
@@ -82,14 +82,21 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
     context = selectors.sheet(assessment, editable if form is not None else None, readings)
     stages = context["stages"]
     numbers = {}
+    notes = [m for m in messages.get_messages(request) if m.extra_tags.startswith("item-")]
     for entry in context["sections"]:
         for row in entry.rows:
             numbers[row.item.pk] = row.item.number
+            row.notes = [m for m in notes if m.extra_tags == f"item-{row.item.pk}"]
             if form is not None and row.editable:
                 row.fields = form.fields_for(row.item.pk)
     transitions = list(assessment.transitions.select_related("actor").order_by("id"))
     for transition in transitions:
         transition.item_numbers = [numbers.get(pk, "?") for pk in transition.items or []]
+    returned = _last_return(assessment, transitions)
+    if returned is not None:
+        for entry in context["sections"]:
+            for row in entry.rows:
+                row.returned = not returned.items or row.item.pk in returned.items
     acting = services.can_act(request.user, assessment)
     outcome = services.outcome_at(assessment)
     last = len(stages) - 1
@@ -117,9 +124,27 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
             ),
             "outcome": outcome,
             "reasons": outcome.reasons(assessment.standard),
+            "returned": returned,
+            "returned_level": (
+                stages[returned.from_stage].get_level_display()
+                if returned and returned.from_stage < len(stages)
+                else ""
+            ),
+            "returned_items": [
+                (pk, numbers.get(pk, "?")) for pk in (returned.items if returned else [])
+            ],
+            "revocation": selectors.revocation_of(assessment),
         }
     )
     return render(request, "assessments/sheet.html", context, status=status)
+
+
+def _last_return(assessment: Assessment, transitions: list) -> object | None:
+    """The return that reopened the sheet, while it is still open for the change it asked."""
+    if not assessment.is_open or not transitions:
+        return None
+    last = transitions[-1]
+    return last if last.action == TransitionAction.RETURN else None
 
 
 @login_required
@@ -130,6 +155,9 @@ def sheet(request, pk: int):
     editable = editable_items(request.user, assessment)
     if not editable:
         raise forbidden(request, assessment.access_unit, "score")
+    # Files first: they are kept even when a score needs correcting, and the typed entries come
+    # back with the errors, so nothing the user did on the page is lost.
+    uploaded_items = _attach_uploads(request, assessment, editable)
     form = _sheet_form(assessment, editable, request.POST)
     if not form.is_valid():
         messages.error(request, _("Some entries need correcting; see the marked items."))
@@ -160,9 +188,52 @@ def sheet(request, pk: int):
         return _render_sheet(request, assessment, form, status=400)
     if saved:
         messages.success(request, _("Saved %(count)s item(s).") % {"count": len(saved)})
-    else:
+    elif not uploaded_items:
         messages.info(request, _("Nothing changed."))
-    return redirect("assessments:sheet", assessment.pk)
+    then = request.POST.get("then")
+    if then in SAVE_FIRST_ACTIONS:
+        return redirect("assessments:act", assessment.pk, then)
+    focus = request.POST.get("upload") or (uploaded_items[0] if uploaded_items else "")
+    anchor = f"#item-{focus}" if str(focus).isdigit() else ""
+    return redirect(reverse("assessments:sheet", args=[assessment.pk]) + anchor)
+
+
+# The sheet's own buttons for these actions save the typed entries first; the action's
+# confirmation page follows only when the save went through.
+SAVE_FIRST_ACTIONS = ("submit", "pass", "decide")
+
+
+def _attach_uploads(request, assessment: Assessment, editable: set[int]) -> list[int]:
+    """Attach the files chosen in the sheet (`file-<item id>`), each at its item; a refused
+    file says why in a message and the rest goes on. Returns the items that got a file."""
+    items = {
+        item.pk: item for item in Item.objects.filter(pk__in=editable).select_related("section")
+    }
+    attached = []
+    for item_id, item in sorted(items.items()):
+        for uploaded in request.FILES.getlist(f"file-{item_id}"):
+            try:
+                evidence = services.do_attach_evidence(request.user, assessment, uploaded, item)
+            except PermissionDenied as error:
+                messages.error(request, " ".join(str(a) for a in error.args))
+            except ValidationError as error:
+                messages.error(
+                    request,
+                    _("Item %(number)s: “%(name)s” was not added: %(error)s")
+                    % {
+                        "number": item.number,
+                        "name": uploaded.name,
+                        "error": " ".join(error.messages),
+                    },
+                )
+            else:
+                attached.append(item_id)
+                messages.success(
+                    request,
+                    _("“%(name)s” was added as evidence.") % {"name": evidence.original_name},
+                    extra_tags=f"item-{item_id}",
+                )
+    return attached
 
 
 @login_required
