@@ -124,7 +124,15 @@ class OverviewFilterForm(forms.Form):
         self.fields["stage"].choices = [("", _("All stages"))] + [
             (n, _("Stage %(number)s") % {"number": n + 1}) for n in range(max_stages)
         ]
-        self.fields["state"].choices = [("", _("All states")), *AssessmentState.choices]
+        self.fields["state"].choices = [
+            ("", _("All states")),
+            *AssessmentState.choices,
+            (REVOKED_FILTER, _("Revoked (摘牌)")),
+        ]
+
+
+# Not a state of the assessment but of the title it awarded: the round lists it beside them.
+REVOKED_FILTER = "revoked"
 
 
 class WaitingFilterForm(forms.Form):

@@ -15,10 +15,14 @@ from assessments.models import (
     AwardedTitle,
     Round,
     Score,
+    SpotCheckEntry,
+    SpotCheckResult,
     StageDeadline,
+    TitleStatus,
 )
 from assessments.services import acts_at_level, outcome_at, stages_of, with_stages
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+from orgs.selectors import group_sort_key
 from registers.models import Evidence
 from standards import metrics
 from standards.models import Item, Stage, TitleKind
@@ -55,6 +59,101 @@ def titles_of(user, unit: OrgUnit) -> list[AwardedTitle]:
     # can_revoke reads each title's chain: one query for all of them.
     with_stages([t.assessment for t in titles if t.assessment_id])
     return titles
+
+
+@dataclass
+class Revocation:
+    """A revoked title as the sheet shows it: when, why, by whom, and the failed spot check."""
+
+    title: AwardedTitle
+    spot_check_entry: SpotCheckEntry | None
+
+
+def revocation_of(assessment: Assessment) -> Revocation | None:
+    title = (
+        AwardedTitle.objects.filter(assessment=assessment, status=TitleStatus.REVOKED)
+        .select_related("revoked_by")
+        .first()
+    )
+    if title is None:
+        return None
+    entry = (
+        SpotCheckEntry.objects.filter(assessment=assessment, result=SpotCheckResult.FAILED)
+        .select_related("spot_check")
+        .order_by("-inspected_at")
+        .first()
+    )
+    return Revocation(title=title, spot_check_entry=entry)
+
+
+def unit_at_stage(assessment: Assessment, stage: Stage) -> OrgUnit | None:
+    """The unit that acts at a stage of the assessment's chain: the applicant's own ancestor
+    at the stage's level (the township, the county…)."""
+    column = LEVEL_COLUMNS.get(stage.level)
+    return getattr(assessment.unit, column, None) if column else None
+
+
+@dataclass
+class GroupEffect:
+    """A five-good group the action verifies with its village, with the score it stands on."""
+
+    assessment: Assessment
+    total: Decimal
+    pass_total: Decimal
+    passes: bool
+
+
+@dataclass
+class ActionEffects:
+    """What an action on the sheet will do, to whom: its confirmation page and its result
+    message say the same."""
+
+    receiver: OrgUnit | None = None
+    receiver_stage: Stage | None = None
+    inherited: list[tuple[Item, Decimal | None]] = field(default_factory=list)
+    groups: list[GroupEffect] = field(default_factory=list)
+
+
+def action_effects(assessment: Assessment, name: str) -> ActionEffects:
+    stages = stages_of(assessment)
+    here = assessment.stage
+    target = {"submit": here + 1, "pass": here + 1, "return": here - 1}.get(name)
+    effects = ActionEffects()
+    if target is not None and 0 <= target < len(stages):
+        effects.receiver_stage = stages[target]
+        effects.receiver = unit_at_stage(assessment, stages[target])
+    if name in ("pass", "decide") and here > 0:
+        effects.inherited = _inherited_scores(assessment, here)
+    settles_groups = (name == "pass" and here == 1) or (name == "decide" and here == 1)
+    if settles_groups:
+        for group in assessment.group_ratings.filter(state=AssessmentState.OPEN).select_related(
+            "unit", "unit__parent", "standard"
+        ):
+            outcome = outcome_at(group, group.stage)
+            effects.groups.append(
+                GroupEffect(group, outcome.total, group.standard.pass_total, outcome.passes)
+            )
+        effects.groups.sort(key=lambda g: group_sort_key(g.assessment.unit.name))
+    return effects
+
+
+def _inherited_scores(assessment: Assessment, stage: int) -> list[tuple[Item, Decimal | None]]:
+    """Items this stage left blank: they count with the earlier stage's score."""
+    scored_here = set(
+        Score.objects.filter(assessment=assessment, stage=stage, is_current=True).values_list(
+            "item_id", flat=True
+        )
+    )
+    earlier = {
+        s.item_id: s.points
+        for s in Score.objects.filter(
+            assessment=assessment, stage__lt=stage, is_current=True
+        ).order_by("stage")
+    }
+    items = Item.objects.filter(section__standard=assessment.standard).order_by(
+        "section__position", "position"
+    )
+    return [(i, earlier[i.pk]) for i in items if i.pk not in scored_here and i.pk in earlier]
 
 
 # --- deadlines and "waiting for me" ----------------------------------------------------------

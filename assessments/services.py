@@ -842,10 +842,16 @@ def do_submit(actor, assessment: Assessment, *, expected_version: int | None = N
 
 
 def do_pass(
-    actor, assessment: Assessment, *, reason: str = "", expected_version: int | None = None
+    actor,
+    assessment: Assessment,
+    *,
+    reason: str = "",
+    expected_version: int | None = None,
+    unverified_groups: Iterable[int] = (),
 ) -> Assessment:
     """A reviewing level passes the assessment to the next stage; it must meet the pass rule
-    on the scores as they stand at this stage."""
+    on the scores as they stand at this stage. Leaving the first review, it verifies the
+    village's groups, all but `unverified_groups`."""
     with transaction.atomic():
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
@@ -858,7 +864,7 @@ def do_pass(
         leaving = assessment.stage
         _move(actor, assessment, TransitionAction.PASS, leaving + 1, reason)
         if leaving == 1:
-            _settle_group_ratings(actor, assessment)
+            _settle_group_ratings(actor, assessment, unverified_groups)
     return assessment
 
 
@@ -923,6 +929,7 @@ def do_decide(
     award: bool,
     reason: str = "",
     expected_version: int | None = None,
+    unverified_groups: Iterable[int] = (),
 ) -> Assessment:
     """The last stage decides: award (pass rule and prerequisite met) or not award (with a
     reason)."""
@@ -966,7 +973,7 @@ def do_decide(
                 state=AssessmentState.NOT_AWARDED,
             )
         if assessment.stage == 1:
-            _settle_group_ratings(actor, assessment)
+            _settle_group_ratings(actor, assessment, unverified_groups)
     return assessment
 
 
@@ -1075,14 +1082,27 @@ def _award(actor, assessment: Assessment) -> AwardedTitle:
     return title
 
 
-def _settle_group_ratings(actor, village_assessment: Assessment) -> None:
+def _settle_group_ratings(
+    actor, village_assessment: Assessment, unverified: Iterable[int] = ()
+) -> None:
     """The township verifies the groups with their village: each open rating is decided by
-    the five-good standard on its scores."""
+    the five-good standard on its scores, except those the township unticked on the
+    confirmation page, which it does not verify."""
+    unverified = set(unverified)
     for group in village_assessment.group_ratings.filter(state=AssessmentState.OPEN).select_related(
         "standard", "unit"
     ):
         outcome = outcome_at(group, group.stage)
-        if outcome.passes:
+        if group.pk in unverified:
+            _move(
+                actor,
+                group,
+                TransitionAction.NOT_AWARD,
+                group.stage,
+                _("Not verified with the village."),
+                state=AssessmentState.NOT_AWARDED,
+            )
+        elif outcome.passes:
             _move(actor, group, TransitionAction.AWARD, group.stage, state=AssessmentState.AWARDED)
             # A group rated in two rounds of one year keeps the title it already holds rather
             # than failing its village's verification.

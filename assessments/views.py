@@ -20,8 +20,21 @@ from django.views.decorators.http import require_POST
 from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
 from accounts.models import RoleKind
 from assessments import selectors, services
-from assessments.forms import OverviewFilterForm, RoundFilterForm, RoundForm, WaitingFilterForm
-from assessments.models import Assessment, AssessmentState, Round, StageDeadline
+from assessments.forms import (
+    REVOKED_FILTER,
+    OverviewFilterForm,
+    RoundFilterForm,
+    RoundForm,
+    WaitingFilterForm,
+)
+from assessments.models import (
+    Assessment,
+    AssessmentState,
+    AwardedTitle,
+    Round,
+    StageDeadline,
+    TitleStatus,
+)
 from orgs.models import Level, OrgUnit
 from sanlian.forms import add_validation_errors
 from standards.access import visible_standards
@@ -200,7 +213,14 @@ def round_detail(request, pk: int):
             assessments = assessments.filter(title=data["title"])
         if data["stage"] is not None:
             assessments = assessments.filter(stage=data["stage"], state=AssessmentState.OPEN)
-        if data["state"]:
+        if data["state"] == REVOKED_FILTER:
+            assessments = assessments.filter(awarded_title__status=TitleStatus.REVOKED)
+        elif data["state"] == AssessmentState.AWARDED:
+            # 已授予 means a title in force: a revoked one reads 已摘牌, under its own filter.
+            assessments = assessments.filter(state=data["state"]).exclude(
+                awarded_title__status=TitleStatus.REVOKED
+            )
+        elif data["state"]:
             assessments = assessments.filter(state=data["state"])
         overdue_only = data["overdue"]
     if overdue_only:
@@ -220,6 +240,13 @@ def round_detail(request, pk: int):
         assessments.order_by("unit__division_code", "unit__name", "title"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     rows = selectors.rows_for(page)
+    revoked = set(
+        AwardedTitle.objects.filter(
+            assessment__in=[r.assessment.pk for r in rows], status=TitleStatus.REVOKED
+        ).values_list("assessment_id", flat=True)
+    )
+    for row in rows:
+        row.revoked = row.assessment.pk in revoked
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -1,6 +1,7 @@
 """The assessment sheet (评估表): scores per stage, evidence, comments, history, and the actions
 along the chain, each behind a confirmation."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,8 +21,9 @@ from assessments.forms import (
     ReturnForm,
     SheetForm,
 )
-from assessments.models import Assessment, Score
+from assessments.models import Assessment, Score, TransitionAction
 from assessments.views import forbidden, get_assessment_for_user, missing
+from orgs.selectors import group_sort_key
 from registers.models import Evidence
 from registers.record_services import do_delete_evidence
 from sanlian.forms import add_validation_errors
@@ -82,14 +84,21 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
     context = selectors.sheet(assessment, editable if form is not None else None, readings)
     stages = context["stages"]
     numbers = {}
+    notes = [m for m in messages.get_messages(request) if m.extra_tags.startswith("item-")]
     for entry in context["sections"]:
         for row in entry.rows:
             numbers[row.item.pk] = row.item.number
+            row.notes = [m for m in notes if m.extra_tags == f"item-{row.item.pk}"]
             if form is not None and row.editable:
                 row.fields = form.fields_for(row.item.pk)
     transitions = list(assessment.transitions.select_related("actor").order_by("id"))
     for transition in transitions:
         transition.item_numbers = [numbers.get(pk, "?") for pk in transition.items or []]
+    returned = _last_return(assessment, transitions)
+    if returned is not None:
+        for entry in context["sections"]:
+            for row in entry.rows:
+                row.returned = not returned.items or row.item.pk in returned.items
     acting = services.can_act(request.user, assessment)
     outcome = services.outcome_at(assessment)
     last = len(stages) - 1
@@ -112,14 +121,35 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
             "current_stage": stages[assessment.stage] if assessment.stage < len(stages) else None,
             "transitions": transitions,
             "reopened_numbers": [numbers.get(pk, "?") for pk in assessment.reopened_items or []],
-            "group_ratings": selectors.rows_for(
-                assessment.group_ratings.select_related("unit", "unit__parent", "round")
+            "group_ratings": sorted(
+                selectors.rows_for(
+                    assessment.group_ratings.select_related("unit", "unit__parent", "round")
+                ),
+                key=lambda row: group_sort_key(row.assessment.unit.name),
             ),
             "outcome": outcome,
             "reasons": outcome.reasons(assessment.standard),
+            "returned": returned,
+            "returned_level": (
+                stages[returned.from_stage].get_level_display()
+                if returned and returned.from_stage < len(stages)
+                else ""
+            ),
+            "returned_items": [
+                (pk, numbers.get(pk, "?")) for pk in (returned.items if returned else [])
+            ],
+            "revocation": selectors.revocation_of(assessment),
         }
     )
     return render(request, "assessments/sheet.html", context, status=status)
+
+
+def _last_return(assessment: Assessment, transitions: list) -> object | None:
+    """The return that reopened the sheet, while it is still open for the change it asked."""
+    if not assessment.is_open or not transitions:
+        return None
+    last = transitions[-1]
+    return last if last.action == TransitionAction.RETURN else None
 
 
 @login_required
@@ -130,6 +160,9 @@ def sheet(request, pk: int):
     editable = editable_items(request.user, assessment)
     if not editable:
         raise forbidden(request, assessment.access_unit, "score")
+    # Files first: they are kept even when a score needs correcting, and the typed entries come
+    # back with the errors, so nothing the user did on the page is lost.
+    uploaded_items = _attach_uploads(request, assessment, editable)
     form = _sheet_form(assessment, editable, request.POST)
     if not form.is_valid():
         messages.error(request, _("Some entries need correcting; see the marked items."))
@@ -160,9 +193,52 @@ def sheet(request, pk: int):
         return _render_sheet(request, assessment, form, status=400)
     if saved:
         messages.success(request, _("Saved %(count)s item(s).") % {"count": len(saved)})
-    else:
+    elif not uploaded_items:
         messages.info(request, _("Nothing changed."))
-    return redirect("assessments:sheet", assessment.pk)
+    then = request.POST.get("then")
+    if then in SAVE_FIRST_ACTIONS:
+        return redirect("assessments:act", assessment.pk, then)
+    focus = request.POST.get("upload") or (uploaded_items[0] if uploaded_items else "")
+    anchor = f"#item-{focus}" if str(focus).isdigit() else ""
+    return redirect(reverse("assessments:sheet", args=[assessment.pk]) + anchor)
+
+
+# The sheet's own buttons for these actions save the typed entries first; the action's
+# confirmation page follows only when the save went through.
+SAVE_FIRST_ACTIONS = ("submit", "pass", "decide")
+
+
+def _attach_uploads(request, assessment: Assessment, editable: set[int]) -> list[int]:
+    """Attach the files chosen in the sheet (`file-<item id>`), each at its item; a refused
+    file says why in a message and the rest goes on. Returns the items that got a file."""
+    items = {
+        item.pk: item for item in Item.objects.filter(pk__in=editable).select_related("section")
+    }
+    attached = []
+    for item_id, item in sorted(items.items()):
+        for uploaded in request.FILES.getlist(f"file-{item_id}"):
+            try:
+                evidence = services.do_attach_evidence(request.user, assessment, uploaded, item)
+            except PermissionDenied as error:
+                messages.error(request, " ".join(str(a) for a in error.args))
+            except ValidationError as error:
+                messages.error(
+                    request,
+                    _("Item %(number)s: “%(name)s” was not added: %(error)s")
+                    % {
+                        "number": item.number,
+                        "name": uploaded.name,
+                        "error": " ".join(error.messages),
+                    },
+                )
+            else:
+                attached.append(item_id)
+                messages.success(
+                    request,
+                    _("“%(name)s” was added as evidence.") % {"name": evidence.original_name},
+                    extra_tags=f"item-{item_id}",
+                )
+    return attached
 
 
 @login_required
@@ -233,22 +309,78 @@ ACTIONS = {
 }
 
 
-def _action_form(name: str, assessment: Assessment, data=None):
+def _action_form(name: str, assessment: Assessment, effects, data=None):
     form_class = ACTIONS[name]
     kwargs = {"initial": {"version": assessment.version}}
     if form_class is ReturnForm:
         items = Item.objects.filter(section__standard=assessment.standard)
         kwargs["items"] = list(items)
-    return form_class(data, **kwargs)
+    form = form_class(data, **kwargs)
+    if name == "pass":
+        # Passing on needs no reason; what is written goes along as a remark.
+        form.fields["reason"].label = _("Remarks (optional)")
+    verifiable = [g.assessment for g in effects.groups if g.passes]
+    if verifiable:
+        # Each group the action would verify, ticked; unticking one leaves it unverified.
+        form.fields["groups"] = forms.TypedMultipleChoiceField(
+            label=_("Five-good groups verified with the village"),
+            choices=[(g.pk, g.unit.name) for g in verifiable],
+            coerce=int,
+            required=False,
+            initial=[g.pk for g in verifiable],
+            widget=forms.CheckboxSelectMultiple,
+        )
+    return form
 
 
-def _perform(name: str, user, assessment: Assessment, data: dict) -> str:
+def _unverified(form) -> list[int]:
+    if "groups" not in form.fields:
+        return []
+    ticked = set(form.cleaned_data.get("groups") or [])
+    return [pk for pk, _label in form.fields["groups"].choices if pk not in ticked]
+
+
+def _effects_summary(name: str, effects, unverified: list[int]) -> str:
+    """The result page repeats what the confirmation page said the action would do."""
+    parts = []
+    if effects.receiver is not None and name in ("submit", "pass", "return"):
+        parts.append(_("It now lies with %(unit)s.") % {"unit": effects.receiver.name})
+    if effects.inherited:
+        parts.append(
+            _("%(count)s item(s) left blank kept the earlier score (items %(numbers)s).")
+            % {
+                "count": len(effects.inherited),
+                "numbers": "、".join(i.number for i, _p in effects.inherited),
+            }
+        )
+    verified = [g for g in effects.groups if g.passes and g.assessment.pk not in unverified]
+    if verified:
+        parts.append(
+            _("Five-good groups verified: %(names)s.")
+            % {"names": "、".join(g.assessment.unit.name for g in verified)}
+        )
+    left = [g for g in effects.groups if g not in verified]
+    if left:
+        parts.append(
+            _("Groups not awarded: %(names)s.")
+            % {"names": "、".join(g.assessment.unit.name for g in left)}
+        )
+    return " ".join(parts)
+
+
+def _perform(name: str, user, assessment: Assessment, data: dict, unverified: list[int]) -> str:
     version = data["version"]
     if name == "submit":
         services.do_submit(user, assessment, expected_version=version)
         return _("The self-assessment was submitted.")
     if name == "pass":
-        services.do_pass(user, assessment, reason=data["reason"], expected_version=version)
+        services.do_pass(
+            user,
+            assessment,
+            reason=data["reason"],
+            expected_version=version,
+            unverified_groups=unverified,
+        )
         return _("The assessment was passed to the next stage.")
     if name == "return":
         services.do_return(
@@ -266,6 +398,7 @@ def _perform(name: str, user, assessment: Assessment, data: dict) -> str:
             award=data["award"],
             reason=data["reason"],
             expected_version=version,
+            unverified_groups=unverified,
         )
         return _("The title was awarded.") if data["award"] else _("The title was not awarded.")
     services.do_withdraw(user, assessment, reason=data["reason"])
@@ -280,16 +413,21 @@ def act(request, pk: int, name: str):
     assessment = get_assessment_for_user(request, pk)
     if not services.can_act(request.user, assessment):
         raise forbidden(request, assessment.access_unit, name)
-    form = _action_form(name, assessment, request.POST if request.method == "POST" else None)
+    effects = selectors.action_effects(assessment, name)
+    form = _action_form(
+        name, assessment, effects, request.POST if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
+        unverified = _unverified(form)
         try:
-            message = _perform(name, request.user, assessment, form.cleaned_data)
+            message = _perform(name, request.user, assessment, form.cleaned_data, unverified)
         except PermissionDenied as error:
             form.add_error(None, " ".join(str(a) for a in error.args))
         except ValidationError as error:
             add_validation_errors(form, error)
         else:
-            messages.success(request, message)
+            summary = _effects_summary(name, effects, unverified)
+            messages.success(request, f"{message} {summary}".strip())
             return redirect("assessments:sheet", assessment.pk)
     outcome = services.outcome_at(assessment)
     return render(
@@ -302,6 +440,7 @@ def act(request, pk: int, name: str):
             "outcome": outcome,
             "reasons": outcome.reasons(assessment.standard),
             "stage": services.current_stage(assessment),
+            "effects": effects,
         },
         status=400 if form.errors else 200,
     )

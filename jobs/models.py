@@ -6,9 +6,11 @@ default storage under `imports/` (MEDIA_ROOT, outside the web root and never ser
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +24,10 @@ class Status(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Finished")
     FAILED = "failed", _("Failed")
+
+
+# A job still waiting this long after it was asked for means no worker is taking the queue.
+NOT_STARTED_AFTER = timedelta(minutes=1)
 
 
 class BackgroundJob(models.Model):
@@ -49,6 +55,15 @@ class BackgroundJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (Status.QUEUED, Status.RUNNING)
+
+    @property
+    def waits_too_long(self) -> bool:
+        """Not started a minute after it was asked for: its page says so and offers a way out."""
+        return self.status == Status.QUEUED and timezone.now() - self.created_at > NOT_STARTED_AFTER
+
+    @property
+    def minutes_waiting(self) -> int:
+        return int((timezone.now() - self.created_at).total_seconds() // 60)
 
     @property
     def percent(self) -> int:

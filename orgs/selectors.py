@@ -1,6 +1,6 @@
 """Reads of the tree shared by pages, the API and reports."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit, Status
 
@@ -62,3 +62,44 @@ def ancestor_names(units: list[OrgUnit], visible_ids: set[int] | None = None) ->
         needed &= visible_ids
     found = OrgUnit.objects.in_bulk(needed)
     return {unit.pk: [found[i] for i in unit.ancestor_ids() if i in found] for unit in units}
+
+
+# --- groups in the order of their numbers ---------------------------------------------------
+
+CHINESE_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+CHINESE_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
+
+
+def number_in_name(name: str) -> int | None:
+    """The number a group is named by: 第一小组 → 1, 第十二小组 → 12, 第二十组 → 20, 3组 → 3."""
+    digits = "".join(c for c in name if c.isdigit())
+    if digits:
+        return int(digits)
+    numerals = "".join(c for c in name if c in CHINESE_DIGITS or c == "十")
+    if not numerals:
+        return None
+    if "十" not in numerals:
+        value = 0
+        for c in numerals:
+            value = value * 10 + CHINESE_DIGITS[c]
+        return value
+    tens, _sep, ones = numerals.partition("十")
+    return CHINESE_DIGITS.get(tens[-1:], 1) * 10 + CHINESE_DIGITS.get(ones[:1], 0)
+
+
+def group_sort_key(name: str) -> tuple:
+    """Groups by their number (第一、第二…第十二), not by character code; unnumbered ones last."""
+    number = number_in_name(name)
+    return (number is None, number or 0, name)
+
+
+def in_number_order(groups):
+    """The same groups as a queryset ordered by their numbers, for forms' select lists."""
+    ordered = sorted(groups, key=lambda g: group_sort_key(g.name))
+    if not ordered:
+        return groups
+    position = Case(
+        *[When(pk=g.pk, then=Value(i)) for i, g in enumerate(ordered)],
+        output_field=IntegerField(),
+    )
+    return groups.order_by(position)

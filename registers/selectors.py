@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.access import Action, can
 from audit.models import AuditEvent
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+from orgs.selectors import in_number_order
 from registers import pii
 from registers.identity import IdentityError, clean_text, parse_id_number, parse_phone
 from registers.models import (
@@ -201,12 +202,15 @@ def groups_of(unit: OrgUnit) -> QuerySet[OrgUnit]:
     """The active groups of the unit's subtree (for filters and the member form)."""
     if unit.level == Level.GROUP:
         return OrgUnit.objects.filter(pk=unit.pk)
-    return (
+    groups = (
         OrgUnit.objects.subtree_of(unit)
         .filter(level=Level.GROUP, status="active")
         .select_related("parent")
         .order_by("parent__name", "name", "id")
     )
+    # A village's own groups read 第一、第二…第十二 in its forms and filters, not by character
+    # code (第一、第七、第三…); a wider subtree keeps the cheap order of the database.
+    return in_number_order(groups) if unit.level == Level.VILLAGE else groups
 
 
 def posts_of(unit: OrgUnit, current_only: bool = False) -> QuerySet[Post]:

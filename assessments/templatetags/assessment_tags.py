@@ -61,3 +61,9 @@ def points(value):
         return "—"
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def getlist(data, key):
+    """The values of a repeated field in posted data, e.g. the ticked checkboxes."""
+    return data.getlist(key) if hasattr(data, "getlist") else []

@@ -40,7 +40,7 @@ def _open_sheet_from_waiting(page, live_server):
 
 
 def _confirm(page, action: str):
-    page.locator(f"#actions a[href$='/{action}/']").click()
+    page.locator(f"#actions a[href$='/{action}/'], #actions button[data-action='{action}']").click()
     page.wait_for_url(re.compile(rf"/assessments/\d+/{action}/$"))
 
 
@@ -80,7 +80,7 @@ def test_it_runs_one_whole_chain_in_the_browser(
         f"#evidence-file-{items['1'].pk}",
         {"name": "会议记录.png", "mimeType": "image/png", "buffer": PNG},
     )
-    village.locator(f"button[form='evidence-form-{items['1'].pk}']").click()
+    village.locator(f"#upload-{items['1'].pk}").click()
     expect(village.locator(f"#item-{items['1'].pk}")).to_contain_text("会议记录.png")
     assert Evidence.objects.filter(slot=f"item-{items['1'].pk}").count() == 1
     _confirm(village, "submit")
