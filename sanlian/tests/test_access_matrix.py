@@ -1,4 +1,5 @@
-"""Every page and API endpoint × every persona × a unit of their own, one below it, one outside.
+"""Every org-unit page and API endpoint × every persona × a unit of their own, one below it, one
+outside. Every route of the site is listed, with how it guards its door, in test_access_routes.py.
 
 The rule (accounts.access): a unit outside the persona's subtrees answers 404; a visible unit whose
 action the persona's role does not allow answers 403; everything else answers as the endpoint does
