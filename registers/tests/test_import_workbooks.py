@@ -119,6 +119,15 @@ def test_it_imports_every_sheet_holding_the_header_and_names_the_sheet_of_each_e
     assert imported(tmp_path, "members", None, sheets=fixed).created == 2
 
 
+def test_it_names_the_sheet_of_the_first_row_a_duplicate_repeats(tree, tmp_path):
+    header = ["姓名", "身份证号码", "所属村(居)代码"]
+    sheets = {"一组": [header, ["张三", ZHANG, V1]], "汇总": [header, ["张三", ZHANG, V1]]}
+    report = imported(tmp_path, "members", None, sheets=sheets)
+    assert [(e.sheet, e.row, e.message) for e in report.errors] == [
+        ("汇总", 2, "Duplicate of row 2 of sheet “一组”.")
+    ]
+
+
 def test_it_imports_org_units_under_a_two_row_merged_header(tree, tmp_path):
     path = write_workbook(
         tmp_path / "orgs.xlsx",
