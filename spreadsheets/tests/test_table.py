@@ -81,7 +81,7 @@ def test_it_leaves_out_the_notes_under_the_table_and_lists_them(tmp_path):
             LI,
             [],
             ["制表人：王五", None, "审核人：赵六"],
-            ["注：本表一式两份，乡镇协会留存一份。"],
+            ["　注：本表一式两份，乡镇协会留存一份。"],
             ["合计", "2人"],
             ["填表日期：2024年3月5日"],
         ],
