@@ -4,11 +4,13 @@ holds it, headers as people write them, and the notes under the table skipped an
 import io
 import json
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.utils import translation
 
 from orgs.models import OrgUnit
+from registers.exporters import template_workbook
 from registers.importers import LAYOUTS, run_import
 from registers.models import Member, Post, ServiceActivity, Training
 from spreadsheets.tests.files import INSTRUCTIONS, write_workbook
@@ -41,6 +43,15 @@ def test_no_two_columns_of_a_layout_share_a_header():
     for kind, layout in LAYOUTS.items():
         keys = [key for column in layout for key in column.header_keys()]
         assert len(keys) == len(set(keys)), kind
+
+
+def test_the_template_lists_the_other_headers_of_each_column(db):
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook("members")))
+    notes = [row[0].value for row in workbook.worksheets[1].iter_rows()]
+    assert any(
+        line and line.startswith("身份证号码 may also be headed:") and "公民身份号码" in line
+        for line in notes
+    )
 
 
 def test_it_imports_the_township_roster_as_the_office_sent_it(tree, tmp_path):
