@@ -107,8 +107,22 @@ def _instructions(kind: str) -> list[str]:
     ]
 
 
+def _other_headers(columns) -> list[str]:
+    """The synonym table's names for each column, as on the template's help page."""
+    lines = []
+    for column in columns:
+        header, *others = column.names()
+        if others:
+            lines.append(
+                _("%(column)s may also be headed: %(names)s.")
+                % {"column": header, "names": "、".join(others)}
+            )
+    return lines
+
+
 def template_workbook(kind: str) -> bytes:
-    """A blank template: a title row, the Chinese headers, and an instructions sheet."""
+    """A blank template: a title row, the Chinese headers, and an instructions sheet (which also
+    lists the other headers each column is recognised under)."""
     columns = LAYOUTS.get(kind)
     if columns is None:
         raise ValueError(f"No template for {kind!r}.")
@@ -117,7 +131,7 @@ def template_workbook(kind: str) -> bytes:
         title=_title(kind),
         headers=[c.header for c in columns],
         rows=[],
-        instructions=_instructions(kind),
+        instructions=[*_instructions(kind), *_other_headers(columns)],
         instructions_title=_("Instructions"),
     )
 

@@ -376,6 +376,22 @@ class Importer:
     def process(self, rows: list[Row]) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def place(row: Row) -> int | tuple[str, int]:
+        """Where a row is, to name it in a later duplicate's error: its number, with its sheet
+        when the table spans several sheets."""
+        return (row.sheet, row.number) if row.sheet else row.number
+
+    @staticmethod
+    def duplicate_of(row: Row, first: int | tuple[str, int]) -> str:
+        if isinstance(first, tuple) and first[0] != row.sheet:
+            return _("Duplicate of row %(row)d of sheet “%(sheet)s”.") % {
+                "row": first[1],
+                "sheet": first[0],
+            }
+        number = first[1] if isinstance(first, tuple) else first
+        return _("Duplicate of row %(row)d.") % {"row": number}
+
     def writing(self) -> AbstractContextManager:
         """Around the batches of a run: a kind that writes in the background starts its writer
         here, and has it finish (or fail) before the run's transaction ends."""
@@ -536,10 +552,10 @@ class OrgImporter(Importer):
         if key in self.seen:
             row.error(
                 "division_code" if code else "name",
-                _("Duplicate of row %(row)d.") % {"row": self.seen[key]},
+                self.duplicate_of(row, self.seen[key]),
             )
             return
-        self.seen[key] = row.number
+        self.seen[key] = self.place(row)
         if code:
             existing = OrgUnit.objects.filter(division_code=code).first()
         else:
@@ -1164,15 +1180,15 @@ class MemberImporter(Importer):
         if item.id_number:
             key = int(item.values["id_number_hash"][:16], 16)
             if key in self.seen_ids:
-                row.error("id_number", _("Duplicate of row %(row)d.") % {"row": self.seen_ids[key]})
+                row.error("id_number", self.duplicate_of(row, self.seen_ids[key]))
                 return
-            self.seen_ids[key] = row.number
+            self.seen_ids[key] = self.place(row)
         else:
             key = (item.unit.id, item.values["name"], item.values.get("birth_date"))
             if key in self.seen_people:
-                row.error("name", _("Duplicate of row %(row)d.") % {"row": self.seen_people[key]})
+                row.error("name", self.duplicate_of(row, self.seen_people[key]))
                 return
-            self.seen_people[key] = row.number
+            self.seen_people[key] = self.place(row)
         if existing is not None and existing["unit_id"] != item.unit.id:
             row.error(
                 "id_number",
@@ -1504,10 +1520,10 @@ class RecordImporter(Importer):
                 if key in self.seen:
                     row.error(
                         "name" if self.kind == "posts" else "title",
-                        _("Duplicate of row %(row)d.") % {"row": self.seen[key]},
+                        self.duplicate_of(row, self.seen[key]),
                     )
                 else:
-                    self.seen[key] = row.number
+                    self.seen[key] = self.place(row)
                     self.write(row, key, unit, values)
             self.settle(row)
 

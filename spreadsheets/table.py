@@ -83,12 +83,21 @@ def _cell_text(cell) -> str:
     return clean(cell).replace(" ", "")
 
 
+_NOTE_STARTS = frozenset(word[0] for word in NOTE_WORDS)
+
+
+def _has_value(cell) -> bool:
+    return cell is not None and (cell.__class__ is not str or bool(cell.strip()))
+
+
 def is_note(cells: list) -> bool:
     """Whether the row's first value starts like a note under a table (制表人：…, 注：…)."""
     for cell in cells:
-        text = _cell_text(cell)
-        if text:
-            return bool(NOTE_PATTERN.match(text))
+        if not _has_value(cell):
+            continue
+        if cell.__class__ is not str or cell.strip()[0] not in _NOTE_STARTS:
+            return False  # most rows: decided without normalising the text
+        return bool(NOTE_PATTERN.match(_cell_text(cell)))
     return False
 
 
@@ -117,8 +126,20 @@ class TableSheet:
     def rows(self) -> Iterator[tuple[int, list]]:
         """The data rows after the header; the notes under them are kept in `notes` instead."""
         held: list[tuple[int, list]] = []
+        first_is_template = 0 in self.header.positions.values()
+        starts = _NOTE_STARTS
         for number, cells in self._open():
-            if self._may_be_note(cells):
+            first = cells[0] if cells else None
+            if first_is_template and first is not None and first.__class__ is not str:
+                quick_data = True  # a number or a date in a template column: data
+            else:  # text that cannot start a note, in a template column: data
+                quick_data = (
+                    first_is_template
+                    and bool(first)
+                    and first[0] not in starts
+                    and not first[0].isspace()
+                )
+            if not quick_data and self._may_be_note(cells):
                 held.append((number, cells))
                 if len(held) > MAX_TRAILING_NOTES:
                     yield from held
@@ -134,7 +155,7 @@ class TableSheet:
         in_template_columns = (
             cells[index] for index in self.header.positions.values() if index < width
         )
-        return is_note(cells) or not any(_cell_text(cell) for cell in in_template_columns)
+        return is_note(cells) or not any(_has_value(cell) for cell in in_template_columns)
 
 
 @dataclass

@@ -4,11 +4,13 @@ holds it, headers as people write them, and the notes under the table skipped an
 import io
 import json
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.utils import translation
 
 from orgs.models import OrgUnit
+from registers.exporters import template_workbook
 from registers.importers import LAYOUTS, run_import
 from registers.models import Member, Post, ServiceActivity, Training
 from spreadsheets.tests.files import INSTRUCTIONS, write_workbook
@@ -41,6 +43,15 @@ def test_no_two_columns_of_a_layout_share_a_header():
     for kind, layout in LAYOUTS.items():
         keys = [key for column in layout for key in column.header_keys()]
         assert len(keys) == len(set(keys)), kind
+
+
+def test_the_template_lists_the_other_headers_of_each_column(db):
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook("members")))
+    notes = [row[0].value for row in workbook.worksheets[1].iter_rows()]
+    assert any(
+        line and line.startswith("身份证号码 may also be headed:") and "公民身份号码" in line
+        for line in notes
+    )
 
 
 def test_it_imports_the_township_roster_as_the_office_sent_it(tree, tmp_path):
@@ -117,6 +128,15 @@ def test_it_imports_every_sheet_holding_the_header_and_names_the_sheet_of_each_e
     assert (report.rows, report.valid, report.imported) == (3, 2, False)
     fixed = {**sheets, "第二小组": [header, ["王五", "430121850305002", V1]]}
     assert imported(tmp_path, "members", None, sheets=fixed).created == 2
+
+
+def test_it_names_the_sheet_of_the_first_row_a_duplicate_repeats(tree, tmp_path):
+    header = ["姓名", "身份证号码", "所属村(居)代码"]
+    sheets = {"一组": [header, ["张三", ZHANG, V1]], "汇总": [header, ["张三", ZHANG, V1]]}
+    report = imported(tmp_path, "members", None, sheets=sheets)
+    assert [(e.sheet, e.row, e.message) for e in report.errors] == [
+        ("汇总", 2, "Duplicate of row 2 of sheet “一组”.")
+    ]
 
 
 def test_it_imports_org_units_under_a_two_row_merged_header(tree, tmp_path):

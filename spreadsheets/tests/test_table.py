@@ -1,6 +1,7 @@
 """The template's table in a workbook as offices send it: the sheet that holds the header, and
 the notes under the table left out and listed."""
 
+import openpyxl
 import pytest
 from django.utils import translation
 
@@ -81,7 +82,7 @@ def test_it_leaves_out_the_notes_under_the_table_and_lists_them(tmp_path):
             LI,
             [],
             ["制表人：王五", None, "审核人：赵六"],
-            ["注：本表一式两份，乡镇协会留存一份。"],
+            ["　注：本表一式两份，乡镇协会留存一份。"],
             ["合计", "2人"],
             ["填表日期：2024年3月5日"],
         ],
@@ -143,3 +144,12 @@ def test_it_keeps_a_last_data_row_that_merely_lacks_a_value(tmp_path):
 )
 def test_it_tells_a_note_from_data_by_its_first_value(cells, note):
     assert is_note(cells) is note
+
+
+def test_it_does_not_read_a_hidden_sheet(tmp_path):
+    path = write_workbook(tmp_path / "a.xlsx", {"下拉列表": [HEADER, LI], "名册": [HEADER, ZHANG]})
+    workbook = openpyxl.load_workbook(path)
+    workbook["下拉列表"].sheet_state = "hidden"
+    workbook.save(path)
+    table = open_table(path, "a.xlsx", LAYOUT)
+    assert read(table) == [("名册", 2, "张三")]
