@@ -182,5 +182,8 @@ def title_rows(actor, unit):
 
 
 def register() -> None:
+    from registers.forms_imports import KIND_LABELS
+
     register_kind(KIND, TitleImporter, TITLE_COLUMNS, "assessments.awardedtitle")
+    KIND_LABELS[KIND] = gettext_lazy("Titles held")
     register_export(KIND, gettext_lazy("Titles held"), instructions, title_rows)

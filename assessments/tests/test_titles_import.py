@@ -134,3 +134,11 @@ def test_it_runs_from_the_command_line_with_json(tree, tmp_path):
     call_command("import", "titles", str(path), "--json", stdout=out)
     assert json.loads(out.getvalue())["created"] == 3
     assert AwardedTitle.objects.filter(title=TitleKind.QUALIFIED_VILLAGE).count() == 1
+
+
+def test_it_offers_titles_on_the_import_page_with_their_template(tree, county_officer, login):
+    client = login(county_officer)
+    page = client.get("/registers/import/").content.decode()
+    assert "/registers/import/templates/titles.xlsx" in page and "往年称号" in page
+    template = client.get("/registers/import/templates/titles.xlsx")
+    assert template.status_code == 200 and template.content.startswith(b"PK")
