@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import translation
 
 from assessments.models import AwardedTitle
@@ -142,3 +143,11 @@ def test_it_offers_titles_on_the_import_page_with_their_template(tree, county_of
     assert "/registers/import/templates/titles.xlsx" in page and "往年称号" in page
     template = client.get("/registers/import/templates/titles.xlsx")
     assert template.status_code == 200 and template.content.startswith(b"PK")
+
+
+def test_it_offers_no_certificate_for_a_carried_in_title(tree, tmp_path, county_officer, login):
+    imported(tmp_path, GOOD[:1], actor=county_officer)
+    title = AwardedTitle.objects.get(unit=tree.village_1)
+    client = login(county_officer)
+    url = reverse("reports:certificate_pdf", args=[title.pk])
+    assert client.get(url).status_code == 404
