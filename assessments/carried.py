@@ -63,9 +63,9 @@ def do_carry_in_title(
     issuer: str = "",
     document_number: str = "",
 ) -> tuple[AwardedTitle, bool]:
-    """Record a title the unit already holds; returns it and whether it was new. Recording the
-    same title again changes nothing (idempotent); a title the year's rating already awarded
-    is refused."""
+    """Record a title the unit already holds; returns it and whether it was new. Recording a
+    title the unit already has for that year (carried in or awarded) changes nothing, so that
+    a file imports twice, and an export imports back, unchanged."""
     issuer, document_number = (issuer or "").strip(), (document_number or "").strip()
     errors = check_title(unit, title, year)
     if errors:
@@ -80,15 +80,7 @@ def do_carry_in_title(
             .first()
         )
         if same is not None:
-            if same.carried_in:
-                return same, False
-            raise ValidationError(
-                {
-                    "year": [
-                        _("The unit was already awarded this title for %(year)s.") % {"year": year}
-                    ]
-                }
-            )
+            return same, False
         newer = AwardedTitle.objects.filter(
             unit=unit,
             title=title,

@@ -32,6 +32,7 @@ from typing import Any
 
 from django.db import connection
 
+from assessments.carried import do_carry_in_title
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -46,6 +47,7 @@ from assessments.models import (
 from assessments.services import (
     ScoreInput,
     do_apply,
+    do_close_round,
     do_create_round,
     do_decide,
     do_draw_spot_check,
@@ -732,9 +734,49 @@ class _Campaign:
         ][:3]
         for index, township in enumerate(applicants):
             self.plan_township(writer, township, outcome="not_selected" if index == 3 else "award")
+        self.rerate_carried(writer)
         writer.flush()
         self._merge(writer)
         return round_
+
+    # 双创 titles carried in, and the yearly rating that keeps or ends them (动态管理) ------------
+
+    def carried_villages(self) -> list[OrgUnit]:
+        """Four villages outside the demo townships, the last by insertion order."""
+        u = self.units
+        return [v for v in self.villages if v.township_id not in (u.township1.pk, u.township2.pk)][
+            -4:
+        ]
+
+    def carry_in(self) -> None:
+        """The county records the 2023 双创 qualified titles of four villages before the campaign's
+        first round, as it would from its old 命名文件."""
+        county = self.users.get("county")
+        for index, village in enumerate(self.carried_villages()):
+            do_carry_in_title(
+                county,
+                village,
+                title=TitleKind.QUALIFIED_VILLAGE,
+                year=2023,
+                issuer=f"{self.units.county.name}计划生育协会",
+                document_number=f"计协〔2023〕{11 + index}号",
+            )
+
+    def rerate_carried(self, writer: _Writer) -> None:
+        """2024's yearly rating: of the carried-in villages the round did not already take, the
+        first fails its re-rating and the second keeps its title; the others are not re-rated.
+        When the round closes, the failed and the unrated titles lapse. A separate random stream,
+        so that the rest of the demo stays as it was."""
+        taken = {p.unit.pk for p in writer.planned}
+        waiting = [v for v in self.carried_villages() if v.pk not in taken]
+        saved, self.rng = self.rng, random.Random(2024_12)
+        try:
+            for village, outcome in zip(waiting, ("fail", "award"), strict=False):
+                self.plan_village(
+                    writer, village, TitleKind.QUALIFIED_VILLAGE, outcome=outcome, rate_groups=True
+                )
+        finally:
+            self.rng = saved
 
     def round_2025(self) -> Round:
         round_ = self.create_round(
@@ -1013,8 +1055,11 @@ def build_demo_assessments(units: DemoUnits, users: dict, seed: int = DEFAULT_SE
     """The demo campaign on the county of `units`, acted by the demo `users` (by username:
     county, city, township1, township2, village1). Call it inside the demo's transaction."""
     campaign = _Campaign(units, users, seed)
+    campaign.carry_in()
     round_2024 = campaign.round_2024()
     campaign.spot_check(round_2024, failures=2, pending=0, seed=seed * 101 + 2024)
+    # 2024's yearly rating is over: titles it did not keep lapse (动态管理).
+    do_close_round(users.get("county"), round_2024)
     round_2025 = campaign.round_2025()
     campaign.spot_check(round_2025, failures=2, pending=4, seed=seed * 101 + 2025)
     campaign.round_2026()

@@ -360,6 +360,16 @@ class RevokeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Say why the title is revoked.")},
     )
+    effective_year = forms.IntegerField(
+        label=_("Revoked from the year"),
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        help_text=_(
+            "Blank: from the title's own year, as if that year's rating had not awarded it. A "
+            "later year keeps the title counting until then."
+        ),
+    )
 
 
 class SpotCheckForm(forms.Form):

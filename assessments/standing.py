@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # What a year of the timeline says about the title.
 AWARDED = "awarded"
@@ -35,7 +36,7 @@ EVENT_LABELS = {
     CARRIED_IN: _("Carried in"),
     HELD: _("Held"),
     LAPSED: _("Lapsed"),
-    REVOKED: _("Revoked"),
+    REVOKED: pgettext_lazy("title", "Revoked"),
 }
 
 Closed = Callable[[int], bool]

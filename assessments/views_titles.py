@@ -37,6 +37,7 @@ def revoke(request, pk: int):
                 title,
                 cause=form.cleaned_data["cause"],
                 reason=form.cleaned_data["reason"],
+                effective_year=form.cleaned_data.get("effective_year"),
             )
         except (ValidationError, PermissionDenied) as error:
             if isinstance(error, PermissionDenied):

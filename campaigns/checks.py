@@ -249,6 +249,43 @@ def check_pileup(rows: Iterable[PlanRow], last_year: int) -> list[Finding]:
     ]
 
 
+def check_rush(rows: Iterable[PlanRow], first_year: int) -> list[Finding]:
+    """不搞一哄而上: most steps in the campaign's first year is the rush the plan warns against."""
+    steps = planned_steps(rows)
+    if len(steps) < PILEUP_MIN_STEPS:
+        return []
+    in_first = sum(1 for year in steps if year == first_year)
+    share = t.percent(in_first, len(steps))
+    if share is None or share <= PILEUP_SHARE:
+        return []
+    return [
+        Finding(
+            WARNING,
+            "first_year_rush",
+            _(
+                "%(count)s of the %(steps)s steps planned (%(share)s%%) fall in the first year, "
+                "%(year)s: the plan asks for a realistic pace, not everyone at once (不搞一哄而上)."
+            )
+            % {"count": in_first, "steps": len(steps), "share": share, "year": first_year},
+        )
+    ]
+
+
+def check_every_village(rows: Iterable[PlanRow]) -> list[Finding]:
+    """全面创立: every village not yet qualified has a planned year to become qualified."""
+    missing = [row.name for row in rows if row.standing == NONE and row.qualified_year is None]
+    if not missing:
+        return []
+    return [
+        Finding(
+            WARNING,
+            "village_without_step",
+            _("No step is planned for %(count)s villages (全面创立): %(names)s.")
+            % {"count": len(missing), "names": "、".join(missing[:10])},
+        )
+    ]
+
+
 def check_plan(
     rows: Sequence[PlanRow], first_year: int, last_year: int, targets: t.Targets
 ) -> list[Finding]:
@@ -258,6 +295,8 @@ def check_plan(
         + check_progression(rows)
         + check_targets(rows, last_year, targets)
         + check_pileup(rows, last_year)
+        + check_rush(rows, first_year)
+        + check_every_village(rows)
     )
     return sorted(findings, key=lambda f: f.severity != ERROR)
 
@@ -286,11 +325,14 @@ def check_pilots(
     population: int | None,
     large_population: int,
     has_key_village: bool,
+    first_year: bool = True,
 ) -> list[Finding]:
+    """The 1–2 pilots a township takes "this year" (今年): a rule of the campaign's first year;
+    in later years pilots are optional and not capped."""
     findings = []
     count = len(pilots)
-    required = pilots_required(population, large_population)
-    if count > MAX_PILOTS:
+    required = pilots_required(population, large_population) if first_year else 0
+    if first_year and count > MAX_PILOTS:
         findings.append(
             Finding(
                 ERROR,

@@ -841,6 +841,7 @@ def pilot_findings(
         population=township.population,
         large_population=campaign.large_township_population,
         has_key_village=villages_of(township).filter(is_key_village=True).exists(),
+        first_year=year == campaign.first_year,
     )
 
 
@@ -879,7 +880,7 @@ def do_add_pilot(
                     ]
                 }
             )
-        if len(existing) >= checks.MAX_PILOTS:
+        if year == campaign.first_year and len(existing) >= checks.MAX_PILOTS:
             raise ValidationError(
                 {
                     "village": [

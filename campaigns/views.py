@@ -308,6 +308,7 @@ def pilots_overview(request, pk: int):
             population=township.population,
             large_population=campaign.large_township_population,
             has_key_village=township.pk in with_key,
+            first_year=year == campaign.first_year,
         )
         rows.append((township, chosen, findings))
     return render(

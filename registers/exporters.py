@@ -37,10 +37,22 @@ from registers.importers import (
 from registers.models import Member, Post, RecruitmentCategory, ServiceActivity, Training
 from spreadsheets.writing import write_table
 
-EXPORT_KINDS = ("orgs", "members", "posts", "trainings", "activities")
+# A list: another app adds its kind with `register_export` (assessments' titles).
+EXPORT_KINDS = ["orgs", "members", "posts", "trainings", "activities"]
+# kind: (title, instructions, rows(actor, unit)) of the kinds other apps register.
+EXTRA_EXPORTS: dict = {}
+
+
+def register_export(kind: str, title, instructions, rows) -> None:
+    """Another app's export and template, written like the registers' own."""
+    if kind not in EXPORT_KINDS:
+        EXPORT_KINDS.append(kind)
+    EXTRA_EXPORTS[kind] = (title, instructions, rows)
 
 
 def _title(kind: str) -> str:
+    if kind in EXTRA_EXPORTS:
+        return str(EXTRA_EXPORTS[kind][0])
     return {
         "orgs": _("Association units"),
         "members": _("Member register"),
@@ -51,6 +63,8 @@ def _title(kind: str) -> str:
 
 
 def _instructions(kind: str) -> list[str]:
+    if kind in EXTRA_EXPORTS:
+        return [str(line) for line in EXTRA_EXPORTS[kind][1]()]
     common = [
         _("Keep the header row; the title row above it may be changed or removed."),
         _("Columns may be in any order; columns not listed here are ignored."),
@@ -297,6 +311,8 @@ def export_workbook(
         rows, columns = training_rows(actor, unit, trainings), TRAINING_COLUMNS
     elif kind == "activities":
         rows, columns = activity_rows(actor, unit, activities), ACTIVITY_COLUMNS
+    elif kind in EXTRA_EXPORTS:
+        rows, columns = EXTRA_EXPORTS[kind][2](actor, unit), LAYOUTS[kind]
     else:
         raise ValueError(f"No export for {kind!r}.")
     return write_table(

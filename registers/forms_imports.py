@@ -54,6 +54,8 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Read now: other apps add their kinds when they are ready (assessments' titles).
+        self.fields["kind"].choices = list(KIND_LABELS.items())
         self.fields["file"].help_text = _(
             "An Excel workbook (.xlsx) or a CSV file, at most %(limit)s MB."
         ) % {"limit": IMPORT_MAX_MB}

@@ -111,7 +111,8 @@ __all__ = [
     "run_import",
 ]
 
-KINDS = ("orgs", "members", "posts", "trainings", "activities")
+# A list: another app adds its kind with `register_kind` (assessments' carried-in titles).
+KINDS = ["orgs", "members", "posts", "trainings", "activities"]
 BATCH_SIZE = 2000
 ROWS_PER_INSERT = 1000  # rows of one INSERT on SQLite, see RowSink
 SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # see sqlite_page_cache
@@ -2161,6 +2162,16 @@ IMPORTERS: dict[str, type[Importer]] = {
     "trainings": TrainingImporter,
     "activities": ActivityImporter,
 }
+
+
+def register_kind(kind: str, importer: type[Importer], columns: list[Column], object_type: str):
+    """Another app's import kind on the same reader, header matching and row-error contract
+    (called from its AppConfig.ready, since registers must not import the apps above it)."""
+    if kind not in KINDS:
+        KINDS.append(kind)
+    IMPORTERS[kind] = importer
+    LAYOUTS[kind] = columns
+    OBJECT_TYPES[kind] = object_type
 
 
 def _rows_of(header: Header, rows: Iterable[tuple[int, list]], sheet: str = "") -> Iterable[Row]:

@@ -12,6 +12,7 @@ import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.access import visible_units
 from assessments.models import AwardedTitle, Round, TitleStatus
@@ -55,13 +56,23 @@ def full_name(unit: OrgUnit) -> str:
     return f"{parent.name}{unit.name}"
 
 
+# The titles as a certificate names them: the association is a 计生协会, and only 五好 is quoted
+# (a quoted label inside the sentence's quotes read ““五好”协会小组”).
+CERTIFICATE_TITLES = {
+    TitleKind.FIVE_GOOD_GROUP: gettext_lazy("five-good family-planning association group"),
+    TitleKind.QUALIFIED_VILLAGE: gettext_lazy("qualified village family-planning association"),
+    TitleKind.FIRST_CLASS_VILLAGE: gettext_lazy("first-class village family-planning association"),
+    TitleKind.ADVANCED_TOWNSHIP: gettext_lazy("advanced township family-planning association"),
+}
+
+
 def certificate_of(title: AwardedTitle) -> Certificate:
     unit = title.unit
     organiser = title.assessment.round.organiser if title.assessment_id else unit.county or unit
     township = unit.township.name if unit.township_id and unit.township_id != unit.pk else ""
     return Certificate(
         unit_name=full_name(unit),
-        title=str(TitleKind(title.title).label),
+        title=str(CERTIFICATE_TITLES[title.title]),
         year=title.year,
         issuer=issuer_of(organiser),
         issued_on=timezone.localtime(title.awarded_at).date(),

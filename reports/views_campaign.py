@@ -230,6 +230,9 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, Action.VIEW, title.unit)
     if title.status == TitleStatus.REVOKED:
         raise Http404(_("This title was revoked; it has no certificate."))
+    if title.carried_in:
+        # Its certificate was issued on paper by the body that named it (发文单位).
+        raise Http404(_("A title carried in from an earlier campaign has no certificate here."))
     certificate = commendation.certificate_of(title)
     names = (
         f"{certificate.unit_name}-{certificate.year}-{certificate.title}.pdf",

@@ -359,14 +359,15 @@ def test_it_keeps_approval_from_the_township(
 def test_it_adds_lists_and_removes_pilots(as_user, campaign, tree, township_officer):
     client = as_user(township_officer)
     path = _township(campaign, tree.township_1, "/pilots")
-    added = _send(client, path, {"year": 2027, "village_id": tree.village_2.pk, "note": "试点"})
+    added = _send(client, path, {"year": 2026, "village_id": tree.village_2.pk, "note": "试点"})
     assert added.status_code == 201
     body = added.json()
     assert [p["village_name"] for p in body["pilots"]] == ["王庄村"]
-    # 青山镇 has 42,000 people: two pilots a year; and its key village is not among them.
+    # 青山镇 has 42,000 people: two pilots in the campaign's first year; and its key village is
+    # not among them.
     assert body["required"] == 2
     assert {f["code"] for f in body["findings"]} == {"too_few_pilots", "no_key_village"}
-    listed = client.get(path, {"year": 2027}).json()
+    listed = client.get(path, {"year": 2026}).json()
     assert [p["village_name"] for p in listed["pilots"]] == ["王庄村"]
     pilot = Pilot.objects.get()
     assert client.delete(f"{API}/pilots/{pilot.pk}").status_code == 204

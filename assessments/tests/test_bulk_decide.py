@@ -164,7 +164,7 @@ def test_it_caps_the_number_decided_in_one_request(login, county_officer, at_cou
     ids = [a.pk for a in at_county] + list(range(10**6, 10**6 + BULK_DECISION_LIMIT))
     response = login(county_officer).get(URL, {"a": ids}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("assessments:waiting")
-    assert f"最多只能同时决定 {BULK_DECISION_LIMIT} 个" in response.content.decode()
+    assert f"最多只能同时审定 {BULK_DECISION_LIMIT} 个" in response.content.decode()
     with pytest.raises(ValidationError):
         do_decide_many(county_officer, [(at_county[0], None)] * (BULK_DECISION_LIMIT + 1))
     assert not AwardedTitle.objects.filter(assessment__in=at_county).exists()

@@ -45,3 +45,14 @@ def test_it_shows_the_units_title_timeline_with_reasons(tree, county_officer, lo
     assert 'id="title-timeline"' in page
     assert "timeline-lapsed" in page
     assert "timeline-awarded" in page
+
+
+def test_it_revokes_from_the_year_the_officer_gives(tree, county_officer, login):
+    title = award(tree.village_1, TitleKind.QUALIFIED_VILLAGE, 2023)
+    response = login(county_officer).post(
+        f"/assessments/titles/{title.pk}/revoke/",
+        {"cause": "veto", "reason": "复查发现问题", "effective_year": "2025"},
+    )
+    assert response.status_code == 302
+    title.refresh_from_db()
+    assert (title.status, title.revoked_from) == ("revoked", 2025)

@@ -162,3 +162,42 @@ def test_it_removes_a_pilot_with_an_audit_event(campaign, tree, township_officer
     assert not Pilot.objects.exists()
     event = AuditEvent.objects.get(action="campaigns.pilot.remove")
     assert event.before["village"] == tree.village_1.pk
+
+
+def test_it_asks_for_one_or_two_pilots_only_in_the_campaigns_first_year():
+    assert (
+        codes(
+            check_pilots(
+                [], population=8000, large_population=30000, has_key_village=False, first_year=False
+            )
+        )
+        == []
+    )
+    many = [PilotRow(n, f"村{n}") for n in range(4)]
+    assert (
+        codes(
+            check_pilots(
+                many,
+                population=8000,
+                large_population=30000,
+                has_key_village=False,
+                first_year=False,
+            )
+        )
+        == []
+    )
+
+
+def test_it_takes_a_third_pilot_after_the_first_year(campaign, tree, township_officer):
+    third = do_create_unit(
+        None,
+        parent=tree.township_1,
+        name="赵村",
+        level=Level.VILLAGE,
+        category=Category.VILLAGE,
+        division_code="430121100203",
+    )
+    for village in (tree.village_1, tree.village_2, third):
+        do_add_pilot(township_officer, campaign, tree.township_1, year=2027, village=village)
+    assert Pilot.objects.filter(year=2027).count() == 3
+    assert "too_many_pilots" not in codes(pilot_findings(campaign, tree.township_1, 2027))

@@ -159,3 +159,27 @@ def test_it_lists_errors_before_warnings():
     findings = check_plan(rows, 2026, 2030, Targets())
     assert findings[0].severity == ERROR
     assert {f.severity for f in findings[1:]} == {WARNING}
+
+
+def test_it_warns_of_a_first_year_rush():
+    rows = [PlanRow(n, f"村{n}", qualified_year=2026) for n in range(4)] + [
+        PlanRow(9, "末村", qualified_year=2028)
+    ]
+    assert "first_year_rush" in codes(check_plan(rows, 2026, 2030, Targets()))
+
+
+def test_it_does_not_warn_of_a_rush_for_a_spread_plan():
+    rows = [PlanRow(n, f"村{n}", qualified_year=2026 + n) for n in range(5)]
+    assert "first_year_rush" not in codes(check_plan(rows, 2026, 2030, Targets()))
+
+
+def test_it_warns_of_villages_with_no_planned_step():
+    rows = [
+        PlanRow(1, "甲", qualified_year=2027),
+        PlanRow(2, "乙"),
+        PlanRow(3, "丙", standing=QUALIFIED),
+    ]
+    findings = [
+        f for f in check_plan(rows, 2026, 2030, Targets()) if f.code == "village_without_step"
+    ]
+    assert len(findings) == 1 and "乙" in findings[0].message and "丙" not in findings[0].message
