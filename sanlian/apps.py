@@ -2,6 +2,7 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.db.models.signals import post_migrate
 
 
 class SanlianConfig(AppConfig):
@@ -10,6 +11,9 @@ class SanlianConfig(AppConfig):
 
     def ready(self):
         from sanlian import checks  # registers the installation's system checks
+        from sanlian.keys import record_fingerprint_once
+
+        post_migrate.connect(record_fingerprint_once, sender=self, dispatch_uid="key-fingerprint")
 
         if settings.PRODUCTION and settings.ALLOW_PLAIN_HTTP:
             # Loud on purpose: every process that starts says it, not only `check`.
