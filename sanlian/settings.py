@@ -110,6 +110,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sanlian.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sanlian.middleware.ProxyHeaderWarningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -269,9 +270,33 @@ if PRODUCTION:
 
 UNITS_PAGE_SIZE = 50
 
+# --- Go live (issue 13): health and logs ---
+# /readyz fails when the oldest task ready to run has waited longer than this (the worker is down).
+SANLIAN_READY_QUEUE_MAX_SECONDS = env_int("SANLIAN_READY_QUEUE_MAX_MINUTES", 10, minimum=1) * 60
+# Monitoring probes the app over plain HTTP on the host itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# One JSON object a line in production (journald, log shippers); readable text in development.
+# Every line of a request carries its request id, user and unit; the worker logs each task.
+LOG_FORMAT = env_choice("SANLIAN_LOG_FORMAT", "json" if PRODUCTION else "text", {"json", "text"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "sanlian.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "sanlian.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("SANLIAN_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # The request log and the worker's task log, whatever the root level.
+        "sanlian.request": {"level": env_str("SANLIAN_REQUEST_LOG_LEVEL", "INFO")},
+        "sanlian.worker": {"level": "INFO"},
+    },
 }
