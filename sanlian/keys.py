@@ -55,8 +55,27 @@ def mismatch_message(recorded: str, current: str) -> str:
     ) % {"recorded": recorded, "current": current}
 
 
+def rotation_target() -> str | None:
+    from sanlian.models import KeyFingerprint
+
+    try:
+        row = KeyFingerprint.objects.filter(purpose="pii-rotation").first()
+    except DatabaseError:
+        return None
+    return row.fingerprint if row else None
+
+
 def verify_pii_key() -> None:
     """Raises KeyMismatch with the message to show when the configured key is not the database's."""
+    target = rotation_target()
+    if target is not None:
+        raise KeyMismatch(
+            _(
+                "A key rotation to the key whose fingerprint is %(target)s is not finished; run "
+                "`sanlian keys rotate` again to finish it before starting the application."
+            )
+            % {"target": target}
+        )
     recorded, current = recorded_fingerprint(), fingerprint(settings.PII_KEY)
     if recorded is not None and recorded != current:
         raise KeyMismatch(mismatch_message(recorded, current))

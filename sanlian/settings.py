@@ -71,6 +71,8 @@ if PRODUCTION:
         ) from error
 else:
     PII_KEY = env_secret("SANLIAN_PII_KEY", "") or _development_pii_key()
+# --- Go live (issue 13): old keys a `sanlian keys rotate` still reads (comma-separated) ---
+PII_OLD_KEYS = [k.strip() for k in env_secret("SANLIAN_PII_OLD_KEYS", "").split(",") if k.strip()]
 
 DEBUG = env_bool("SANLIAN_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:

@@ -32,12 +32,60 @@ class Command(BaseCommand):
             help=gettext_lazy("Write them to this new file (mode 0600) instead of printing them."),
         )
         actions.add_parser("fingerprint", help=gettext_lazy("Show the keys' fingerprints."))
+        rotate = actions.add_parser(
+            "rotate",
+            help=gettext_lazy("Re-encrypt personal information under SANLIAN_PII_KEY."),
+        )
+        rotate.add_argument(
+            "--old-key-file",
+            type=Path,
+            required=True,
+            help=gettext_lazy("The file holding the key the data is encrypted with now."),
+        )
+        rotate.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args, **options):
         if options["action"] == "generate":
             self.generate(options["output"])
+        elif options["action"] == "rotate":
+            self.rotate(options["old_key_file"], options["batch_size"])
         else:
             self.fingerprint()
+
+    def rotate(self, old_key_file: Path, batch_size: int) -> None:
+        from sanlian.keys import KeyMismatch
+        from sanlian.rotation import pending_members, rotate_pii_key
+
+        try:
+            old_key = old_key_file.read_text(encoding="utf-8").strip()
+            old_key = old_key.removeprefix("SANLIAN_PII_KEY=")
+        except OSError as error:
+            raise CommandError(str(error)) from error
+        total = pending_members(settings.PII_KEY).count()
+
+        def progress(done: int) -> None:
+            self.stdout.write(
+                _("%(done)d of %(total)d members converted.") % {"done": done, "total": total}
+            )
+
+        try:
+            report = rotate_pii_key(None, old_key, batch_size=batch_size, progress=progress)
+        except KeyMismatch as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Key rotated: %(old)s → %(new)s, %(count)d members converted. Start the "
+                    "application with the new key; keep the old key sealed as long as backups "
+                    "made before the rotation are kept."
+                )
+                % {
+                    "old": report.old_fingerprint,
+                    "new": report.new_fingerprint,
+                    "count": report.converted,
+                }
+            )
+        )
 
     def generate(self, output: Path | None) -> None:
         pii_key = generate_pii_key()
