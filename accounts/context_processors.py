@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import can_view_audit_somewhere, root_units
+from sanlian.logs import note_units
 
 
 def navigation(request):
@@ -20,5 +21,6 @@ def navigation(request):
     if user.is_staff:
         items.append(("admin", _("System administration"), reverse("admin:index")))
     roots = root_units(user)
+    note_units(request, roots)  # the request log's unit
     # The working year beside the unit in the top bar (ui.md: unit and year always visible).
     return {"nav_items": items, "current_units": roots, "current_year": timezone.localdate().year}

@@ -69,12 +69,15 @@ def database_integrity() -> str:
     return "ok"
 
 
-def backup(path: Path) -> Path:
-    """Write a consistent copy of the live database to `path` (replaced whole, never half)."""
+def backup(path: Path, record: bool = True) -> Path:
+    """Write a consistent copy of the live database to `path` (replaced whole, never half), readable
+    by its owner only. `record=False` leaves the audit event to the caller (sanlian.archive)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Created 0600 before anything is written into it (pg_dump and SQLite keep an existing mode).
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         target = sqlite3.connect(partial)
@@ -96,6 +99,8 @@ def backup(path: Path) -> Path:
     with open(partial, "rb") as written:
         os.fsync(written.fileno())
     os.replace(partial, path)
+    if not record:
+        return path
     record_event(
         actor=None,
         action="system.backup",

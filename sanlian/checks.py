@@ -69,3 +69,15 @@ def check_plain_http(app_configs, **kwargs):
             id="sanlian.W001",
         )
     ]
+
+
+@checks.register("sanlian")
+def check_pii_key(app_configs, **kwargs):
+    # The worker runs the checks at start; the web application calls verify_pii_key in wsgi.py.
+    from sanlian.keys import KeyMismatch, verify_pii_key
+
+    try:
+        verify_pii_key()
+    except KeyMismatch as error:
+        return [checks.Error(str(error), id="sanlian.E002")]
+    return []

@@ -1,6 +1,7 @@
 """Small typed readers for environment settings that fail loudly on bad values."""
 
 import os
+from pathlib import Path
 
 
 class SettingError(RuntimeError):
@@ -54,3 +55,21 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
         allowed = ", ".join(sorted(choices))
         raise SettingError(f"Environment variable {name}={value!r} must be one of: {allowed}.")
     return value
+
+
+def env_secret(name: str, default: str | None = None) -> str:
+    """A secret from NAME, or read from the file NAME_FILE names (systemd credentials, a 0600 file
+    outside the checkout), so that keys need not sit in an environment file."""
+    value = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE")
+    if value and file_name:
+        raise SettingError(f"Set {name} or {name}_FILE, not both.")
+    if not value and file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SettingError(f"{name}_FILE={file_name!r} cannot be read: {error}") from error
+        if not value:
+            raise SettingError(f"{name}_FILE={file_name!r} is empty.")
+        return value
+    return env_str(name, default)

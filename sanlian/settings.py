@@ -7,7 +7,15 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.database import database_from_url, default_sqlite_url
-from sanlian.env import SettingError, env_bool, env_choice, env_int, env_list, env_str
+from sanlian.env import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SANLIAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -29,11 +37,11 @@ def _development_secret_key() -> str:
 
 
 if PRODUCTION:
-    SECRET_KEY = env_str("SANLIAN_SECRET_KEY")
+    SECRET_KEY = env_secret("SANLIAN_SECRET_KEY")
     if len(SECRET_KEY) < 50:
         raise SettingError("SANLIAN_SECRET_KEY must be at least 50 characters in production.")
 else:
-    SECRET_KEY = env_str("SANLIAN_SECRET_KEY", "") or _development_secret_key()
+    SECRET_KEY = env_secret("SANLIAN_SECRET_KEY", "") or _development_secret_key()
 
 
 def _development_pii_key() -> str:
@@ -51,18 +59,20 @@ def _development_pii_key() -> str:
 
 
 if PRODUCTION:
-    PII_KEY = env_str("SANLIAN_PII_KEY")
+    PII_KEY = env_secret("SANLIAN_PII_KEY")
     try:
         from cryptography.fernet import Fernet
 
         Fernet(PII_KEY.encode())
     except ValueError as error:
         raise SettingError(
-            "SANLIAN_PII_KEY is not a valid key; make one with "
-            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`.'
+            "SANLIAN_PII_KEY is not a valid key; make one with `sanlian keys generate`."
+            " SANLIAN_PII_KEY 不是有效的密钥，请用 `sanlian keys generate` 生成。"
         ) from error
 else:
-    PII_KEY = env_str("SANLIAN_PII_KEY", "") or _development_pii_key()
+    PII_KEY = env_secret("SANLIAN_PII_KEY", "") or _development_pii_key()
+# --- Go live (issue 13): old keys a `sanlian keys rotate` still reads (comma-separated) ---
+PII_OLD_KEYS = [k.strip() for k in env_secret("SANLIAN_PII_OLD_KEYS", "").split(",") if k.strip()]
 
 DEBUG = env_bool("SANLIAN_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
@@ -102,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sanlian.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sanlian.middleware.ProxyHeaderWarningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -140,14 +151,14 @@ TEMPLATES = [
 # --- Go live (issue 13): the database ---
 # Production names its database: a SQLite file that silently landed in the code checkout would be
 # lost at the next upgrade. Development keeps its SQLite file under SANLIAN_VAR_DIR.
-if PRODUCTION and not env_str("DATABASE_URL", ""):
+if PRODUCTION and not env_secret("DATABASE_URL", ""):
     raise SettingError(
         "生产环境必须设置 DATABASE_URL（postgres://用户:密码@主机:5432/库名，或明确的 "
         "sqlite:////srv/sanlian/var/sanlian.sqlite3）。"
         " DATABASE_URL is required in production (postgres://… or an explicit sqlite:///path)."
     )
 DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", default_sqlite_url(VAR_DIR))),
+    "default": database_from_url(env_secret("DATABASE_URL", default_sqlite_url(VAR_DIR))),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -261,9 +272,33 @@ if PRODUCTION:
 
 UNITS_PAGE_SIZE = 50
 
+# --- Go live (issue 13): health and logs ---
+# /readyz fails when the oldest task ready to run has waited longer than this (the worker is down).
+SANLIAN_READY_QUEUE_MAX_SECONDS = env_int("SANLIAN_READY_QUEUE_MAX_MINUTES", 10, minimum=1) * 60
+# Monitoring probes the app over plain HTTP on the host itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# One JSON object a line in production (journald, log shippers); readable text in development.
+# Every line of a request carries its request id, user and unit; the worker logs each task.
+LOG_FORMAT = env_choice("SANLIAN_LOG_FORMAT", "json" if PRODUCTION else "text", {"json", "text"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "sanlian.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "sanlian.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("SANLIAN_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # The request log and the worker's task log, whatever the root level.
+        "sanlian.request": {"level": env_str("SANLIAN_REQUEST_LOG_LEVEL", "INFO")},
+        "sanlian.worker": {"level": "INFO"},
+    },
 }

@@ -4,9 +4,12 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from api.urls import api
+from sanlian import health
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", account_views.audit_log, name="audit_log"),

@@ -11,7 +11,7 @@ from registers import pii
 
 def test_a_value_decrypts_to_itself():
     token = pii.encrypt("430121198503050012")
-    assert token.startswith("g1:") and "430121" not in token
+    assert token.startswith(f"g2:{pii.key_id(settings.PII_KEY)}:") and "430121" not in token
     assert pii.decrypt(token) == "430121198503050012"
 
 
@@ -66,3 +66,18 @@ def test_the_blind_index_is_the_hmac_of_kind_and_value_under_the_index_key():
     assert pii.blind_index("id", "430121198503050012") == expected
     assert pii.blind_indexer("id")("430121198503050012") == expected
     assert pii.blind_index("id", "") == ""
+
+
+def test_a_value_from_before_the_key_id_still_decrypts():
+    token = pii.encrypt("13812345678")
+    legacy = pii.GCM_PREFIX + token.split(":", 2)[2]
+    assert pii.decrypt(legacy) == "13812345678"
+
+
+def test_a_value_under_an_old_key_decrypts_while_the_old_key_is_configured(monkeypatch):
+    old = settings.PII_KEY
+    token = pii.encrypt("13812345678")
+    monkeypatch.setattr(settings, "PII_KEY", Fernet.generate_key().decode())
+    monkeypatch.setattr(settings, "PII_OLD_KEYS", [old], raising=False)
+    assert pii.decrypt(token) == "13812345678"
+    assert not pii.is_under(token, settings.PII_KEY) and pii.is_under(token, old)

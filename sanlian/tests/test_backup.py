@@ -43,8 +43,9 @@ def _dashboard(tree):
 
 
 @pytest.fixture
-def backed_up(live_seeded, tree, county_officer, tmp_path):
+def backed_up(live_seeded, tree, county_officer, tmp_path, settings):
     """Two members in 李家村, then a backup."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # a restore puts the backed-up uploads in place
     _member(tree, "王建国", ID_WANG, tree.group_1)
     _member(tree, "李秀英", ID_LI, tree.group_2)
     figures = _dashboard(tree)
@@ -80,7 +81,7 @@ def test_it_records_the_backup_in_the_audit_log(backed_up):
     path, _figures, head = backed_up
     event = AuditEvent.objects.get(action="system.backup")
     assert event.seq == head[0] + 1
-    assert event.after == {"file": path.name, "bytes": path.stat().st_size}
+    assert event.after == {"file": path.name, "bytes": path.stat().st_size, "media_files": 0}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -106,7 +107,8 @@ def test_it_refuses_a_damaged_backup_and_keeps_the_database(backed_up, tree):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_fails_a_restore_whose_audit_chain_is_broken(live_seeded, tree, tmp_path):
+def test_it_fails_a_restore_whose_audit_chain_is_broken(live_seeded, tree, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
     member = _member(tree, "王建国", ID_WANG, tree.group_1)
     _member(tree, "李秀英", ID_LI, tree.group_2)
     edited = AuditEvent.objects.filter(object_id=str(member.pk)).order_by("seq").first()
