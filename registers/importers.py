@@ -59,7 +59,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Action, can
-from audit.services import record_event
+from audit.services import deferred_events, record_event
+from campaigns import rollups
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 from orgs.services import EDITABLE_FIELDS, do_create_unit, do_update_unit
 from registers import pii
@@ -2175,6 +2176,22 @@ def sqlite_page_cache():
             cursor.execute(f"PRAGMA cache_size = {before}")
 
 
+def _process_all(importer, header, rows, report: ImportReport, total: int, progress) -> None:
+    with importer.writing():
+        batch: list[Row] = []
+        for row in _rows_of(header, rows):
+            batch.append(row)
+            if len(batch) >= BATCH_SIZE:
+                importer.process(batch)
+                batch = []
+                if settings.DEBUG:
+                    reset_queries()  # DEBUG keeps every query, and a batch's SQL is large
+                if progress:  # (the writer may still be sending this batch: no queries)
+                    progress(report.rows, max(total, report.rows))
+        if batch:
+            importer.process(batch)
+
+
 def run_import(
     kind: str,
     source: Path | BinaryIO,
@@ -2196,25 +2213,20 @@ def run_import(
     importer = IMPORTERS[kind](actor, report, header)
     total = max(sheet.total - header.row, 0)
     with sqlite_page_cache(), transaction.atomic():
-        # The importer's writer (if it has one) is joined before the transaction ends.
-        with importer.writing():
-            batch: list[Row] = []
-            for row in _rows_of(header, rows):
-                batch.append(row)
-                if len(batch) >= BATCH_SIZE:
-                    importer.process(batch)
-                    batch = []
-                    if settings.DEBUG:
-                        reset_queries()  # DEBUG keeps every query, and a batch's SQL is large
-                    if progress:  # (the writer may still be sending this batch: no queries)
-                        progress(report.rows, max(total, report.rows))
-            if batch:
-                importer.process(batch)
+        # The rows' audit events and roll-up refreshes wait for the end of the run, so that
+        # neither the chain head nor the roll-up rows are locked while the rows are read and
+        # checked (a preview never locks them at all): docs/decisions.md, Lock order.
+        with rollups.deferred(), deferred_events() as row_events:
+            # The importer's writer (if it has one) is joined before the transaction ends.
+            _process_all(importer, header, rows, report, total, progress)
+            keep = not dry_run and (only_valid or not report.errors)
+            if not keep:
+                row_events.discard()
+                rollups.discard_deferred()
         if progress:
             progress(report.rows, report.rows)
         if report.rows == 0:
             raise UnreadableFile(_("The file has a header row but no data rows."))
-        keep = not dry_run and (only_valid or not report.errors)
         if keep and (report.created or report.updated):
             record_event(
                 actor=actor,
