@@ -115,7 +115,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    # Many users at once (issue 14): keep it last, so that its retry re-runs only the view.
+    # Many users at once (issue 14): a write sent twice is applied once; the busy answers and
+    # their retry last, so that the retry re-runs only the view.
+    "sanlian.idempotency.IdempotencyMiddleware",
     "sanlian.busy.BusyMiddleware",
 ]
 
