@@ -94,9 +94,10 @@ INSTALLED_APPS = [
     "campaigns",
     "dashboards",
     "reports",
+    # jobs before django_tasks_db: its `db_worker` (with a heartbeat, issue 14) is the one run.
+    "jobs",
     "django_tasks",
     "django_tasks_db",
-    "jobs",
     "api",
     "sanlian",
 ]
