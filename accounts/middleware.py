@@ -29,6 +29,35 @@ class AbsoluteSessionLimitMiddleware:
         return self.get_response(request)
 
 
+RENEWED_AT_KEY = "sanlian_renewed_at"
+
+
+class SessionRenewalMiddleware:
+    """Renews a logged-in session's idle expiry at most every SESSION_RENEW_SECONDS.
+
+    Instead of SESSION_SAVE_EVERY_REQUEST: most page views then write nothing, so they neither
+    wait for a writer (SQLite's one write lock, during an import) nor make one. Any request that
+    changes the session anyway is stamped as renewed. Place it after the authentication
+    middleware and its response phase runs before the session middleware saves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or user is None or not user.is_authenticated:
+            return response
+        now = int(time.time())
+        if session.modified or now - session.get(RENEWED_AT_KEY, 0) >= (
+            settings.SESSION_RENEW_SECONDS
+        ):
+            session[RENEWED_AT_KEY] = now
+        return response
+
+
 class HtmxLoginRedirectMiddleware:
     """Turns a redirect to the login page into HX-Redirect for htmx requests.
 

@@ -4,11 +4,13 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,6 +95,69 @@ def _locked_head() -> ChainHead:
     return head
 
 
+def lock_head() -> None:
+    """Take the chain head now, in the caller's transaction.
+
+    The one lock order of every writing transaction (docs/decisions.md, Lock order): the rows the
+    service itself changes, then the audit chain head, then the roll-up rows in (unit, year)
+    order. Roll-up maintenance calls this before it locks its rows, so that a service that
+    refreshes roll-ups before writing its event (a member save) and one that writes its event
+    before the refresh (a unit created) queue on the head instead of deadlocking.
+    """
+    if connection.in_atomic_block:
+        _locked_head()
+    else:
+        with transaction.atomic():
+            _locked_head()
+
+
+class _Deferred:
+    """The events recorded inside `deferred_events`, appended to the chain when it ends."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+        self.kept = True
+
+    def discard(self) -> None:
+        """Record none of them (a dry run that is rolled back anyway)."""
+        self.kept = False
+
+
+@contextmanager
+def deferred_events() -> Iterator[_Deferred]:
+    """Hold back the events recorded inside the block and append them, in order, at its end.
+
+    For long runs (imports and their previews): the head is then locked only for the final
+    append, not from the first row to the commit, so log-ins and writes elsewhere do not wait for
+    the run. The events are appended in the caller's transaction; on an exception, or after
+    `discard()`, nothing is appended.
+    """
+    outer = getattr(connection, "sanlian_deferred_events", None)
+    deferred = _Deferred()
+    connection.sanlian_deferred_events = deferred
+    try:
+        yield deferred
+    finally:
+        connection.sanlian_deferred_events = outer
+    if deferred.kept and deferred.events:
+        if outer is not None:
+            outer.events.extend(deferred.events)
+        else:
+            _append(deferred.events)
+
+
+def _append(events: list[AuditEvent]) -> None:
+    with transaction.atomic():
+        head = _locked_head()
+        for event in events:
+            event.seq = head.last_seq + 1
+            event.prev_hash = head.last_hash
+            event.hash = event_hash(head.last_hash, event)
+            event.save(force_insert=True)
+            head.last_seq, head.last_hash = event.seq, event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+
+
 def record_event(
     *,
     actor: Any,
@@ -107,34 +172,32 @@ def record_event(
     result: str = Result.OK,
     ip_address: str = "",
 ) -> AuditEvent:
-    """Append one event. Call it inside the transaction of the change it records."""
+    """Append one event. Call it inside the transaction of the change it records (inside
+    `deferred_events` it is appended at the block's end, and has no seq until then)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
         object_label = object_label or str(obj)[:200]
     user = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
-        head = _locked_head()
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            created_at=timezone.now().astimezone(UTC),
-            actor=user,
-            actor_name=user.get_username() if user else "",
-            action=str(action)[:64],
-            object_type=str(object_type)[:64],
-            object_id=str(object_id if object_id is not None else "")[:64],
-            object_label=str(object_label)[:200],
-            unit_id=unit_id,
-            before=_json_safe(before),
-            after=_json_safe(after),
-            result=result,
-            ip_address=(ip_address or "")[:45],
-            prev_hash=head.last_hash,
-        )
-        event.hash = event_hash(head.last_hash, event)
-        event.save(force_insert=True)
-        head.last_seq, head.last_hash = event.seq, event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+    event = AuditEvent(
+        created_at=timezone.now().astimezone(UTC),
+        actor=user,
+        actor_name=user.get_username() if user else "",
+        action=str(action)[:64],
+        object_type=str(object_type)[:64],
+        object_id=str(object_id if object_id is not None else "")[:64],
+        object_label=str(object_label)[:200],
+        unit_id=unit_id,
+        before=_json_safe(before),
+        after=_json_safe(after),
+        result=result,
+        ip_address=(ip_address or "")[:45],
+    )
+    deferred = getattr(connection, "sanlian_deferred_events", None)
+    if deferred is not None:
+        deferred.events.append(event)
+    else:
+        _append([event])
     return event
 
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from django.db.models.functions import ExtractYear
 
 from assessments import standing
 from assessments.models import AwardedTitle
-from audit.services import record_event
+from audit.services import lock_head, record_event
 from campaigns.rollup_models import RollupFigure
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit, Status
 from registers.models import Member, MemberStatus, ServiceActivity, Training
@@ -441,7 +442,10 @@ def trend(unit: OrgUnit, years: Iterable[int]) -> list[Figures]:
 
 def _lock(unit_ids: Sequence[int]) -> dict[Key, Values]:
     """Lock the rows of a chain of units in one global order (unit id, year), so that two
-    changes under the same ancestors queue instead of deadlocking, and return them."""
+    changes under the same ancestors queue instead of deadlocking, and return them. The audit
+    chain head comes first (audit.services.lock_head: the one lock order of every writing
+    transaction), whether the caller has written its event yet or not."""
+    lock_head()
     rows = (
         RollupFigure.objects.select_for_update()
         .filter(unit_id__in=unit_ids)
@@ -484,9 +488,42 @@ def _anchor(unit_id: int) -> OrgUnit | None:
     return unit
 
 
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the units that `refresh` is asked for inside the block and refresh each once at
+    its end (in unit order), in the caller's transaction: a long run (an import saving row by
+    row) then locks the head and the roll-up rows only for its final step, and a unit touched by
+    a thousand rows is recomputed once. An exception inside the block refreshes nothing (its
+    transaction is rolled back); so does `discard_deferred()` (a dry run)."""
+    outer = getattr(connection, "sanlian_deferred_rollups", None)
+    pending: set[int] = set()
+    connection.sanlian_deferred_rollups = pending
+    try:
+        yield
+    finally:
+        connection.sanlian_deferred_rollups = outer
+    if outer is not None:
+        outer.update(pending)
+        return
+    for unit_id in sorted(pending):
+        refresh(unit_id)
+
+
+def discard_deferred() -> None:
+    """Forget the refreshes collected so far by the enclosing `deferred` block."""
+    pending = getattr(connection, "sanlian_deferred_rollups", None)
+    if pending is not None:
+        pending.clear()
+
+
 def refresh(unit_id: int, exclude: int | None = None) -> None:
     """Bring the unit's own share of the figures (or, for a group, its parent's) up to date and
-    carry the difference up its ancestors, in the caller's transaction."""
+    carry the difference up its ancestors, in the caller's transaction (or at the end of the
+    enclosing `deferred` block)."""
+    pending = getattr(connection, "sanlian_deferred_rollups", None)
+    if pending is not None and exclude is None and unit_id is not None:
+        pending.add(unit_id)
+        return
     with transaction.atomic(savepoint=False):
         unit = _anchor(unit_id)
         if unit is None:
@@ -552,6 +589,7 @@ def retired(unit: OrgUnit) -> None:
     """The unit and its subtree were retired: their rows fall to zero and the parent's chain
     loses what they held."""
     with transaction.atomic(savepoint=False):
+        lock_head()
         if unit.level != Level.GROUP:
             subtree = OrgUnit.objects.filter(subtree_scope(unit)).values("pk")
             RollupFigure.objects.filter(unit_id__in=subtree).update(**dict.fromkeys(FIELDS, 0))
@@ -563,6 +601,7 @@ def deleting(unit: OrgUnit) -> None:
     """The unit (without children or records) is about to be deleted: its rows go now and its
     parent's chain loses its count."""
     with transaction.atomic(savepoint=False):
+        lock_head()
         RollupFigure.objects.filter(unit_id=unit.pk).delete()
         if unit.parent_id:
             refresh(unit.parent_id, exclude=unit.pk)
@@ -598,6 +637,7 @@ def refresh_all() -> int:
     many rows were written."""
     years = list(stored_years())
     with transaction.atomic(savepoint=False):
+        lock_head()
         fresh = compute(None, years)
         RollupFigure.objects.all().delete()
         return _insert(_stored_unit_ids(), years, fresh)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -242,7 +242,11 @@ def do_create_campaign(
             setattr(campaign, key, value)
     _clean_campaign(_campaign_snapshot_raw(campaign), organiser, None)
     with transaction.atomic():
-        campaign.save()
+        # The organiser's row serialises its campaigns' checks: two submits of the same name (or
+        # of overlapping years) at once answer a form error, not a 500 (issue 14, H6).
+        _lock_organiser(organiser)
+        _clean_campaign(_campaign_snapshot_raw(campaign), organiser, None)
+        _save_campaign(campaign)
         record_event(
             actor=actor,
             action="campaigns.campaign.create",
@@ -251,6 +255,20 @@ def do_create_campaign(
             after=_campaign_snapshot(campaign),
         )
     return campaign
+
+
+def _lock_organiser(organiser: OrgUnit) -> None:
+    list(OrgUnit.objects.select_for_update().filter(pk=organiser.pk).values_list("pk"))
+
+
+def _save_campaign(campaign: Campaign) -> None:
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError as error:  # the unique name, should a writer bypass the lock
+        raise ValidationError(
+            {"name": [_("This unit already has a campaign of that name.")]}
+        ) from error
 
 
 def _campaign_snapshot_raw(campaign: Campaign) -> dict[str, Any]:
@@ -267,8 +285,9 @@ def do_update_campaign(actor, campaign: Campaign, **changes: Any) -> Campaign:
         before = _campaign_snapshot(campaign)
         for key, value in changes.items():
             setattr(campaign, key, value.strip() if isinstance(value, str) else value)
+        _lock_organiser(campaign.organiser)
         _clean_campaign(_campaign_snapshot_raw(campaign), campaign.organiser, campaign.pk)
-        campaign.save()
+        _save_campaign(campaign)
         record_change(
             actor=actor,
             action="campaigns.campaign.update",

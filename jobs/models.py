@@ -103,3 +103,14 @@ class ImportJob(BackgroundJob):
     @property
     def current_report(self) -> dict | None:
         return self.report if self.stage == Stage.IMPORT else self.preview
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of a task worker (`sanlian db_worker`), written by its heartbeat
+    thread every few seconds; on SQLite a file in the var directory stands in (jobs.heartbeat)."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.worker_id

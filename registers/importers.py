@@ -59,7 +59,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import Action, can
-from audit.services import record_event
+from audit.services import deferred_events, record_event
+from campaigns import rollups
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 from orgs.services import EDITABLE_FIELDS, do_create_unit, do_update_unit
 from registers import pii
@@ -2225,6 +2226,26 @@ def sqlite_page_cache():
             cursor.execute(f"PRAGMA cache_size = {before}")
 
 
+def _process_all(importer, table, report: ImportReport, total: int, progress) -> None:
+    several = len(table.sheets) > 1
+    with importer.writing():
+        for sheet in table.sheets:
+            # Errors name the columns as this sheet writes them.
+            importer.header = sheet.header
+            batch: list[Row] = []
+            for row in _rows_of(sheet.header, sheet.rows(), sheet.name if several else ""):
+                batch.append(row)
+                if len(batch) >= BATCH_SIZE:
+                    importer.process(batch)
+                    batch = []
+                    if settings.DEBUG:
+                        reset_queries()  # DEBUG keeps every query, and a batch's SQL is large
+                    if progress:  # (the writer may still be sending this batch: no queries)
+                        progress(report.rows, max(total, report.rows))
+            if batch:
+                importer.process(batch)
+
+
 def run_import(
     kind: str,
     source: Path | BinaryIO,
@@ -2245,25 +2266,17 @@ def run_import(
     report.sheets = [_sheet_summary(sheet, layout) for sheet in table.sheets]
     importer = IMPORTERS[kind](actor, report, table.sheets[0].header)
     total = table.total
-    several = len(table.sheets) > 1
     with sqlite_page_cache(), transaction.atomic():
-        # The importer's writer (if it has one) is joined before the transaction ends.
-        with importer.writing():
-            for sheet in table.sheets:
-                # Errors name the columns as this sheet writes them.
-                importer.header = sheet.header
-                batch: list[Row] = []
-                for row in _rows_of(sheet.header, sheet.rows(), sheet.name if several else ""):
-                    batch.append(row)
-                    if len(batch) >= BATCH_SIZE:
-                        importer.process(batch)
-                        batch = []
-                        if settings.DEBUG:
-                            reset_queries()  # DEBUG keeps every query; a batch's SQL is large
-                        if progress:  # (the writer may still be sending this batch: no queries)
-                            progress(report.rows, max(total, report.rows))
-                if batch:
-                    importer.process(batch)
+        # The rows' audit events and roll-up refreshes wait for the end of the run, so that
+        # neither the chain head nor the roll-up rows are locked while the rows are read and
+        # checked (a preview never locks them at all): docs/decisions.md, Lock order.
+        with rollups.deferred(), deferred_events() as row_events:
+            # The importer's writer (if it has one) is joined before the transaction ends.
+            _process_all(importer, table, report, total, progress)
+            keep = not dry_run and (only_valid or not report.errors)
+            if not keep:
+                row_events.discard()
+                rollups.discard_deferred()
         report.skipped_notes = [
             {"sheet": note.sheet, "row": note.row, "text": note.text} for note in table.notes
         ]
@@ -2271,7 +2284,6 @@ def run_import(
             progress(report.rows, report.rows)
         if report.rows == 0:
             raise UnreadableFile(_("The file has a header row but no data rows."))
-        keep = not dry_run and (only_valid or not report.errors)
         if keep and (report.created or report.updated):
             record_event(
                 actor=actor,

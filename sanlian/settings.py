@@ -104,9 +104,10 @@ INSTALLED_APPS = [
     "campaigns",
     "dashboards",
     "reports",
+    # jobs before django_tasks_db: its `db_worker` (with a heartbeat, issue 14) is the one run.
+    "jobs",
     "django_tasks",
     "django_tasks_db",
-    "jobs",
     "api",
     "sanlian",
 ]
@@ -123,9 +124,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
     "accounts.middleware.AbsoluteSessionLimitMiddleware",
+    "accounts.middleware.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Many users at once (issue 14): a write sent twice is applied once; the busy answers and
+    # their retry last, so that the retry re-runs only the view.
+    "sanlian.idempotency.IdempotencyMiddleware",
+    "sanlian.busy.BusyMiddleware",
 ]
 
 ROOT_URLCONF = "sanlian.urls"
@@ -204,9 +210,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-# Idle timeout: the cookie lives 30 minutes and every request renews it.
+# Idle timeout: the session lives 30 minutes from its last renewal; a logged-in request renews it
+# when the last renewal is SESSION_RENEW_SECONDS old (accounts.middleware.SessionRenewalMiddleware),
+# not on every request, so that a page view writes nothing (issue 14). An idle session therefore
+# ends at most 30 minutes after the last request, and never later.
 SESSION_COOKIE_AGE = env_int("SANLIAN_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = min(300, SESSION_COOKIE_AGE // 6)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env_int("SANLIAN_SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
 SESSION_COOKIE_HTTPONLY = True
@@ -302,3 +312,8 @@ LOGGING = {
         "sanlian.worker": {"level": "INFO"},
     },
 }
+
+# --- Many users at once (issue 14) ------------------------------------------------------------
+# A web request waits at most this long for a row lock on PostgreSQL, then answers "系统繁忙，请稍后
+# 重试" (sanlian.busy); 0 turns the limit off. Task workers set none.
+SANLIAN_LOCK_TIMEOUT_SECONDS = env_int("SANLIAN_LOCK_TIMEOUT_SECONDS", 8, minimum=0)

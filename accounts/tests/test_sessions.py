@@ -3,12 +3,14 @@
 import time
 from datetime import timedelta
 
+import time_machine
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
 import accounts.middleware
+from accounts.middleware import RENEWED_AT_KEY
 from accounts.signals import LOGIN_AT_KEY
 from audit.models import AuditEvent
 from conftest import PASSWORD
@@ -28,7 +30,8 @@ def _set_login_time(client, seconds_ago: float) -> None:
 
 def test_it_times_out_idle_sessions_after_thirty_minutes():
     assert settings.SESSION_COOKIE_AGE == 1800
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert settings.SESSION_RENEW_SECONDS == 300
     assert settings.SESSION_ABSOLUTE_SECONDS == 12 * 3600
 
 
@@ -38,14 +41,45 @@ def test_it_records_the_login_time_in_the_session(client, township_officer):
     assert before <= client.session[LOGIN_AT_KEY] <= time.time()
 
 
-def test_it_renews_the_expiry_on_every_request(client, township_officer):
+def _set_renewal_time(client, seconds_ago: float) -> None:
+    session = client.session
+    session[RENEWED_AT_KEY] = int(time.time() - seconds_ago)
+    session.save()
+
+
+def test_it_renews_the_expiry_once_the_last_renewal_is_five_minutes_old(client, township_officer):
     key = _log_in(client)
+    _set_renewal_time(client, 5 * 60 + 1)
     Session.objects.filter(session_key=key).update(
         expire_date=timezone.now() + timedelta(minutes=1)
     )
     assert client.get(reverse("home")).status_code == 200
     expiry = Session.objects.get(session_key=key).expire_date
     assert expiry > timezone.now() + timedelta(minutes=29)
+
+
+def test_it_writes_nothing_to_the_session_on_a_page_view_soon_after_a_renewal(
+    client, township_officer
+):
+    key = _log_in(client)
+    _set_renewal_time(client, 60)
+    soon = timezone.now() + timedelta(minutes=20)
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    assert client.get(reverse("home")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == soon
+
+
+def test_it_ends_a_session_idle_for_thirty_minutes_even_between_renewals(
+    client, township_officer, monkeypatch
+):
+    _log_in(client)
+    later = time.time() + settings.SESSION_COOKIE_AGE + 1
+    monkeypatch.setattr(accounts.middleware, "time", _Clock(later))
+    expired = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    with time_machine.travel(expired, tick=False):
+        response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
 
 
 def test_it_rejects_a_session_whose_idle_expiry_passed(client, township_officer):

@@ -26,3 +26,6 @@ class Command(prune_import_jobs.Command):
             )
         count = reports.prune_report_files(days=options["days"])
         self.stdout.write(_("Deleted %(count)d stored report file(s).") % {"count": count})
+        from sanlian import idempotency  # (issue 14: keys of double submits, kept a day)
+
+        idempotency.prune()

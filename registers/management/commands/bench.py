@@ -249,6 +249,18 @@ def cores() -> int:
 # The command ----------------------------------------------------------------------------------
 
 
+LOAD_OPTIONS = [
+    ("processes", 2, "bench load: gunicorn worker processes (default %(default)s)."),
+    ("workers", 1, "bench load: task workers, sanlian db_worker (default %(default)s)."),
+    ("seconds", 60, "bench load: length of the mixed run in seconds (default %(default)s)."),
+    ("clients", 8, "bench load: concurrent clients (default %(default)s)."),
+    ("trivial-seconds", 5, "bench load: seconds on the trivial view (default %(default)s)."),
+    ("import-rows", 5000, "bench load: rows of the members import run meanwhile, 0 for none."),
+    ("org-rows", 200, "bench load: rows of the org import run meanwhile (default %(default)s)."),
+    ("port", 0, "bench load: port on 127.0.0.1 (default: a free one)."),
+]
+
+
 class Command(BaseCommand):
     @property
     def help(self):
@@ -260,7 +272,7 @@ class Command(BaseCommand):
         )
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["import"], help=_("What to benchmark."))
+        parser.add_argument("what", choices=["import", "load"], help=_("What to benchmark."))
         parser.add_argument(
             "--rows",
             type=int,
@@ -273,8 +285,18 @@ class Command(BaseCommand):
             help=_("Keep the generated county, its members and the workbook."),
         )
         parser.add_argument("--seed", type=int, default=0, help=_("Seed of the random data."))
+        load = parser.add_argument_group(_("bench load (many users at once)"))
+        for name, default, text in LOAD_OPTIONS:
+            load.add_argument(f"--{name}", type=int, default=default, help=text)
 
     def handle(self, *args, **options):
+        if options["what"] == "load":
+            from sanlian import loadbench
+
+            status = loadbench.run(options, self.stdout.write)
+            if status:
+                raise CommandError(_("A verification failed after the load run."))
+            return
         rows = options["rows"]
         if rows < 1:
             raise CommandError(_("--rows must be at least 1."))
