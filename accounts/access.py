@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, RoleKind
 from audit.models import Result
 from audit.services import record_event
-from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+from orgs.models import Level, OrgUnit, subtree_q
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +49,6 @@ def roles_of(user) -> list[Role]:
     return cached
 
 
-def _subtree_q(unit: OrgUnit) -> Q:
-    if unit.level == Level.GROUP:
-        return Q(pk=unit.pk)
-    return Q(**{f"{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
-
-
 def visible_units(user):
     """Every unit the user may see: the union of their roles' subtrees."""
     roles = roles_of(user)
@@ -62,7 +56,7 @@ def visible_units(user):
         return OrgUnit.objects.none()
     condition = Q()
     for role in roles:
-        condition |= _subtree_q(role.unit)
+        condition |= subtree_q(role.unit)
     return OrgUnit.objects.filter(condition)
 
 
@@ -202,7 +196,7 @@ def audit_units(user):
     found = False
     for role in roles_of(user):
         if role.kind in AUDIT_READERS:
-            condition |= _subtree_q(role.unit)
+            condition |= subtree_q(role.unit)
             found = True
     return OrgUnit.objects.filter(condition) if found else OrgUnit.objects.none()
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, get_unit_for_user, record_denial, require, root_units
@@ -31,6 +30,7 @@ from campaigns.plan_models import (
     Standing,
     TownshipTarget,
 )
+from campaigns.years import plan_year
 from dashboards import selectors
 from orgs.models import OrgUnit
 
@@ -297,13 +297,6 @@ def _acting(request, unit: OrgUnit, action: str, call):
         raise
 
 
-def _year(year: int | None, campaign: Campaign) -> int:
-    """As the pages: a year of the campaign, this year's (kept within it) otherwise."""
-    if year in campaign.years:
-        return year
-    return min(max(timezone.localdate().year, campaign.first_year), campaign.last_year)
-
-
 def _targets(targets: t.Targets) -> dict:
     return {
         "five_good_share": targets.five_good_share,
@@ -412,7 +405,7 @@ def campaign_targets(request, campaign_id: int, params: Query[CampaignYearParams
     """The campaign's targets attained at the organiser in the year, with the first-class
     share's base named, and each township's own targets (blank: the campaign's)."""
     campaign = _campaign_for_user(request, campaign_id)
-    year = _year(params.year, campaign)
+    year = plan_year(campaign, params.year)
     counts = services.current_counts(campaign.organiser, year)
     townships = list(services.townships_of(campaign))
     own = {
@@ -468,7 +461,7 @@ def set_township_targets(request, campaign_id: int, township_id: int, payload: T
 
 
 def _township(request, campaign: Campaign, township: OrgUnit, year: int | None) -> dict:
-    year = _year(year, campaign)
+    year = plan_year(campaign, year)
     targets = services.township_targets(campaign, township)
     plan = services.plan_for(campaign, township)
     approved = services.approved_version(plan)
@@ -679,7 +672,7 @@ def _pilots(campaign: Campaign, township: OrgUnit, year: int) -> dict:
 def list_pilots(request, campaign_id: int, township_id: int, params: Query[CampaignYearParams]):
     """The township's pilots in the year, and the pilot rules it still breaks."""
     campaign, township = _township_for_user(request, campaign_id, township_id)
-    return _pilots(campaign, township, _year(params.year, campaign))
+    return _pilots(campaign, township, plan_year(campaign, params.year))
 
 
 @router.post(

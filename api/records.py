@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from accounts.access import Action, get_unit_for_user
 from api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, PageParams, Text
 from api.schemas import Count as CountInt
-from orgs.models import OrgUnit
+from orgs.models import OrgUnit, subtree_q
 from registers import record_services as services
 from registers.models import (
     Audience,
@@ -267,7 +267,7 @@ def _year(year: int) -> int:
 def list_trainings(request, unit_id: int, params: Query[TrainingParams]):
     """Trainings organised in the unit's subtree, newest first."""
     unit = get_unit_for_user(request, unit_id)
-    trainings = _filtered(Training.objects.filter(services.subtree_q(unit, "organiser")), params)
+    trainings = _filtered(Training.objects.filter(subtree_q(unit, "organiser")), params)
     if params.audience:
         trainings = trainings.filter(
             services.json_list_has("audiences", params.audience.value, len(Audience))
@@ -301,7 +301,7 @@ def create_training(request, payload: TrainingIn):
 def list_activities(request, unit_id: int, params: Query[ActivityParams]):
     """Service activities in the unit's subtree, newest first, with the totals of all pages."""
     unit = get_unit_for_user(request, unit_id)
-    activities = _filtered(ServiceActivity.objects.filter(services.subtree_q(unit, "unit")), params)
+    activities = _filtered(ServiceActivity.objects.filter(subtree_q(unit, "unit")), params)
     if params.carrier_id:
         activities = activities.filter(carrier_id=params.carrier_id)
     if params.need:

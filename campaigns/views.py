@@ -42,6 +42,7 @@ from campaigns.plan_models import (
     PlanVersion,
     TownshipTarget,
 )
+from campaigns.years import asked_year, plan_year
 from orgs.models import Level, OrgUnit
 from sanlian.forms import add_validation_errors
 
@@ -90,13 +91,7 @@ def get_township_for_user(request, campaign_pk, pk, *, edit: bool = False):
 
 
 def _year(request, campaign: Campaign) -> int:
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or 0)
-    except (TypeError, ValueError):
-        year = 0
-    if year not in campaign.years:
-        year = min(max(timezone.localdate().year, campaign.first_year), campaign.last_year)
-    return year
+    return plan_year(campaign, asked_year(request.GET) or asked_year(request.POST))
 
 
 def _base(request, campaign: Campaign, unit: OrgUnit | None = None, **extra) -> dict:

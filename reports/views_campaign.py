@@ -6,27 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import get_unit_for_user, visible_ancestors
+from campaigns.years import asked_year, board_year
 from dashboards.selectors import campaign_for
 from reports import commendation, progress, tasks
 from reports.pdf import pdf_or_503, pdf_response
 
 KINDS = ("xlsx", "pdf")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def year_of(request: HttpRequest, campaign) -> int:
-    """The year asked for, within the campaign (its baseline year included); this year by
-    default (the dashboards' rule)."""
-    this_year = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        year = this_year
-    return min(max(year, campaign.first_year - 1), campaign.last_year)
 
 
 def xlsx_response(content: bytes, filename: str, ascii_filename: str) -> HttpResponse:
@@ -50,7 +39,7 @@ def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's page: the year, the downloads, or the background job for a large node."""
     unit = get_unit_for_user(request, pk)
     campaign = _campaign_or_404(unit)
-    year = year_of(request, campaign)
+    year = board_year(campaign, asked_year(request.GET))
     size = progress.size_of(unit)
     background = {kind: progress.runs_in_background(unit, kind, size) for kind in KINDS}
     if request.method == "POST":
@@ -78,7 +67,7 @@ def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
 def _progress_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     unit = get_unit_for_user(request, pk)
     campaign = _campaign_or_404(unit)
-    year = year_of(request, campaign)
+    year = board_year(campaign, asked_year(request.GET))
     if progress.runs_in_background(unit, kind):
         # A large node's report would tie up a web process: its page starts the job instead.
         return redirect(f"{reverse('reports:progress', args=[unit.pk])}?year={year}")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import record_denial, roles_of
 from accounts.models import RoleKind
+from orgs.models import subtree_q
 from standards.models import Standard
 
 KEEPERS = {RoleKind.COUNTY_OFFICER, RoleKind.ADMINISTRATOR}
@@ -82,15 +83,8 @@ def visible_standards(user):
     condition = Q(unit__isnull=True)
     for role in roles:
         condition |= Q(unit__in=role.unit.ancestors()) | Q(unit=role.unit)
-        condition |= _below(role.unit)
+        condition |= subtree_q(role.unit, "unit")
     return Standard.objects.filter(condition)
-
-
-def _below(unit) -> Q:
-    from orgs.models import LEVEL_COLUMNS
-
-    column = LEVEL_COLUMNS.get(unit.level)
-    return Q(**{f"unit__{column}": unit}) if column else Q(unit=unit)
 
 
 def get_standard_for_user(request, standard_id, *, edit: bool = False) -> Standard:
