@@ -146,6 +146,20 @@ def record_denial(
     )
 
 
+def missing(request, object_type: str, pk, action: str = Action.VIEW) -> Http404:
+    """For an object that is not there or not in the user's subtrees: the denial recorded, and
+    the 404 to raise (the same answer for both, so that nothing outside is confirmed)."""
+    record_denial(
+        request,
+        request.user,
+        action,
+        reason="not_found",
+        object_type=object_type,
+        object_id=str(pk)[:64],
+    )
+    return Http404("Not found.")
+
+
 def get_unit_for_user(request, unit_id, action: Action = Action.VIEW, user=None) -> OrgUnit:
     """The unit, if the user may act on it; else 404 (outside their subtree) or 403."""
     user = user or request.user

@@ -17,6 +17,13 @@ from api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, PageParams, Text
 from api.schemas import Count as CountInt
 from orgs.models import OrgUnit, subtree_q
 from registers import record_services as services
+from registers.access import (
+    get_activity_for_user,
+    get_evidence_for_user,
+    get_inclusion_unit_for_user,
+    get_profile_unit_for_user,
+    get_training_for_user,
+)
 from registers.models import (
     Audience,
     Evidence,
@@ -27,15 +34,7 @@ from registers.models import (
     Training,
 )
 from registers.services import ConflictError
-from registers.views_records import (
-    _profile_unit,
-    _township,
-    download_name,
-    evidence_response,
-    get_activity_for_user,
-    get_evidence_for_user,
-    get_training_for_user,
-)
+from registers.views_records import download_name, evidence_response
 
 router = Router(tags=["records"])
 
@@ -369,13 +368,13 @@ def _inclusion_out(township: OrgUnit, year: int) -> dict:
 @router.get("/inclusion/{unit_id}/{year}", response={200: InclusionOut, **READ_ERRORS})
 def get_inclusion(request, unit_id: int, year: int):
     """The seven items of 三纳入四同时 of a township for one year."""
-    township = _township(request, unit_id)
+    township = get_inclusion_unit_for_user(request, unit_id)
     return _inclusion_out(township, _year(year))
 
 
 @router.put("/inclusion/{unit_id}/{year}", response={200: InclusionOut, **WRITE_ERRORS})
 def put_inclusion(request, unit_id: int, year: int, payload: InclusionIn):
-    township = _township(request, unit_id, Action.EDIT_RECORDS)
+    township = get_inclusion_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     entries = {item.value: entry.dict() for item, entry in payload.items.items()}
     services.do_save_inclusion(request.user, township, year, entries)
     return _inclusion_out(township, year)
@@ -388,7 +387,7 @@ def put_inclusion(request, unit_id: int, year: int, payload: InclusionIn):
 def upload_inclusion_evidence(
     request, unit_id: int, year: int, item: InclusionItem, file: File[UploadedFile]
 ):
-    township = _township(request, unit_id, Action.EDIT_RECORDS)
+    township = get_inclusion_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     record = services.do_get_inclusion_record(request.user, township, year, item.value)
     return Status(201, services.do_add_evidence(request.user, record, file))
 
@@ -418,13 +417,13 @@ def _profile_out(unit: OrgUnit, year: int) -> dict:
 @router.get("/profiles/{unit_id}/{year}", response={200: ProfileOut, **READ_ERRORS})
 def get_profile(request, unit_id: int, year: int):
     """The association's profile for a year; version 0 when nothing was saved yet."""
-    unit = _profile_unit(request, unit_id)
+    unit = get_profile_unit_for_user(request, unit_id)
     return _profile_out(unit, _year(year))
 
 
 @router.put("/profiles/{unit_id}/{year}", response={200: ProfileOut, **WRITE_ERRORS})
 def put_profile(request, unit_id: int, year: int, payload: ProfileIn):
-    unit = _profile_unit(request, unit_id, Action.EDIT_RECORDS)
+    unit = get_profile_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     fields = payload.dict(exclude={"version", "checklist"})
     checklist = {code.value: entry.dict() for code, entry in payload.checklist.items()}
     try:
@@ -443,7 +442,7 @@ def put_profile(request, unit_id: int, year: int, payload: ProfileIn):
 def upload_profile_evidence(
     request, unit_id: int, year: int, slot: ProfileItem, file: File[UploadedFile]
 ):
-    unit = _profile_unit(request, unit_id, Action.EDIT_RECORDS)
+    unit = get_profile_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     profile = services.do_get_or_create_profile(request.user, unit, year)
     return Status(201, services.do_add_evidence(request.user, profile, file, slot.value))
 

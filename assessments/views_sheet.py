@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import missing
 from assessments import selectors, services
+from assessments.access import forbidden, get_assessment_for_user
 from assessments.forms import (
     CommentForm,
     ConfirmForm,
@@ -21,7 +23,6 @@ from assessments.forms import (
     SheetForm,
 )
 from assessments.models import Assessment, Score
-from assessments.views import forbidden, get_assessment_for_user, missing
 from registers.models import Evidence
 from registers.record_services import do_delete_evidence
 from sanlian.forms import add_validation_errors
