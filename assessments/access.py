@@ -41,3 +41,12 @@ def get_assessment_for_user(request, pk) -> Assessment:
         raise missing(request, "assessments.assessment", pk)
     require(request, Action.VIEW, assessment.access_unit)
     return assessment
+
+
+def get_awarding_round_for_user(request, pk, title: str) -> Round:
+    """The round, if the user may see it, and only if it awards `title` (a commendation list's
+    or certificates' address names both); else one recorded 404."""
+    round_ = selectors.rounds_for_user(request.user).filter(pk=pk).first()
+    if round_ is None or title not in round_.titles.values_list("title", flat=True):
+        raise missing(request, "assessments.round", f"{pk}:{title}")
+    return round_

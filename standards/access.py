@@ -12,10 +12,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.access import record_denial, roles_of
+from accounts.access import missing, record_denial, roles_of
 from accounts.models import RoleKind
 from orgs.models import subtree_q
-from standards.models import Standard
+from standards.models import Item, Standard
 
 KEEPERS = {RoleKind.COUNTY_OFFICER, RoleKind.ADMINISTRATOR}
 
@@ -119,3 +119,13 @@ def get_standard_for_user(request, standard_id, *, edit: bool = False) -> Standa
         )
         raise PermissionDenied(_("Not allowed for your role."))
     return standard
+
+
+def get_part_for_user(request, model, pk):
+    """A section, item or stage, reached through its standard's keeper check."""
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise missing(request, model._meta.label_lower, pk, "edit_standard")
+    standard_id = obj.section.standard_id if isinstance(obj, Item) else obj.standard_id
+    get_standard_for_user(request, standard_id, edit=True)
+    return obj

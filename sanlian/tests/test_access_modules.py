@@ -18,10 +18,6 @@ FETCHER = re.compile(r"^_?(\w+_for_user|missing|forbidden)$")
 EXCEPTIONS = {
     ("registers/views_imports.py", "_job_for_user"): "ImportJob moves into registers (step 3)",
     ("reports/views_campaign.py", "_job_for_user"): "ReportJob moves into reports (step 3)",
-    ("reports/views_campaign.py", "_round_for_user"): "a round and a title it awards; to "
-    "assessments/access.py with the commendation pages (step 1)",
-    ("standards/views.py", "_part_for_user"): "a section, item or stage of a standard; to "
-    "standards/access.py (step 1)",
 }
 
 
