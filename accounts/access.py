@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, RoleKind
 from audit.models import Result
 from audit.services import record_event
-from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+from orgs.models import Level, OrgUnit, subtree_q
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +49,6 @@ def roles_of(user) -> list[Role]:
     return cached
 
 
-def _subtree_q(unit: OrgUnit) -> Q:
-    if unit.level == Level.GROUP:
-        return Q(pk=unit.pk)
-    return Q(**{f"{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
-
-
 def visible_units(user):
     """Every unit the user may see: the union of their roles' subtrees."""
     roles = roles_of(user)
@@ -62,7 +56,7 @@ def visible_units(user):
         return OrgUnit.objects.none()
     condition = Q()
     for role in roles:
-        condition |= _subtree_q(role.unit)
+        condition |= subtree_q(role.unit)
     return OrgUnit.objects.filter(condition)
 
 
@@ -152,6 +146,20 @@ def record_denial(
     )
 
 
+def missing(request, object_type: str, pk, action: str = Action.VIEW) -> Http404:
+    """For an object that is not there or not in the user's subtrees: the denial recorded, and
+    the 404 to raise (the same answer for both, so that nothing outside is confirmed)."""
+    record_denial(
+        request,
+        request.user,
+        action,
+        reason="not_found",
+        object_type=object_type,
+        object_id=str(pk)[:64],
+    )
+    return Http404("Not found.")
+
+
 def get_unit_for_user(request, unit_id, action: Action = Action.VIEW, user=None) -> OrgUnit:
     """The unit, if the user may act on it; else 404 (outside their subtree) or 403."""
     user = user or request.user
@@ -202,7 +210,7 @@ def audit_units(user):
     found = False
     for role in roles_of(user):
         if role.kind in AUDIT_READERS:
-            condition |= _subtree_q(role.unit)
+            condition |= subtree_q(role.unit)
             found = True
     return OrgUnit.objects.filter(condition) if found else OrgUnit.objects.none()
 

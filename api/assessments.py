@@ -12,12 +12,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
+from accounts.access import Action, get_unit_for_user, missing, record_denial, require
 from accounts.access import visible_units as _visible_units
 from api.schemas import (
     MAX_ID,
@@ -29,17 +29,18 @@ from api.schemas import (
     Text,
 )
 from assessments import services
+from assessments.access import get_assessment_for_user, get_round_for_user
 from assessments.models import (
     Assessment,
     AssessmentState,
     AwardedTitle,
     RevocationCause,
-    Round,
     Score,
     SpotCheck,
     SpotCheckEntry,
     Transition,
 )
+from assessments.selectors import rounds_for_user
 from standards.models import Item, TitleKind
 
 router = Router(tags=["assessments"])
@@ -288,48 +289,6 @@ def _page(queryset, params: PageParams) -> dict:
     }
 
 
-def _missing(request, object_type: str, pk) -> Http404:
-    record_denial(
-        request,
-        request.user,
-        Action.VIEW,
-        reason="not_found",
-        object_type=object_type,
-        object_id=str(pk)[:64],
-    )
-    return Http404()
-
-
-def _rounds_for(user):
-    """Rounds organised in the user's subtrees or above them (a county's round reaches its
-    villages)."""
-    above: set[int] = set()
-    for role in roles_of(user):
-        above.update(role.unit.ancestor_ids())
-        above.add(role.unit.pk)
-    return Round.objects.filter(Q(organiser__in=_visible_units(user)) | Q(organiser_id__in=above))
-
-
-def _round_for_user(request, round_id: int) -> Round:
-    round_ = _rounds_for(request.user).select_related("organiser").filter(pk=round_id).first()
-    if round_ is None:
-        raise _missing(request, "assessments.round", round_id)
-    return round_
-
-
-def _assessment_for_user(request, assessment_id: int) -> Assessment:
-    assessment = (
-        Assessment.objects.select_related("standard", "round", "unit", "access_unit")
-        .filter(pk=assessment_id)
-        .first()
-    )
-    if assessment is None:
-        raise _missing(request, "assessments.assessment", assessment_id)
-    # Outside the subtree: 404, recorded, without naming the unit.
-    require(request, Action.VIEW, assessment.access_unit)
-    return assessment
-
-
 def _acting(request, unit, action: str, call):
     """Run a service; its PermissionDenied (wrong level, segregation of duties) answers 403 and
     is recorded as a denial like the access helper's own."""
@@ -392,7 +351,7 @@ def _detail(request, assessment: Assessment) -> dict:
 @router.get("/rounds", response={200: RoundPage, **READ_ERRORS})
 def list_rounds(request, params: Query[PageParams]):
     """Rounds organised within your subtrees or by a unit above them, newest first."""
-    rounds = _rounds_for(request.user).prefetch_related("titles").order_by("-year", "-id")
+    rounds = rounds_for_user(request.user).prefetch_related("titles").order_by("-year", "-id")
     return _page(rounds, params)
 
 
@@ -428,7 +387,7 @@ def list_assessments(request, params: Query[AssessmentParams]):
 @router.get("/{assessment_id}", response={200: AssessmentDetail, **READ_ERRORS})
 def get_assessment(request, assessment_id: Id):
     """One assessment with its chain, every version of every score, and its moves."""
-    return _detail(request, _assessment_for_user(request, assessment_id))
+    return _detail(request, get_assessment_for_user(request, assessment_id))
 
 
 @router.post("/", response={201: AssessmentDetail, **WRITE_ERRORS})
@@ -436,7 +395,7 @@ def apply(request, payload: ApplyIn):
     """Apply for a title in a round: the unit's own level does (a village operator for the
     village). A village's application carries its groups' ratings."""
     unit = get_unit_for_user(request, payload.unit_id)
-    round_ = _round_for_user(request, payload.round_id)
+    round_ = get_round_for_user(request, payload.round_id)
     assessment = _acting(
         request,
         unit,
@@ -450,7 +409,7 @@ def apply(request, payload: ApplyIn):
 def save_scores(request, assessment_id: Id, payload: ScoresIn):
     """Save scores at the current stage as new versions (all or nothing). Send each item's
     `base`: when someone saved the item since, the answer is 409 and nothing is saved."""
-    assessment = _assessment_for_user(request, assessment_id)
+    assessment = get_assessment_for_user(request, assessment_id)
     entries = [services.ScoreInput(**entry.dict()) for entry in payload.entries]
     try:
         _acting(
@@ -477,7 +436,7 @@ def attach_evidence(
 ):
     """Attach an evidence file (multipart field `file`, a JPEG, PNG or WebP image or a PDF) to
     an item (`item_id`) or to the whole assessment."""
-    assessment = _assessment_for_user(request, assessment_id)
+    assessment = get_assessment_for_user(request, assessment_id)
     item = None
     if item_id is not None:
         item = Item.objects.filter(pk=item_id, section__standard=assessment.standard_id).first()
@@ -493,7 +452,7 @@ def attach_evidence(
 
 
 def _move(request, assessment_id: int, action: str, call):
-    assessment = _assessment_for_user(request, assessment_id)
+    assessment = get_assessment_for_user(request, assessment_id)
     try:
         _acting(request, assessment.access_unit, action, lambda: call(assessment))
     except ValidationError as error:
@@ -569,7 +528,7 @@ def decide(request, assessment_id: Id, payload: DecideIn):
 def draw_spot_check(request, round_id: Id, payload: SpotCheckIn):
     """Draw a sample of the round's awarded units, a `share` or a `count` per township, with a
     recorded `seed` (drawn at random when left out) so that anyone can draw it again."""
-    round_ = _round_for_user(request, round_id)
+    round_ = get_round_for_user(request, round_id)
     check = _acting(
         request,
         round_.organiser,
@@ -595,7 +554,7 @@ def record_inspection(request, entry_id: Id, payload: InspectionIn):
         SpotCheckEntry.objects.select_related("assessment__access_unit").filter(pk=entry_id).first()
     )
     if entry is None:
-        raise _missing(request, "assessments.spotcheckentry", entry_id)
+        raise missing(request, "assessments.spotcheckentry", entry_id)
     require(request, Action.VIEW, entry.assessment.access_unit)
     entry = _acting(
         request,
@@ -613,7 +572,7 @@ def revoke_title(request, title_id: Id, payload: RevokeIn):
     """Revoke a title in force with its cause and reason; the title stays on record."""
     title = AwardedTitle.objects.select_related("unit").filter(pk=title_id).first()
     if title is None:
-        raise _missing(request, "assessments.awardedtitle", title_id)
+        raise missing(request, "assessments.awardedtitle", title_id)
     require(request, Action.VIEW, title.unit)
     return _acting(
         request,

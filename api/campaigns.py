@@ -14,14 +14,13 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from accounts.access import Action, get_unit_for_user, record_denial, require, root_units
+from accounts.access import get_unit_for_user, missing, record_denial, root_units
 from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, AttainmentFields, BodyIn, Text
 from campaigns import checks, services
 from campaigns import targets as t
+from campaigns.access import forbidden, get_campaign_for_user, get_township_for_user
 from campaigns.plan_models import (
     Campaign,
     FirstClassBase,
@@ -31,6 +30,7 @@ from campaigns.plan_models import (
     Standing,
     TownshipTarget,
 )
+from campaigns.years import plan_year
 from dashboards import selectors
 from orgs.models import OrgUnit
 
@@ -245,49 +245,6 @@ class PilotIn(BodyIn):
 # --- reaching objects as the pages do ---------------------------------------------------------
 
 
-def _missing(request, object_type: str, pk) -> Http404:
-    record_denial(
-        request,
-        request.user,
-        Action.VIEW,
-        reason="not_found",
-        object_type=object_type,
-        object_id=str(pk)[:64],
-    )
-    return Http404()
-
-
-def _forbidden(request, action: str, unit: OrgUnit) -> PermissionDenied:
-    record_denial(request, request.user, action, reason="forbidden", unit=unit)
-    return PermissionDenied()
-
-
-def _campaign_for_user(request, campaign_id: int, *, keep: bool = False) -> Campaign:
-    """The campaign's own reads are for those who see its organiser (a township officer reads
-    their township's instead); keeping it is for the organising level."""
-    campaign = Campaign.objects.select_related("organiser").filter(pk=campaign_id).first()
-    if campaign is None:
-        raise _missing(request, "campaigns.campaign", campaign_id)
-    require(request, Action.VIEW, campaign.organiser)
-    if keep and not services.keeps_campaign(request.user, campaign):
-        raise _forbidden(request, "keep_campaign", campaign.organiser)
-    return campaign
-
-
-def _township_for_user(request, campaign_id: int, township_id: int, *, edit: bool = False):
-    """A township of a campaign, for whoever sees the township; its survey, plan and pilots are
-    kept by its own township officer."""
-    campaign = Campaign.objects.select_related("organiser").filter(pk=campaign_id).first()
-    if campaign is None:
-        raise _missing(request, "campaigns.campaign", campaign_id)
-    township = get_unit_for_user(request, township_id)
-    if not (services.takes_plan(township) and services.in_campaign(campaign, township)):
-        raise _missing(request, "orgs.orgunit", township_id)
-    if edit and not services.keeps_township(request.user, township):
-        raise _forbidden(request, "edit_plan", township)
-    return campaign, township
-
-
 def _acting(request, unit: OrgUnit, action: str, call):
     """Run a service; its PermissionDenied answers 403 and is recorded as a denial."""
     try:
@@ -295,13 +252,6 @@ def _acting(request, unit: OrgUnit, action: str, call):
     except PermissionDenied:
         record_denial(request, request.user, action, reason="forbidden", unit=unit)
         raise
-
-
-def _year(year: int | None, campaign: Campaign) -> int:
-    """As the pages: a year of the campaign, this year's (kept within it) otherwise."""
-    if year in campaign.years:
-        return year
-    return min(max(timezone.localdate().year, campaign.first_year), campaign.last_year)
 
 
 def _targets(targets: t.Targets) -> dict:
@@ -381,7 +331,7 @@ def _plan_version(campaign: Campaign, township: OrgUnit, number: int, request) -
         .first()
     )
     if version is None:
-        raise _missing(request, "campaigns.planversion", f"{township.pk}:{number}")
+        raise missing(request, "campaigns.planversion", f"{township.pk}:{number}")
     return version
 
 
@@ -404,15 +354,15 @@ def list_campaigns(request):
 
 @router.get("/{campaign_id}", response={200: CampaignOut, **READ_ERRORS})
 def get_campaign(request, campaign_id: int):
-    return _campaign_for_user(request, campaign_id)
+    return get_campaign_for_user(request, campaign_id)
 
 
 @router.get("/{campaign_id}/targets", response={200: CampaignTargetsOut, **READ_ERRORS})
 def campaign_targets(request, campaign_id: int, params: Query[CampaignYearParams]):
     """The campaign's targets attained at the organiser in the year, with the first-class
     share's base named, and each township's own targets (blank: the campaign's)."""
-    campaign = _campaign_for_user(request, campaign_id)
-    year = _year(params.year, campaign)
+    campaign = get_campaign_for_user(request, campaign_id)
+    year = plan_year(campaign, params.year)
     counts = services.current_counts(campaign.organiser, year)
     townships = list(services.townships_of(campaign))
     own = {
@@ -453,8 +403,8 @@ def campaign_targets(request, campaign_id: int, params: Query[CampaignYearParams
 def set_township_targets(request, campaign_id: int, township_id: int, payload: TownshipTargetIn):
     """The organising level sets a township's own targets; blank figures inherit the
     campaign's."""
-    campaign = _campaign_for_user(request, campaign_id, keep=True)
-    campaign, township = _township_for_user(request, campaign_id, township_id)
+    campaign = get_campaign_for_user(request, campaign_id, keep=True)
+    campaign, township = get_township_for_user(request, campaign_id, township_id)
     _acting(
         request,
         township,
@@ -468,7 +418,7 @@ def set_township_targets(request, campaign_id: int, township_id: int, payload: T
 
 
 def _township(request, campaign: Campaign, township: OrgUnit, year: int | None) -> dict:
-    year = _year(year, campaign)
+    year = plan_year(campaign, year)
     targets = services.township_targets(campaign, township)
     plan = services.plan_for(campaign, township)
     approved = services.approved_version(plan)
@@ -491,7 +441,7 @@ def _township(request, campaign: Campaign, township: OrgUnit, year: int | None) 
 def get_township(request, campaign_id: int, township_id: int, params: Query[CampaignYearParams]):
     """A township of the campaign: its targets (its own, else the campaign's) attained in the
     year, and where its plan stands."""
-    campaign, township = _township_for_user(request, campaign_id, township_id)
+    campaign, township = get_township_for_user(request, campaign_id, township_id)
     return _township(request, campaign, township, params.year)
 
 
@@ -518,7 +468,7 @@ def _survey(campaign: Campaign, township: OrgUnit) -> list[dict]:
 )
 def survey(request, campaign_id: int, township_id: int):
     """Every village's line of the baseline survey: as saved, or prefilled (`saved` false)."""
-    campaign, township = _township_for_user(request, campaign_id, township_id)
+    campaign, township = get_township_for_user(request, campaign_id, township_id)
     return _survey(campaign, township)
 
 
@@ -528,7 +478,7 @@ def survey(request, campaign_id: int, township_id: int):
 )
 def save_survey(request, campaign_id: int, township_id: int):
     """Store the prefilled line of every village not yet surveyed, as the township reports it."""
-    campaign, township = _township_for_user(request, campaign_id, township_id, edit=True)
+    campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
     _acting(
         request,
         township,
@@ -546,10 +496,10 @@ def update_survey_entry(
     request, campaign_id: int, township_id: int, village_id: int, payload: SurveyEntryIn
 ):
     """Save one village's standing, gaps and notes as the township reports them."""
-    campaign, township = _township_for_user(request, campaign_id, township_id, edit=True)
+    campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
     village = get_unit_for_user(request, village_id)
     if village.township_id != township.pk or not village.is_active:
-        raise _missing(request, "orgs.orgunit", village_id)
+        raise missing(request, "orgs.orgunit", village_id)
     _acting(
         request,
         township,
@@ -570,7 +520,7 @@ def update_survey_entry(
 def get_plan(request, campaign_id: int, township_id: int):
     """The plan's draft line per village (with its survey standing), the checks on it, and the
     versions submitted."""
-    campaign, township = _township_for_user(request, campaign_id, township_id)
+    campaign, township = get_township_for_user(request, campaign_id, township_id)
     return _plan(request, campaign, township)
 
 
@@ -578,7 +528,7 @@ def get_plan(request, campaign_id: int, township_id: int):
 def save_plan_draft(request, campaign_id: int, township_id: int, payload: PlanDraftIn):
     """Save the draft's years for the villages sent. The checks do not stop a draft; they are
     answered beside it and stop only its submission."""
-    campaign, township = _township_for_user(request, campaign_id, township_id, edit=True)
+    campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
     years = {e.village_id: (e.qualified_year, e.first_class_year) for e in payload.entries}
     _acting(
         request,
@@ -595,7 +545,7 @@ def save_plan_draft(request, campaign_id: int, township_id: int, payload: PlanDr
 )
 def submit_plan(request, campaign_id: int, township_id: int, payload: SubmitIn):
     """Freeze the draft as a new version for the county; an error in the checks refuses it."""
-    campaign, township = _township_for_user(request, campaign_id, township_id, edit=True)
+    campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
     version = _acting(
         request,
         township,
@@ -614,16 +564,16 @@ def _standings(campaign: Campaign, township: OrgUnit) -> dict[int, str]:
     response={200: PlanVersionDetail, **READ_ERRORS},
 )
 def get_plan_version(request, campaign_id: int, township_id: int, number: int):
-    campaign, township = _township_for_user(request, campaign_id, township_id)
+    campaign, township = get_township_for_user(request, campaign_id, township_id)
     version = _plan_version(campaign, township, number, request)
     return _version(version, entries=True, standings=_standings(campaign, township))
 
 
 def _decide(request, campaign_id: int, township_id: int, number: int, action: str, call):
-    campaign, township = _township_for_user(request, campaign_id, township_id)
+    campaign, township = get_township_for_user(request, campaign_id, township_id)
     version = _plan_version(campaign, township, number, request)
     if not services.approves_plans(request.user, township):
-        raise _forbidden(request, action, township)
+        raise forbidden(request, action, township)
     version = _acting(request, township, action, lambda: call(version))
     return _version(version, entries=True, standings=_standings(campaign, township))
 
@@ -678,8 +628,8 @@ def _pilots(campaign: Campaign, township: OrgUnit, year: int) -> dict:
 )
 def list_pilots(request, campaign_id: int, township_id: int, params: Query[CampaignYearParams]):
     """The township's pilots in the year, and the pilot rules it still breaks."""
-    campaign, township = _township_for_user(request, campaign_id, township_id)
-    return _pilots(campaign, township, _year(params.year, campaign))
+    campaign, township = get_township_for_user(request, campaign_id, township_id)
+    return _pilots(campaign, township, plan_year(campaign, params.year))
 
 
 @router.post(
@@ -688,7 +638,7 @@ def list_pilots(request, campaign_id: int, township_id: int, params: Query[Campa
 def add_pilot(request, campaign_id: int, township_id: int, payload: PilotIn):
     """Add a village of the township as a pilot in a year of the campaign (two a year at
     most)."""
-    campaign, township = _township_for_user(request, campaign_id, township_id, edit=True)
+    campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
     village = get_unit_for_user(request, payload.village_id)
     pilot = _acting(
         request,
@@ -706,8 +656,8 @@ def remove_pilot(request, pilot_id: int):
     pilot = Pilot.objects.select_related("campaign", "township", "village").filter(pk=pilot_id)
     pilot = pilot.first()
     if pilot is None:
-        raise _missing(request, "campaigns.pilot", pilot_id)
-    _campaign, township = _township_for_user(
+        raise missing(request, "campaigns.pilot", pilot_id)
+    _campaign, township = get_township_for_user(
         request, pilot.campaign_id, pilot.township_id, edit=True
     )
     _acting(request, township, "edit_pilots", lambda: services.do_remove_pilot(request.user, pilot))

@@ -17,6 +17,7 @@ from api.schemas import READ_ERRORS, AttainmentFields
 from campaigns import rollups
 from campaigns import targets as t
 from campaigns.plan_models import Campaign
+from campaigns.years import board_year
 from dashboards import board, selectors
 
 router = Router(tags=["figures"])
@@ -230,7 +231,7 @@ def targets(request, unit_id: int, params: Query[YearParams]):
             "first_class_base_label": None,
             "attainments": [],
         }
-    year = board.campaign_year(campaign, params.year)
+    year = board_year(campaign, params.year)
     built = board.build(unit, year, campaign)
     return {
         "unit_id": unit.pk,
@@ -262,7 +263,7 @@ def outlook(request, unit_id: int, params: Query[OutlookParams]):
             "indicator_label": None,
             "children": [],
         }
-    year = board.campaign_year(campaign, params.year)
+    year = board_year(campaign, params.year)
     built = board.build(unit, year, campaign, params.indicator)
     children = []
     for row in built.children:

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -15,6 +16,7 @@ from accounts.access import Action, client_address, get_unit_for_user, record_de
 from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, BodyIn, PageParams, Text
 from orgs.models import Level
 from registers import selectors, services
+from registers.access import get_member_for_user
 from registers.models import (
     Education,
     Member,
@@ -184,23 +186,8 @@ class EndPostIn(BodyIn):
 
 
 def _member(request, member_id: int, action: Action = Action.VIEW) -> Member:
-    member = (
-        Member.objects.select_related("unit", "group")
-        .prefetch_related("categories")
-        .filter(pk=member_id)
-        .first()
-    )
-    if member is None:
-        record_denial(
-            request,
-            request.user,
-            action,
-            reason="not_found",
-            object_type="registers.member",
-            object_id=str(member_id),
-        )
-        raise Http404("No such member.")
-    get_unit_for_user(request, member.unit_id, action)
+    member = get_member_for_user(request, member_id, action)
+    prefetch_related_objects([member], "categories")
     return member
 
 

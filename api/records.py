@@ -15,8 +15,15 @@ from ninja.files import UploadedFile
 from accounts.access import Action, get_unit_for_user
 from api.schemas import READ_ERRORS, WRITE_ERRORS, BodyIn, ErrorOut, PageParams, Text
 from api.schemas import Count as CountInt
-from orgs.models import OrgUnit
+from orgs.models import OrgUnit, subtree_q
 from registers import record_services as services
+from registers.access import (
+    get_activity_for_user,
+    get_evidence_for_user,
+    get_inclusion_unit_for_user,
+    get_profile_unit_for_user,
+    get_training_for_user,
+)
 from registers.models import (
     Audience,
     Evidence,
@@ -27,15 +34,7 @@ from registers.models import (
     Training,
 )
 from registers.services import ConflictError
-from registers.views_records import (
-    _profile_unit,
-    _township,
-    download_name,
-    evidence_response,
-    get_activity_for_user,
-    get_evidence_for_user,
-    get_training_for_user,
-)
+from registers.views_records import download_name, evidence_response
 
 router = Router(tags=["records"])
 
@@ -270,7 +269,7 @@ def _year(year: int) -> int:
 def list_trainings(request, unit_id: int, params: Query[TrainingParams]):
     """Trainings organised in the unit's subtree, newest first."""
     unit = get_unit_for_user(request, unit_id)
-    trainings = _filtered(Training.objects.filter(services.subtree_q(unit, "organiser")), params)
+    trainings = _filtered(Training.objects.filter(subtree_q(unit, "organiser")), params)
     if params.audience:
         trainings = trainings.filter(
             services.json_list_has("audiences", params.audience.value, len(Audience))
@@ -304,7 +303,7 @@ def create_training(request, payload: TrainingIn):
 def list_activities(request, unit_id: int, params: Query[ActivityParams]):
     """Service activities in the unit's subtree, newest first, with the totals of all pages."""
     unit = get_unit_for_user(request, unit_id)
-    activities = _filtered(ServiceActivity.objects.filter(services.subtree_q(unit, "unit")), params)
+    activities = _filtered(ServiceActivity.objects.filter(subtree_q(unit, "unit")), params)
     if params.carrier_id:
         activities = activities.filter(carrier_id=params.carrier_id)
     if params.need:
@@ -377,13 +376,13 @@ def _inclusion_out(township: OrgUnit, year: int) -> dict:
 @router.get("/inclusion/{unit_id}/{year}", response={200: InclusionOut, **READ_ERRORS})
 def get_inclusion(request, unit_id: int, year: int):
     """The seven items of 三纳入四同时 of a township for one year."""
-    township = _township(request, unit_id)
+    township = get_inclusion_unit_for_user(request, unit_id)
     return _inclusion_out(township, _year(year))
 
 
 @router.put("/inclusion/{unit_id}/{year}", response={200: InclusionOut, **WRITE_ERRORS})
 def put_inclusion(request, unit_id: int, year: int, payload: InclusionIn):
-    township = _township(request, unit_id, Action.EDIT_RECORDS)
+    township = get_inclusion_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     entries = {item.value: entry.dict() for item, entry in payload.items.items()}
     try:
         services.do_save_inclusion(
@@ -401,7 +400,7 @@ def put_inclusion(request, unit_id: int, year: int, payload: InclusionIn):
 def upload_inclusion_evidence(
     request, unit_id: int, year: int, item: InclusionItem, file: File[UploadedFile]
 ):
-    township = _township(request, unit_id, Action.EDIT_RECORDS)
+    township = get_inclusion_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     record = services.do_get_inclusion_record(request.user, township, year, item.value)
     return Status(201, services.do_add_evidence(request.user, record, file))
 
@@ -431,13 +430,13 @@ def _profile_out(unit: OrgUnit, year: int) -> dict:
 @router.get("/profiles/{unit_id}/{year}", response={200: ProfileOut, **READ_ERRORS})
 def get_profile(request, unit_id: int, year: int):
     """The association's profile for a year; version 0 when nothing was saved yet."""
-    unit = _profile_unit(request, unit_id)
+    unit = get_profile_unit_for_user(request, unit_id)
     return _profile_out(unit, _year(year))
 
 
 @router.put("/profiles/{unit_id}/{year}", response={200: ProfileOut, **WRITE_ERRORS})
 def put_profile(request, unit_id: int, year: int, payload: ProfileIn):
-    unit = _profile_unit(request, unit_id, Action.EDIT_RECORDS)
+    unit = get_profile_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     fields = payload.dict(exclude={"version", "checklist"})
     checklist = {code.value: entry.dict() for code, entry in payload.checklist.items()}
     try:
@@ -456,7 +455,7 @@ def put_profile(request, unit_id: int, year: int, payload: ProfileIn):
 def upload_profile_evidence(
     request, unit_id: int, year: int, slot: ProfileItem, file: File[UploadedFile]
 ):
-    unit = _profile_unit(request, unit_id, Action.EDIT_RECORDS)
+    unit = get_profile_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     profile = services.do_get_or_create_profile(request.user, unit, year)
     return Status(201, services.do_add_evidence(request.user, profile, file, slot.value))
 

@@ -9,7 +9,6 @@ cannot approve it at the next.
 import math
 import random
 import secrets
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -44,8 +43,8 @@ from assessments.models import (
 )
 from audit.services import record_event
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
+from registers.evidence import checked_upload, store_evidence
 from registers.models import Evidence
-from registers.uploads import check_upload
 from standards import metrics
 from standards.models import TITLE_LEVELS, Item, Stage, Standard, TitleKind
 from standards.scoring import ItemMark, Outcome, evaluate
@@ -711,44 +710,29 @@ def do_attach_evidence(
                 _("Item %(number)s was not returned for change; only the returned items reopen.")
                 % {"number": item.number}
             )
-    try:
-        checked = check_upload(uploaded)
-    except ValidationError as error:
-        raise ValidationError({"file": error.messages}) from None
-    evidence = Evidence(
-        record=assessment,
-        slot=f"item-{item.pk}" if item is not None else "",
-        # Evidence belongs to the unit whose subtree sees the assessment: a migrant group's
-        # files are its home village's to see.
-        unit=assessment.access_unit,
-        original_name=checked.original_name,
-        mime_type=checked.file_type.mime,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    evidence.file.save(f"{uuid.uuid4().hex}.{checked.file_type.extension}", uploaded, save=False)
-    try:
-        with transaction.atomic():
-            evidence.save()
-            record_event(
-                actor=actor,
-                action="assessment.evidence",
-                obj=assessment,
-                unit_id=assessment.unit_id,
-                after={
-                    "evidence": evidence.pk,
-                    "item": item.number if item is not None else None,
-                    "name": evidence.original_name,
-                    "type": evidence.mime_type,
-                    "size": evidence.size,
-                    "sha256": evidence.sha256,
-                },
-            )
-    except BaseException:
-        evidence.file.storage.delete(evidence.file.name)
-        raise
-    return evidence
+    checked = checked_upload(uploaded)
+
+    def audit(evidence: Evidence) -> None:
+        record_event(
+            actor=actor,
+            action="assessment.evidence",
+            obj=assessment,
+            unit_id=assessment.unit_id,
+            after={
+                "evidence": evidence.pk,
+                "item": item.number if item is not None else None,
+                "name": evidence.original_name,
+                "type": evidence.mime_type,
+                "size": evidence.size,
+                "sha256": evidence.sha256,
+            },
+        )
+
+    # Evidence belongs to the unit whose subtree sees the assessment: a migrant group's files
+    # are its home village's to see.
+    slot = f"item-{item.pk}" if item is not None else ""
+    unit = assessment.access_unit
+    return store_evidence(actor, assessment, uploaded, checked, slot=slot, unit=unit, audit=audit)
 
 
 # --- moving along the chain ----------------------------------------------------------------

@@ -11,15 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import Action, get_unit_for_user, record_denial, require, roles_of
+from accounts.access import get_unit_for_user, record_denial, roles_of
 from accounts.models import RoleKind
 from assessments import selectors, services
+from assessments.access import get_round_for_user
 from assessments.forms import (
     REVOKED_FILTER,
     OverviewFilterForm,
@@ -28,10 +28,8 @@ from assessments.forms import (
     WaitingFilterForm,
 )
 from assessments.models import (
-    Assessment,
     AssessmentState,
     AwardedTitle,
-    Round,
     StageDeadline,
     TitleStatus,
 )
@@ -41,39 +39,6 @@ from standards.access import visible_standards
 from standards.models import Stage, TitleKind
 
 PAGE_SIZE = 50
-
-
-def missing(request, kind: str, pk) -> Http404:
-    record_denial(
-        request, request.user, "view", reason="not_found", object_type=kind, object_id=str(pk)
-    )
-    return Http404("Not found.")
-
-
-def forbidden(request, unit: OrgUnit, action: str) -> PermissionDenied:
-    record_denial(request, request.user, action, reason="forbidden", unit=unit)
-    return PermissionDenied(_("It is not your level's turn to act on this assessment."))
-
-
-def get_round_for_user(request, pk) -> Round:
-    round_ = selectors.rounds_for_user(request.user).filter(pk=pk).first()
-    if round_ is None:
-        raise missing(request, "assessments.round", pk)
-    return round_
-
-
-def get_assessment_for_user(request, pk) -> Assessment:
-    assessment = (
-        Assessment.objects.select_related(
-            "unit", "access_unit", "round__organiser", "standard", "parent"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if assessment is None:
-        raise missing(request, "assessments.assessment", pk)
-    require(request, Action.VIEW, assessment.access_unit)
-    return assessment
 
 
 def county_organisers(user):

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import missing
 from assessments import selectors, services
+from assessments.access import forbidden, get_assessment_for_user
 from assessments.forms import (
     CommentForm,
     ConfirmForm,
@@ -22,7 +24,6 @@ from assessments.forms import (
     SheetForm,
 )
 from assessments.models import Assessment, Score, TransitionAction
-from assessments.views import forbidden, get_assessment_for_user, missing
 from orgs.selectors import group_sort_key
 from registers.models import Evidence
 from registers.record_services import do_delete_evidence

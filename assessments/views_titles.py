@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.access import Action, record_denial, require
+from accounts.access import Action, missing, record_denial, require
 from assessments import services
+from assessments.access import get_round_for_user
 from assessments.forms import InspectionForm, RevokeForm, SpotCheckForm
 from assessments.models import AwardedTitle, SpotCheck, SpotCheckEntry, TitleStatus
-from assessments.views import get_round_for_user, missing
 from orgs.models import Level
 from sanlian.forms import add_validation_errors
 from standards.models import TitleKind

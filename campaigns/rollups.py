@@ -37,8 +37,9 @@ from assessments import standing
 from assessments.models import AwardedTitle
 from audit.services import lock_head, record_event
 from campaigns.rollup_models import RollupFigure
-from orgs.models import LEVEL_COLUMNS, Level, OrgUnit, Status
-from registers.models import Member, MemberStatus, ServiceActivity, Training
+from orgs.models import LEVEL_COLUMNS, Level, OrgUnit, Status, subtree_q
+from registers.models import Member, ServiceActivity, Training
+from registers.selectors import on_register_in
 from standards.models import TitleKind
 
 FIELDS = (
@@ -204,12 +205,7 @@ def _title_fields(level: int, five_good, qualified, first_class, advanced, year:
 
 
 def _member_years(join_year, status: str, left_year, years: Sequence[int]) -> list[int]:
-    return [
-        year
-        for year in years
-        if (join_year is None or join_year <= year)
-        and (status == MemberStatus.ACTIVE or (left_year is not None and left_year > year))
-    ]
+    return [year for year in years if on_register_in(join_year, status, left_year, year)]
 
 
 def _year_bounds(years: Sequence[int]) -> dict:
@@ -294,12 +290,6 @@ def compute(
             add(ancestors, year, "service_activities", n)
             add(ancestors, year, "people_served", people or 0)
     return out
-
-
-def subtree_scope(unit: OrgUnit) -> Q:
-    if unit.level == Level.GROUP:
-        return Q(pk=unit.pk)
-    return Q(**{f"{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
 
 
 def _children_of(unit_id: int) -> tuple[list[int], list[int]]:
@@ -563,14 +553,12 @@ def refresh_subtree(unit: OrgUnit) -> None:
         years = list(stored_years())
         stored = _lock([*ancestors, unit.pk])
         ids = list(
-            OrgUnit.objects.filter(subtree_scope(unit), level__lt=Level.GROUP).values_list(
+            OrgUnit.objects.filter(subtree_q(unit), level__lt=Level.GROUP).values_list(
                 "pk", flat=True
             )
         )
-        fresh = compute(subtree_scope(unit), years, set(ids))
-        RollupFigure.objects.filter(
-            unit_id__in=OrgUnit.objects.filter(subtree_scope(unit))
-        ).delete()
+        fresh = compute(subtree_q(unit), years, set(ids))
+        RollupFigure.objects.filter(unit_id__in=OrgUnit.objects.filter(subtree_q(unit))).delete()
         _insert(ids, years, fresh)
         _add_along(
             ancestors,
@@ -591,7 +579,7 @@ def retired(unit: OrgUnit) -> None:
     with transaction.atomic(savepoint=False):
         lock_head()
         if unit.level != Level.GROUP:
-            subtree = OrgUnit.objects.filter(subtree_scope(unit)).values("pk")
+            subtree = OrgUnit.objects.filter(subtree_q(unit)).values("pk")
             RollupFigure.objects.filter(unit_id__in=subtree).update(**dict.fromkeys(FIELDS, 0))
         if unit.parent_id:
             refresh(unit.parent_id)

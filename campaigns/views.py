@@ -7,7 +7,6 @@ forbidden action, each denial recorded); every write goes through campaigns.serv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,15 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
-    Action,
     get_unit_for_user,
-    record_denial,
-    require,
+    missing,
     root_units,
     visible_ancestors,
 )
 from campaigns import checks, services
 from campaigns import targets as t
+from campaigns.access import forbidden, get_campaign_for_user, get_township_for_user
 from campaigns.forms import (
     ApprovePlanForm,
     CampaignForm,
@@ -42,6 +40,7 @@ from campaigns.plan_models import (
     PlanVersion,
     TownshipTarget,
 )
+from campaigns.years import asked_year, plan_year
 from orgs.models import Level, OrgUnit
 from sanlian.forms import add_validation_errors
 
@@ -51,52 +50,8 @@ NAV = "plans"
 # --- access ------------------------------------------------------------------------------------
 
 
-def _missing(request, kind: str, pk) -> Http404:
-    record_denial(
-        request, request.user, "view", reason="not_found", object_type=kind, object_id=str(pk)
-    )
-    return Http404("Not found.")
-
-
-def _forbidden(request, action: str, unit: OrgUnit) -> PermissionDenied:
-    record_denial(request, request.user, action, reason="forbidden", unit=unit)
-    return PermissionDenied(_("Not allowed for your role."))
-
-
-def get_campaign_for_user(request, pk, *, keep: bool = False) -> Campaign:
-    """The campaign's own pages are for those who see its organiser; keeping it (targets,
-    settings) is for the organising level."""
-    campaign = Campaign.objects.select_related("organiser").filter(pk=pk).first()
-    if campaign is None:
-        raise _missing(request, "campaigns.campaign", pk)
-    require(request, Action.VIEW, campaign.organiser)
-    if keep and not services.keeps_campaign(request.user, campaign):
-        raise _forbidden(request, "keep_campaign", campaign.organiser)
-    return campaign
-
-
-def get_township_for_user(request, campaign_pk, pk, *, edit: bool = False):
-    """A township of a campaign, for anyone who sees the township; editing its survey, plan and
-    pilots is for its own township officer."""
-    campaign = Campaign.objects.select_related("organiser").filter(pk=campaign_pk).first()
-    if campaign is None:
-        raise _missing(request, "campaigns.campaign", campaign_pk)
-    township = get_unit_for_user(request, pk)
-    if not (services.takes_plan(township) and services.in_campaign(campaign, township)):
-        raise _missing(request, "orgs.orgunit", pk)
-    if edit and not services.keeps_township(request.user, township):
-        raise _forbidden(request, "edit_plan", township)
-    return campaign, township
-
-
 def _year(request, campaign: Campaign) -> int:
-    try:
-        year = int(request.GET.get("year") or request.POST.get("year") or 0)
-    except (TypeError, ValueError):
-        year = 0
-    if year not in campaign.years:
-        year = min(max(timezone.localdate().year, campaign.first_year), campaign.last_year)
-    return year
+    return plan_year(campaign, asked_year(request.GET) or asked_year(request.POST))
 
 
 def _base(request, campaign: Campaign, unit: OrgUnit | None = None, **extra) -> dict:
@@ -149,7 +104,7 @@ def home(request):
 def campaign_create(request, unit_pk: int):
     organiser = get_unit_for_user(request, unit_pk)
     if not services.keeps_campaign(request.user, organiser):
-        raise _forbidden(request, "create_campaign", organiser)
+        raise forbidden(request, "create_campaign", organiser)
     this_year = timezone.localdate().year
     form = CampaignForm(
         request.POST or None,
@@ -383,7 +338,7 @@ def survey_entry(request, pk: int, township_pk: int, village_pk: int):
     if not (
         village.level == Level.VILLAGE and village.township_id == unit.pk and village.is_active
     ):
-        raise _missing(request, "orgs.orgunit", village_pk)
+        raise missing(request, "orgs.orgunit", village_pk)
     line = services.survey_line(campaign, village)
     sections = line.section_scores or []
     initial = {"standing": line.standing, "gaps": line.gaps, "notes": line.notes}
@@ -449,7 +404,7 @@ def plan(request, pk: int, township_pk: int):
     form = PlanForm(request.POST or None, initial=initial, villages=villages, years=campaign.years)
     if request.method == "POST":
         if not keeps:
-            raise _forbidden(request, "edit_plan", unit)
+            raise forbidden(request, "edit_plan", unit)
         if form.is_valid():
             try:
                 services.do_save_plan_draft(request.user, campaign, unit, form.years())
@@ -537,12 +492,12 @@ def plan_version(request, pk: int, township_pk: int, number: int):
         .first()
     )
     if version is None:
-        raise _missing(request, "campaigns.planversion", f"{township_pk}:{number}")
+        raise missing(request, "campaigns.planversion", f"{township_pk}:{number}")
     approver = services.approves_plans(request.user, unit)
     approve_form, return_form = ApprovePlanForm(), ReturnPlanForm()
     if request.method == "POST":
         if not approver:
-            raise _forbidden(request, "approve_plan", unit)
+            raise forbidden(request, "approve_plan", unit)
         returning = request.POST.get("decision") == "return"
         form = ReturnPlanForm(request.POST) if returning else ApprovePlanForm(request.POST)
         if form.is_valid():
@@ -614,7 +569,7 @@ def pilots(request, pk: int, township_pk: int):
     form = PilotForm(request.POST or None, villages=services.villages_of(unit))
     if request.method == "POST":
         if not keeps:
-            raise _forbidden(request, "edit_pilots", unit)
+            raise forbidden(request, "edit_pilots", unit)
         if form.is_valid():
             try:
                 services.do_add_pilot(
@@ -652,7 +607,7 @@ def pilots(request, pk: int, township_pk: int):
 def pilot_remove(request, pk: int):
     pilot = Pilot.objects.select_related("campaign", "township", "village").filter(pk=pk).first()
     if pilot is None:
-        raise _missing(request, "campaigns.pilot", pk)
+        raise missing(request, "campaigns.pilot", pk)
     campaign, unit = get_township_for_user(request, pilot.campaign_id, pilot.township_id, edit=True)
     if request.method == "POST":
         services.do_remove_pilot(request.user, pilot)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns import checks, rollups
@@ -192,13 +191,6 @@ def _child_targets(campaign: Campaign, unit: OrgUnit, children: list[OrgUnit]) -
         return selectors.township_targets(campaign, [c.pk for c in children])
     shared = selectors.targets_for(campaign, unit)
     return {c.pk: shared for c in children}
-
-
-def campaign_year(campaign: Campaign, year: int | None) -> int:
-    """The year a board shows: the one asked for (this year by default), kept within the
-    campaign's baseline year and its last year (the page's and the API's rule)."""
-    year = year or timezone.localdate().year
-    return min(max(year, campaign.first_year - 1), campaign.last_year)
 
 
 def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = None) -> Board:

@@ -8,19 +8,15 @@ from django.views.decorators.http import require_GET
 
 from accounts.access import get_unit_for_user, root_units, visible_ancestors
 from campaigns import targets as t
+from campaigns import years
 from campaigns.models import Campaign
 from dashboards import board, selectors
 
 
 def _year(request: HttpRequest, campaign: Campaign | None) -> int:
-    """The year asked for, kept within the campaign (its baseline year included); this year by
-    default."""
-    this_year = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        year = this_year
-    return year if campaign is None else board.campaign_year(campaign, year)
+    """The year asked for, kept within the campaign (campaigns.years); this year by default."""
+    year = years.asked_year(request.GET) or timezone.localdate().year
+    return year if campaign is None else years.board_year(campaign, year)
 
 
 @require_GET

@@ -61,15 +61,23 @@ class Status(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
+def subtree_q(unit: "OrgUnit", prefix: str = "") -> models.Q:
+    """The unit and everything below it (a group is its own subtree): on units themselves, or on
+    rows whose foreign key `prefix` points at a unit. One equality on an indexed ancestor column;
+    the one home of the rule (docs/decisions.md, "One home per rule")."""
+    if unit.level == Level.GROUP:
+        return models.Q(**{prefix or "pk": unit.pk})
+    column = f"{LEVEL_COLUMNS[unit.level]}_id"
+    return models.Q(**{f"{prefix}__{column}" if prefix else column: unit.pk})
+
+
 class OrgUnitQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Status.ACTIVE)
 
     def subtree_of(self, unit: "OrgUnit"):
         """The unit and everything below it: one equality on an indexed ancestor column."""
-        if unit.level == Level.GROUP:
-            return self.filter(pk=unit.pk)
-        return self.filter(**{f"{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
+        return self.filter(subtree_q(unit))
 
     def descendants_of(self, unit: "OrgUnit"):
         return self.subtree_of(unit).exclude(pk=unit.pk)

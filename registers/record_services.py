@@ -5,7 +5,6 @@ Views and the API check access (accounts.access) before they call these; the ser
 records' own rules and raise ValidationError with messages per field.
 """
 
-import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +17,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
-from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
+from core.errors import add_error, check_fields
+from orgs.models import Category, Level, OrgUnit, subtree_q
+from registers.evidence import checked_upload, store_evidence
 from registers.identity import clean_text
 from registers.models import (
     AssociationProfile,
@@ -35,7 +36,6 @@ from registers.models import (
     Training,
 )
 from registers.services import ConflictError
-from registers.uploads import check_upload
 
 MAX_HOURS = Decimal(100)
 MAX_FUNDS = Decimal("9999999999.99")
@@ -89,10 +89,6 @@ def _decimal_text(instance, name: str) -> str | None:
     return str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
 
 
-def _add(errors: dict, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
 def _text(value) -> str:
     return clean_text(value)
 
@@ -105,12 +101,12 @@ def _long_text(value) -> str:
 def _check_date(errors: dict, field: str, value, today: date, required: bool = True) -> None:
     if value is None:
         if required:
-            _add(errors, field, _("Enter the date."))
+            add_error(errors, field, _("Enter the date."))
         return
     if value > today:
-        _add(errors, field, _("The date is in the future."))
+        add_error(errors, field, _("The date is in the future."))
     elif value.year < FIRST_YEAR:
-        _add(errors, field, _("The date is before %(year)s.") % {"year": FIRST_YEAR})
+        add_error(errors, field, _("The date is before %(year)s.") % {"year": FIRST_YEAR})
 
 
 def _decimal(errors: dict, field: str, value, low: Decimal, high: Decimal, message: str):
@@ -119,10 +115,10 @@ def _decimal(errors: dict, field: str, value, low: Decimal, high: Decimal, messa
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        _add(errors, field, gettext(NUMBER))
+        add_error(errors, field, gettext(NUMBER))
         return None
     if not number.is_finite() or number < low or number > high:
-        _add(errors, field, message)
+        add_error(errors, field, message)
         return None
     return number
 
@@ -134,13 +130,6 @@ def _merge_model_errors(instance, errors: dict, exclude: list[str]) -> None:
         for field, messages in error.message_dict.items():
             if field not in errors:  # our own message already says what is wrong
                 errors[field] = list(messages)
-
-
-def subtree_q(unit: OrgUnit, prefix: str) -> Q:
-    """Rows whose `prefix` unit lies in `unit`'s subtree: one equality on an ancestor column."""
-    if unit.level == Level.GROUP:
-        return Q(**{f"{prefix}": unit.pk})
-    return Q(**{f"{prefix}__{LEVEL_COLUMNS[unit.level]}_id": unit.pk})
 
 
 def json_list_has(field: str, value: str, length: int) -> Q:
@@ -189,14 +178,14 @@ def _attendee_members(training: Training, raw, errors: dict) -> list[Member] | N
         try:
             ids.append(item.pk if isinstance(item, Member) else int(item))
         except (TypeError, ValueError):
-            _add(errors, "attendees", _("Choose members from the register."))
+            add_error(errors, "attendees", _("Choose members from the register."))
             return None
     found = {m.pk: m for m in eligible_attendees(training.organiser).filter(pk__in=set(ids))}
     missing = [i for i in dict.fromkeys(ids) if i not in found]
     if missing:
         names = dict(Member.objects.filter(pk__in=missing).values_list("pk", "name"))
         for member_id in missing:
-            _add(
+            add_error(
                 errors,
                 "attendees",
                 _("“%(name)s” is not an active member of an association under “%(unit)s”.")
@@ -229,14 +218,14 @@ def _apply_training(training: Training, fields: dict[str, Any], today: date):
             _("Hours must be more than 0 and at most 100."),
         )
     if not training.title:
-        _add(errors, "title", _("Enter the title."))
+        add_error(errors, "title", _("Enter the title."))
     _check_date(errors, "date", training.date, today)
     if not training.audiences:
-        _add(errors, "audiences", _("Choose at least one audience."))
+        add_error(errors, "audiences", _("Choose at least one audience."))
     elif any(a not in Audience.values for a in training.audiences):
-        _add(errors, "audiences", _("Choose the audience from the list."))
+        add_error(errors, "audiences", _("Choose the audience from the list."))
     if training.hours is None and "hours" not in errors:
-        _add(errors, "hours", _("Enter the hours."))
+        add_error(errors, "hours", _("Enter the hours."))
     members = _attendee_members(training, attendees, errors)
     _merge_model_errors(training, errors, exclude=["attendees", "organiser", "hours", "date"])
     if errors:
@@ -244,14 +233,8 @@ def _apply_training(training: Training, fields: dict[str, Any], today: date):
     return members
 
 
-def _check_fields(fields: dict, allowed: tuple[str, ...]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"Unknown fields: {sorted(unknown)}")
-
-
 def do_create_training(actor, organiser: OrgUnit, **fields: Any) -> Training:
-    _check_fields(fields, TRAINING_FIELDS)
+    check_fields(fields, TRAINING_FIELDS)
     training = Training(organiser=organiser, audiences=[])
     fields.setdefault("title", "")
     fields.setdefault("date", None)
@@ -273,7 +256,7 @@ def do_create_training(actor, organiser: OrgUnit, **fields: Any) -> Training:
 
 
 def do_update_training(actor, training: Training, **changes: Any) -> Training:
-    _check_fields(changes, TRAINING_FIELDS)
+    check_fields(changes, TRAINING_FIELDS)
     with transaction.atomic():
         training = (
             Training.objects.select_for_update().select_related("organiser").get(pk=training.pk)
@@ -343,9 +326,9 @@ def _apply_activity(activity: ServiceActivity, fields: dict[str, Any], today: da
         if carrier is not None and not isinstance(carrier, Carrier):
             carrier = Carrier.objects.filter(pk=carrier).first()
         if carrier is None:
-            _add(errors, "carrier", _("Choose the carrier or project."))
+            add_error(errors, "carrier", _("Choose the carrier or project."))
         elif not carrier.is_active and carrier.pk != activity.carrier_id:
-            _add(errors, "carrier", _("This carrier is no longer in use."))
+            add_error(errors, "carrier", _("This carrier is no longer in use."))
         else:
             activity.carrier = carrier
     if "people_served" in fields:
@@ -356,10 +339,10 @@ def _apply_activity(activity: ServiceActivity, fields: dict[str, Any], today: da
             try:
                 value = int(str(value))
             except ValueError:
-                _add(errors, "people_served", gettext(WHOLE_NUMBER))
+                add_error(errors, "people_served", gettext(WHOLE_NUMBER))
                 value = 0
         if value < 0 or value > MAX_PEOPLE:
-            _add(errors, "people_served", _("The number of people served cannot be negative."))
+            add_error(errors, "people_served", _("The number of people served cannot be negative."))
         activity.people_served = value
     if "funds" in fields:
         value = fields.pop("funds")
@@ -373,12 +356,12 @@ def _apply_activity(activity: ServiceActivity, fields: dict[str, Any], today: da
         )
         activity.funds = funds if funds is not None else Decimal(0)
     if not activity.title:
-        _add(errors, "title", _("Enter the title."))
+        add_error(errors, "title", _("Enter the title."))
     _check_date(errors, "date", activity.date, today)
     if activity.carrier_id is None and "carrier" not in errors:
-        _add(errors, "carrier", _("Choose the carrier or project."))
+        add_error(errors, "carrier", _("Choose the carrier or project."))
     if any(n not in Need.values for n in activity.needs or []):
-        _add(errors, "needs", _("Choose the needs from the list."))
+        add_error(errors, "needs", _("Choose the needs from the list."))
     _merge_model_errors(
         activity, errors, exclude=["unit", "carrier", "date", "needs", "people_served", "funds"]
     )
@@ -387,7 +370,7 @@ def _apply_activity(activity: ServiceActivity, fields: dict[str, Any], today: da
 
 
 def do_create_activity(actor, unit: OrgUnit, **fields: Any) -> ServiceActivity:
-    _check_fields(fields, ACTIVITY_FIELDS)
+    check_fields(fields, ACTIVITY_FIELDS)
     activity = ServiceActivity(unit=unit, needs=[])
     fields.setdefault("title", "")
     fields.setdefault("date", None)
@@ -406,7 +389,7 @@ def do_create_activity(actor, unit: OrgUnit, **fields: Any) -> ServiceActivity:
 
 
 def do_update_activity(actor, activity: ServiceActivity, **changes: Any) -> ServiceActivity:
-    _check_fields(changes, ACTIVITY_FIELDS)
+    check_fields(changes, ACTIVITY_FIELDS)
     with transaction.atomic():
         activity = ServiceActivity.objects.select_for_update().get(pk=activity.pk)
         before = activity_snapshot(activity)
@@ -487,38 +470,20 @@ def _delete_file_on_commit(evidence: Evidence) -> None:
 
 def do_add_evidence(actor, record, uploaded, slot: str = "") -> Evidence:
     """Check the file by its content, store it under a generated name, and record it."""
-    try:
-        checked = check_upload(uploaded)
-    except ValidationError as error:
-        raise ValidationError({"file": error.messages}) from None
+    checked = checked_upload(uploaded)
     slot = _slot_for(record, slot)
     unit = record_unit(record)
-    evidence = Evidence(
-        record=record,
-        slot=slot,
-        unit=unit,
-        original_name=checked.original_name,
-        mime_type=checked.file_type.mime,
-        size=checked.size,
-        sha256=checked.sha256,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    # The stored name says nothing the user chose: a random id and the sniffed type's extension.
-    evidence.file.save(f"{uuid.uuid4().hex}.{checked.file_type.extension}", uploaded, save=False)
-    try:
-        with transaction.atomic():
-            evidence.save()
-            record_event(
-                actor=actor,
-                action="registers.evidence.add",
-                obj=evidence,
-                unit_id=unit.pk,
-                after=evidence_snapshot(evidence),
-            )
-    except BaseException:
-        evidence.file.storage.delete(evidence.file.name)
-        raise
-    return evidence
+
+    def audit(evidence: Evidence) -> None:
+        record_event(
+            actor=actor,
+            action="registers.evidence.add",
+            obj=evidence,
+            unit_id=unit.pk,
+            after=evidence_snapshot(evidence),
+        )
+
+    return store_evidence(actor, record, uploaded, checked, slot=slot, unit=unit, audit=audit)
 
 
 def do_delete_evidence(actor, evidence: Evidence) -> None:
@@ -604,13 +569,13 @@ def do_save_inclusion(
     cleaned: dict[str, dict[str, Any]] = {}
     for item, entry in entries.items():
         if item not in InclusionItem.values:
-            _add(errors, "item", _("Choose a checklist item."))
+            add_error(errors, "item", _("Choose a checklist item."))
             continue
         when = entry.get("date")
         _check_date(errors, f"{item}.date", when, today, required=False)
         note = _text(entry.get("note", ""))
         if len(note) > 300:
-            _add(errors, f"{item}.note", _("The note is longer than 300 characters."))
+            add_error(errors, f"{item}.note", _("The note is longer than 300 characters."))
         cleaned[item] = {"achieved": bool(entry.get("achieved")), "date": when, "note": note}
     if errors:
         raise ValidationError(errors)
@@ -715,11 +680,11 @@ def _clean_checklist(raw, errors: dict) -> dict[str, dict[str, Any]]:
     checklist = empty_checklist()
     for code, entry in (raw or {}).items():
         if code not in checklist:
-            _add(errors, "checklist", _("Choose a checklist item."))
+            add_error(errors, "checklist", _("Choose a checklist item."))
             continue
         note = _text((entry or {}).get("note", ""))
         if len(note) > 300:
-            _add(errors, f"checklist.{code}", _("The note is longer than 300 characters."))
+            add_error(errors, f"checklist.{code}", _("The note is longer than 300 characters."))
         checklist[code] = {"present": bool((entry or {}).get("present")), "note": note[:300]}
     return checklist
 
@@ -799,7 +764,7 @@ def do_save_profile(
 ) -> AssociationProfile:
     """Save the profile if nobody saved it since `expected_version` was read (0: not yet saved);
     otherwise raise ConflictError and change nothing."""
-    _check_fields(fields, PROFILE_FIELDS)
+    check_fields(fields, PROFILE_FIELDS)
     _require_profile_unit(unit)
     check_year(year)
     try:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Action, can
 from audit.models import AuditEvent
-from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
+from orgs.models import Level, OrgUnit, subtree_q
 from orgs.selectors import in_number_order
 from registers import pii
 from registers.identity import IdentityError, clean_text, parse_id_number, parse_phone
@@ -33,7 +33,7 @@ from registers.models import (
     ServiceActivity,
     Training,
 )
-from registers.record_services import json_list_has, subtree_q
+from registers.record_services import json_list_has
 from registers.services import PostGap, holds_register, post_gaps, record_identity_search
 
 SORTS = {
@@ -96,9 +96,33 @@ class MemberFilters:
 
 def subtree_members(unit: OrgUnit) -> QuerySet[Member]:
     """Every member registered in the unit or below it (a group: the group's members)."""
-    if unit.level == Level.GROUP:
+    if unit.level == Level.GROUP:  # a group's members are registered on its village
         return Member.objects.filter(group=unit)
-    return Member.objects.filter(**{f"unit__{LEVEL_COLUMNS[unit.level]}": unit.pk})
+    return Member.objects.filter(subtree_q(unit, "unit"))
+
+
+# A member is on the register at the end of year Y when they had joined by then (or their join
+# date is unknown) and were still on it: on it now, or left in a later year. The one home of the
+# rule (docs/decisions.md, "One home per rule"): the roll-ups count it from aggregated rows with
+# `on_register_in`, the metrics and reports filter with `on_register_at_end_of`.
+
+
+def on_register_at_end_of(year: int) -> Q:
+    end = date(year, 12, 31)
+    joined = Q(join_date__isnull=True) | Q(join_date__lte=end)
+    return joined & (Q(status=MemberStatus.ACTIVE) | Q(status_date__gt=end))
+
+
+def on_register_in(join_year: int | None, status: str, left_year: int | None, year: int) -> bool:
+    """The same rule on one row's join year, status and status-date year."""
+    joined = join_year is None or join_year <= year
+    left_later = left_year is not None and left_year > year
+    return joined and (status == MemberStatus.ACTIVE or left_later)
+
+
+def members_on_register(unit: OrgUnit, year: int) -> QuerySet[Member]:
+    """The members of the unit's subtree on the register at the end of `year`."""
+    return subtree_members(unit).filter(on_register_at_end_of(year))
 
 
 def identity_kind(text: str) -> str:

@@ -29,6 +29,7 @@ from accounts.access import (
 from audit import masking
 from orgs.models import Category, Level, OrgUnit
 from registers import selectors, services
+from registers.access import get_member_for_user, get_register_unit_for_user, parse_pk
 from registers.forms_members import EndPostForm, MemberForm, PostForm, StatusForm, TransferForm
 from registers.models import (
     Education,
@@ -53,44 +54,6 @@ def _history_labels():
         "registers.post.appoint": _("Appointed"),
         "registers.post.end": _("Term ended"),
     }
-
-
-def _parse_pk(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
-def get_member_for_user(request, pk, action: Action = Action.VIEW) -> Member:
-    """The member, if the user may act on their association; else 404 (unseen) or 403."""
-    number = _parse_pk(pk)
-    member = (
-        Member.objects.select_related("unit", "group", "moved_to").filter(pk=number).first()
-        if number
-        else None
-    )
-    if member is None:
-        record_denial(
-            request,
-            request.user,
-            action,
-            reason="not_found",
-            object_type="registers.member",
-            object_id=str(pk)[:64],
-        )
-        raise Http404("No such member.")
-    get_unit_for_user(request, member.unit_id, action)
-    return member
-
-
-def _register_unit(request, unit_id, action: Action = Action.VIEW) -> OrgUnit:
-    """A unit that keeps a member register (a village, community or urban branch)."""
-    unit = get_unit_for_user(request, unit_id, action)
-    if not services.holds_register(unit):
-        raise Http404("This unit keeps no member register.")
-    return unit
 
 
 def _base(request, unit: OrgUnit, **context) -> dict:
@@ -205,7 +168,7 @@ def _member_initial(member: Member) -> dict:
 
 @login_required
 def member_create(request, unit_id):
-    unit = _register_unit(request, unit_id, Action.EDIT_RECORDS)
+    unit = get_register_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     form = _member_form(request, unit, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -264,7 +227,7 @@ def member_edit(request, pk):
 @require_POST
 def member_validate(request, unit_id):
     """htmx: the errors of the member form as it stands, one block per field (out of band)."""
-    unit = _register_unit(request, unit_id, Action.EDIT_RECORDS)
+    unit = get_register_unit_for_user(request, unit_id, Action.EDIT_RECORDS)
     member = None
     if request.GET.get("member"):
         member = get_member_for_user(request, request.GET["member"], Action.EDIT_RECORDS)
@@ -537,7 +500,7 @@ def post_create(request, unit_id):
 
 @login_required
 def post_end(request, pk):
-    post = Post.objects.select_related("unit", "unit__parent").filter(pk=_parse_pk(pk)).first()
+    post = Post.objects.select_related("unit", "unit__parent").filter(pk=parse_pk(pk)).first()
     if post is None:
         record_denial(
             request,

@@ -23,13 +23,19 @@ from accounts.access import (
     Action,
     can,
     get_unit_for_user,
-    record_denial,
     require,
     root_units,
     visible_ancestors,
 )
 from orgs.models import Category, Level, OrgUnit
 from registers import record_services as services
+from registers.access import (
+    get_activity_for_user,
+    get_evidence_for_user,
+    get_inclusion_unit_for_user,
+    get_profile_unit_for_user,
+    get_training_for_user,
+)
 from registers.forms_records import (
     ActivityFilterForm,
     ActivityForm,
@@ -47,7 +53,6 @@ from registers.models import (
     Need,
     ProfileItem,
     ServiceActivity,
-    Training,
 )
 from registers.selectors import activities_for, trainings_for
 from registers.services import ConflictError
@@ -59,42 +64,6 @@ NAV = "records"
 
 
 # Access helpers: one per kind of record, all through the unit's access check.
-
-
-def _missing(request, kind: str, pk) -> Http404:
-    record_denial(
-        request, request.user, "view", reason="not_found", object_type=kind, object_id=str(pk)
-    )
-    return Http404("Not found.")
-
-
-def get_training_for_user(request, pk, action: Action = Action.VIEW) -> Training:
-    training = Training.objects.select_related("organiser").filter(pk=pk).first()
-    if training is None:
-        raise _missing(request, "registers.training", pk)
-    require(request, action, training.organiser)
-    return training
-
-
-def get_activity_for_user(request, pk, action: Action = Action.VIEW) -> ServiceActivity:
-    activity = ServiceActivity.objects.select_related("unit", "carrier").filter(pk=pk).first()
-    if activity is None:
-        raise _missing(request, "registers.serviceactivity", pk)
-    require(request, action, activity.unit)
-    return activity
-
-
-def get_evidence_for_user(request, pk, action: Action = Action.VIEW) -> Evidence:
-    evidence = Evidence.objects.select_related("unit", "content_type").filter(pk=pk).first()
-    if evidence is None:
-        raise _missing(request, "registers.evidence", pk)
-    require(request, action, evidence.unit)
-    if action != Action.VIEW and evidence.content_type.app_label != "registers":
-        # Another app's evidence (an assessment's) changes only through that app's rules: a
-        # submitted self-assessment's files must not be deletable by the village here.
-        record_denial(request, request.user, action, reason="forbidden", unit=evidence.unit)
-        raise PermissionDenied(_("Not allowed for your role."))
-    return evidence
 
 
 # Shared bits
@@ -471,16 +440,9 @@ def evidence_delete(request, pk: int):
 # 三纳入四同时
 
 
-def _township(request, pk: int, action: Action = Action.VIEW) -> OrgUnit:
-    unit = get_unit_for_user(request, pk, action)
-    if not services.takes_inclusion(unit):
-        raise Http404("三纳入四同时 is kept for townships only.")
-    return unit
-
-
 @login_required
 def inclusion_checklist(request, pk: int):
-    unit = _township(request, pk)
+    unit = get_inclusion_unit_for_user(request, pk)
     year = _year(request)
     can_edit = can(request.user, Action.EDIT_RECORDS, unit)
     if request.method == "POST" and not can_edit:
@@ -536,7 +498,7 @@ def inclusion_checklist(request, pk: int):
 @login_required
 @require_POST
 def inclusion_evidence_upload(request, pk: int, year: int, item: str):
-    unit = _township(request, pk, Action.EDIT_RECORDS)
+    unit = get_inclusion_unit_for_user(request, pk, Action.EDIT_RECORDS)
     back = _at("registers:inclusion_checklist", unit.pk, year)
     try:
         record = services.do_get_inclusion_record(request.user, unit, year, item)
@@ -586,16 +548,9 @@ def inclusion_overview(request, pk: int):
 # Association profile
 
 
-def _profile_unit(request, pk: int, action: Action = Action.VIEW) -> OrgUnit:
-    unit = get_unit_for_user(request, pk, action)
-    if not services.takes_profile(unit):
-        raise Http404("Profiles are kept by township-level and village-level associations.")
-    return unit
-
-
 @login_required
 def profile_page(request, pk: int):
-    unit = _profile_unit(request, pk)
+    unit = get_profile_unit_for_user(request, pk)
     year = _year(request)
     can_edit = can(request.user, Action.EDIT_RECORDS, unit)
     if request.method == "POST" and not can_edit:
@@ -679,7 +634,7 @@ def profile_values(profile) -> list[tuple[str, str]]:
 @login_required
 @require_POST
 def profile_evidence_upload(request, pk: int, year: int, slot: str):
-    unit = _profile_unit(request, pk, Action.EDIT_RECORDS)
+    unit = get_profile_unit_for_user(request, pk, Action.EDIT_RECORDS)
     back = _at("registers:profile_page", unit.pk, year)
     if slot not in ProfileItem.values:
         raise Http404("No such checklist item.")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.templatetags import people
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -62,9 +63,9 @@ MOVES = (
 
 
 def person(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
+    """A user as the pages name them (accounts' `person`), but blank for none: a printed form
+    leaves the line empty for a pen."""
+    return "" if user is None else people.person(user)
 
 
 def level_short(level: int) -> str:

@@ -5,36 +5,14 @@ user's subtree, recorded), the figures come from reports.selectors.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from accounts.access import Action, record_denial, require, visible_ancestors
+from accounts.access import visible_ancestors
+from assessments.access import get_assessment_for_user
 from assessments.models import Assessment
 from reports import hub, selectors
 from reports.pdf import pdf_or_503
-
-
-def get_assessment_for_user(request, pk) -> Assessment:
-    """The assessment if its access unit (the unit, or a migrant group's home village) is in the
-    user's subtree; else 404, recorded as a denial."""
-    assessment = (
-        Assessment.objects.select_related("unit", "access_unit", "round", "standard", "parent")
-        .filter(pk=pk)
-        .first()
-    )
-    if assessment is None:
-        record_denial(
-            request,
-            request.user,
-            Action.VIEW,
-            reason="not_found",
-            object_type="assessments.assessment",
-            object_id=str(pk),
-        )
-        raise Http404("No such assessment.")
-    require(request, Action.VIEW, assessment.access_unit)
-    return assessment
 
 
 def _context(request, assessment: Assessment, **extra) -> dict:

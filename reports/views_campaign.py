@@ -6,27 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import get_unit_for_user, visible_ancestors
+from assessments.access import get_awarding_round_for_user
+from campaigns.years import asked_year, board_year
 from dashboards.selectors import campaign_for
 from reports import commendation, progress, tasks
 from reports.pdf import pdf_or_503, pdf_response
 
 KINDS = ("xlsx", "pdf")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def year_of(request: HttpRequest, campaign) -> int:
-    """The year asked for, within the campaign (its baseline year included); this year by
-    default (the dashboards' rule)."""
-    this_year = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        year = this_year
-    return min(max(year, campaign.first_year - 1), campaign.last_year)
 
 
 def xlsx_response(content: bytes, filename: str, ascii_filename: str) -> HttpResponse:
@@ -50,7 +40,7 @@ def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's page: the year, the downloads, or the background job for a large node."""
     unit = get_unit_for_user(request, pk)
     campaign = _campaign_or_404(unit)
-    year = year_of(request, campaign)
+    year = board_year(campaign, asked_year(request.GET))
     size = progress.size_of(unit)
     background = {kind: progress.runs_in_background(unit, kind, size) for kind in KINDS}
     if request.method == "POST":
@@ -78,7 +68,7 @@ def progress_page(request: HttpRequest, pk: int) -> HttpResponse:
 def _progress_file(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     unit = get_unit_for_user(request, pk)
     campaign = _campaign_or_404(unit)
-    year = year_of(request, campaign)
+    year = board_year(campaign, asked_year(request.GET))
     if progress.runs_in_background(unit, kind):
         # A large node's report would tie up a web process: its page starts the job instead.
         return redirect(f"{reverse('reports:progress', args=[unit.pk])}?year={year}")
@@ -141,25 +131,6 @@ def report_job_download(request: HttpRequest, pk) -> HttpResponse:
 # --- commendation lists and certificates -----------------------------------------------------
 
 
-def _round_for_user(request: HttpRequest, pk: int, title: str):
-    """The round, if the user may see it (the assessments' rule), and a title it awards."""
-    from accounts.access import Action, record_denial
-    from assessments.selectors import rounds_for_user
-
-    round_ = rounds_for_user(request.user).filter(pk=pk).first()
-    if round_ is None or title not in round_.titles.values_list("title", flat=True):
-        record_denial(
-            request,
-            request.user,
-            Action.VIEW,
-            reason="not_found",
-            object_type="assessments.round",
-            object_id=f"{pk}:{title}"[:64],
-        )
-        raise Http404("No such round or title.")
-    return round_
-
-
 def _certificates(request: HttpRequest, round_, title: str) -> list:
     return [
         commendation.certificate_of(t) for t in commendation.commended(round_, title, request.user)
@@ -168,7 +139,7 @@ def _certificates(request: HttpRequest, round_, title: str) -> list:
 
 @login_required
 def commendation_xlsx(request: HttpRequest, pk: int, title: str) -> HttpResponse:
-    round_ = _round_for_user(request, pk, title)
+    round_ = get_awarding_round_for_user(request, pk, title)
     certificates = _certificates(request, round_, title)
     names = commendation.file_name(round_, title, _("commendation list"), "list", "xlsx")
     return xlsx_response(commendation.workbook(round_, title, certificates), *names)
@@ -176,7 +147,7 @@ def commendation_xlsx(request: HttpRequest, pk: int, title: str) -> HttpResponse
 
 @login_required
 def commendation_pdf(request: HttpRequest, pk: int, title: str) -> HttpResponse:
-    round_ = _round_for_user(request, pk, title)
+    round_ = get_awarding_round_for_user(request, pk, title)
     certificates = _certificates(request, round_, title)
     context = {
         "title": commendation.list_title(round_, title),
@@ -199,7 +170,7 @@ def _certificates_response(request: HttpRequest, certificates: list, names) -> H
 
 @login_required
 def certificates_pdf(request: HttpRequest, pk: int, title: str) -> HttpResponse:
-    round_ = _round_for_user(request, pk, title)
+    round_ = get_awarding_round_for_user(request, pk, title)
     names = commendation.file_name(round_, title, _("certificates"), "certificates", "pdf")
     return _certificates_response(request, _certificates(request, round_, title), names)
 

@@ -12,9 +12,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.access import record_denial, roles_of
+from accounts.access import missing, record_denial, roles_of
 from accounts.models import RoleKind
-from standards.models import Standard
+from orgs.models import subtree_q
+from standards.models import Item, Standard
 
 KEEPERS = {RoleKind.COUNTY_OFFICER, RoleKind.ADMINISTRATOR}
 
@@ -82,15 +83,8 @@ def visible_standards(user):
     condition = Q(unit__isnull=True)
     for role in roles:
         condition |= Q(unit__in=role.unit.ancestors()) | Q(unit=role.unit)
-        condition |= _below(role.unit)
+        condition |= subtree_q(role.unit, "unit")
     return Standard.objects.filter(condition)
-
-
-def _below(unit) -> Q:
-    from orgs.models import LEVEL_COLUMNS
-
-    column = LEVEL_COLUMNS.get(unit.level)
-    return Q(**{f"unit__{column}": unit}) if column else Q(unit=unit)
 
 
 def get_standard_for_user(request, standard_id, *, edit: bool = False) -> Standard:
@@ -125,3 +119,13 @@ def get_standard_for_user(request, standard_id, *, edit: bool = False) -> Standa
         )
         raise PermissionDenied(_("Not allowed for your role."))
     return standard
+
+
+def get_part_for_user(request, model, pk):
+    """A section, item or stage, reached through its standard's keeper check."""
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise missing(request, model._meta.label_lower, pk, "edit_standard")
+    standard_id = obj.section.standard_id if isinstance(obj, Item) else obj.standard_id
+    get_standard_for_user(request, standard_id, edit=True)
+    return obj

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
+from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, subtree_q
 
 
 @dataclass(frozen=True)
@@ -70,26 +70,14 @@ def _year_end(year: int) -> date:
     return min(date(year, 12, 31), timezone.localdate())
 
 
-def _subtree(unit: OrgUnit, field: str = "unit") -> Q:
-    """Rows whose `field` lies in the unit's subtree (a group is its own subtree)."""
-    if unit.level == Level.GROUP:
-        return Q(**{field: unit})
-    return Q(**{f"{field}__{LEVEL_COLUMNS[unit.level]}": unit})
-
-
 def _percent(part: int, whole: int) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
 def _active_members(unit: OrgUnit, year: int):
-    from registers.models import Member, MemberStatus
+    from registers.selectors import members_on_register
 
-    members = Member.objects.filter(status=MemberStatus.ACTIVE).filter(
-        Q(join_date__isnull=True) | Q(join_date__lte=date(year, 12, 31))
-    )
-    if unit.level == Level.GROUP:
-        return members.filter(group=unit)
-    return members.filter(_subtree(unit))
+    return members_on_register(unit, year)
 
 
 @register("members_per_100", gettext_lazy("Members per 100 residents"))
@@ -170,7 +158,7 @@ def monthly_activities(unit: OrgUnit, year: int) -> tuple[Decimal | None, str]:
     from registers.models import ServiceActivity
 
     months = set(
-        ServiceActivity.objects.filter(_subtree(unit), date__year=year).values_list(
+        ServiceActivity.objects.filter(subtree_q(unit, "unit"), date__year=year).values_list(
             "date__month", flat=True
         )
     )
@@ -184,7 +172,7 @@ def monthly_activities(unit: OrgUnit, year: int) -> tuple[Decimal | None, str]:
 def trainings(unit: OrgUnit, year: int) -> tuple[Decimal | None, str]:
     from registers.models import Post, PostKind, Training
 
-    held = Training.objects.filter(_subtree(unit, "organiser"), date__year=year).count()
+    held = Training.objects.filter(subtree_q(unit, "organiser"), date__year=year).count()
     attended = (
         Training.attendees.through.objects.filter(
             training__date__year=year, member__in=_active_members(unit, year)
@@ -226,7 +214,7 @@ def activities_by_carrier(unit: OrgUnit, year: int) -> tuple[Decimal | None, str
     from registers.models import ServiceActivity
 
     rows = (
-        ServiceActivity.objects.filter(_subtree(unit), date__year=year)
+        ServiceActivity.objects.filter(subtree_q(unit, "unit"), date__year=year)
         .values("carrier__name", "carrier__sort_order")
         .annotate(count=Count("id"))
         .order_by("carrier__sort_order", "carrier__name")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from core.errors import add_error, check_fields
 from orgs.models import Level, OrgUnit
 from standards.files import (
     MAX_POINTS,
@@ -126,31 +127,21 @@ def _locked(standard: Standard) -> Standard:
     return standard
 
 
-def _check_fields(fields: dict, allowed: tuple[str, ...]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"Unknown fields: {sorted(unknown)}")
-
-
-def _add(errors: dict, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
 def _points(errors: dict, field: str, value, *, nullable=False) -> Decimal | None:
     if value in (None, ""):
         if not nullable:
-            _add(errors, field, _("Enter the points."))
+            add_error(errors, field, _("Enter the points."))
         return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        _add(errors, field, _("Enter a number."))
+        add_error(errors, field, _("Enter a number."))
         return None
     if not number.is_finite() or number < 0 or number > MAX_POINTS:
-        _add(errors, field, _("Enter a number from 0 to 99999.9."))
+        add_error(errors, field, _("Enter a number from 0 to 99999.9."))
         return None
     if number != number.quantize(Decimal("0.1")):
-        _add(errors, field, _("Use at most one decimal place."))
+        add_error(errors, field, _("Use at most one decimal place."))
         return None
     return number.quantize(Decimal("0.1"))
 
@@ -190,14 +181,14 @@ def _clean_bands(errors: dict, bands, points: Decimal | None, metric: str) -> li
         if minimum is None or score is None:
             continue
         if points is not None and score > points:
-            _add(
+            add_error(
                 errors,
                 "metric_bands",
                 _("A band's score %(score)s is more than the item's %(points)s points.")
                 % {"score": score, "points": points},
             )
         if minimum in seen:
-            _add(
+            add_error(
                 errors,
                 "metric_bands",
                 _("Two bands have the same minimum %(min)s.") % {"min": minimum},
@@ -205,7 +196,7 @@ def _clean_bands(errors: dict, bands, points: Decimal | None, metric: str) -> li
         seen.add(minimum)
         cleaned.append({"min": _number_text(minimum), "score": _number_text(score)})
     if cleaned and not metric:
-        _add(errors, "metric_bands", _("Bands need a metric to read."))
+        add_error(errors, "metric_bands", _("Bands need a metric to read."))
     return sorted(cleaned, key=lambda b: Decimal(b["min"]))
 
 
@@ -316,7 +307,7 @@ def _data_as_stored(standard: Standard) -> StandardData:
 
 def do_update_standard(actor, standard: Standard, **changes: Any) -> Standard:
     """Name, description, pass rule (minimum total, assumption mark) and prerequisite."""
-    _check_fields(changes, STANDARD_FIELDS)
+    check_fields(changes, STANDARD_FIELDS)
     with transaction.atomic():
         standard = _locked(standard)
         before = standard_snapshot(standard)
@@ -324,16 +315,16 @@ def do_update_standard(actor, standard: Standard, **changes: Any) -> Standard:
         if "name" in changes:
             standard.name = _text(changes["name"])
             if not standard.name:
-                _add(errors, "name", _("Enter the name."))
+                add_error(errors, "name", _("Enter the name."))
             elif len(standard.name) > 200:
-                _add(errors, "name", _("The name is longer than 200 characters."))
+                add_error(errors, "name", _("The name is longer than 200 characters."))
         if "description" in changes:
             standard.description = _text(changes["description"])
         if "pass_total" in changes:
             total = _points(errors, "pass_total", changes["pass_total"])
             if total is not None:
                 if total > standard.total_points:
-                    _add(
+                    add_error(
                         errors,
                         "pass_total",
                         _("The minimum total %(minimum)s is more than the %(total)s points.")
@@ -343,9 +334,9 @@ def do_update_standard(actor, standard: Standard, **changes: Any) -> Standard:
         if "prerequisite" in changes:
             prerequisite = _text(changes["prerequisite"])
             if prerequisite and prerequisite not in TitleKind.values:
-                _add(errors, "prerequisite", _("Choose a title from the list."))
+                add_error(errors, "prerequisite", _("Choose a title from the list."))
             elif prerequisite == standard.title:
-                _add(errors, "prerequisite", _("A title cannot be its own prerequisite."))
+                add_error(errors, "prerequisite", _("A title cannot be its own prerequisite."))
             else:
                 standard.prerequisite = prerequisite
         for flag in ("pass_rule_is_assumption", "prerequisite_same_round"):
@@ -505,9 +496,9 @@ def _apply_section(section: Section, fields: dict, errors: dict) -> None:
     if "name" in fields:
         section.name = _text(fields["name"])
         if not section.name:
-            _add(errors, "name", _("Enter the name."))
+            add_error(errors, "name", _("Enter the name."))
         elif len(section.name) > 100:
-            _add(errors, "name", _("The name is longer than 100 characters."))
+            add_error(errors, "name", _("The name is longer than 100 characters."))
     if "points" in fields:
         section.points = _points(errors, "points", fields["points"])
     if "min_points" in fields:
@@ -517,7 +508,7 @@ def _apply_section(section: Section, fields: dict, errors: dict) -> None:
         and section.points is not None
         and section.min_points > section.points
     ):
-        _add(errors, "min_points", _("The minimum is more than the section's points."))
+        add_error(errors, "min_points", _("The minimum is more than the section's points."))
     if "is_assumption" in fields:
         section.is_assumption = bool(fields["is_assumption"])
     if "note" in fields:
@@ -525,14 +516,14 @@ def _apply_section(section: Section, fields: dict, errors: dict) -> None:
 
 
 def do_add_section(actor, standard: Standard, **fields: Any) -> Section:
-    _check_fields(fields, SECTION_FIELDS)
+    check_fields(fields, SECTION_FIELDS)
     fields.setdefault("name", "")
     fields.setdefault("points", None)
     return _add_part(actor, standard, Section, "sections", _apply_section, section_snapshot, fields)
 
 
 def do_update_section(actor, section: Section, **changes: Any) -> Section:
-    _check_fields(changes, SECTION_FIELDS)
+    check_fields(changes, SECTION_FIELDS)
     return _update_part(actor, section, _apply_section, section_snapshot, changes)
 
 
@@ -560,13 +551,13 @@ def _apply_item(item: Item, fields: dict, errors: dict) -> None:
     if "number" in fields:
         item.number = _text(fields["number"])
         if not item.number:
-            _add(errors, "number", _("Enter the item's number."))
+            add_error(errors, "number", _("Enter the item's number."))
         elif len(item.number) > 10:
-            _add(errors, "number", _("The number is longer than 10 characters."))
+            add_error(errors, "number", _("The number is longer than 10 characters."))
     if "text" in fields:
         item.text = _text(fields["text"])
         if not item.text:
-            _add(errors, "text", _("Enter the item's text."))
+            add_error(errors, "text", _("Enter the item's text."))
     if "points" in fields:
         item.points = _points(errors, "points", fields["points"])
     for name in ("guidance", "evidence_asked"):
@@ -578,7 +569,7 @@ def _apply_item(item: Item, fields: dict, errors: dict) -> None:
     if "metric" in fields:
         item.metric = _text(fields["metric"])
         if item.metric and item.metric not in METRICS:
-            _add(errors, "metric", _("Choose a metric from the list."))
+            add_error(errors, "metric", _("Choose a metric from the list."))
     if "metric_bands" in fields or "metric" in fields or "points" in fields:
         item.metric_bands = _clean_bands(
             errors,
@@ -597,7 +588,7 @@ def _number_taken(item: Item, standard: Standard) -> bool:
 
 
 def do_add_item(actor, section: Section, **fields: Any) -> Item:
-    _check_fields(fields, ITEM_FIELDS)
+    check_fields(fields, ITEM_FIELDS)
     for name in ("number", "text", "points"):
         fields.setdefault(name, None)
     with transaction.atomic():
@@ -607,7 +598,7 @@ def do_add_item(actor, section: Section, **fields: Any) -> Item:
         errors: dict[str, list[str]] = {}
         _apply_item(item, fields, errors)
         if item.number and _number_taken(item, standard):
-            _add(errors, "number", _("Another item of this standard has this number."))
+            add_error(errors, "number", _("Another item of this standard has this number."))
         if errors:
             raise ValidationError(errors)
         item.save()
@@ -622,7 +613,7 @@ def do_add_item(actor, section: Section, **fields: Any) -> Item:
 
 
 def do_update_item(actor, item: Item, **changes: Any) -> Item:
-    _check_fields(changes, ITEM_FIELDS)
+    check_fields(changes, ITEM_FIELDS)
     with transaction.atomic():
         standard = _locked(item.section.standard)
         item = Item.objects.get(pk=item.pk)
@@ -630,7 +621,7 @@ def do_update_item(actor, item: Item, **changes: Any) -> Item:
         errors: dict[str, list[str]] = {}
         _apply_item(item, changes, errors)
         if item.number and _number_taken(item, standard):
-            _add(errors, "number", _("Another item of this standard has this number."))
+            add_error(errors, "number", _("Another item of this standard has this number."))
         if errors:
             raise ValidationError(errors)
         item.save()
@@ -666,28 +657,28 @@ def _apply_stage(stage: Stage, fields: dict, errors: dict) -> None:
     if "kind" in fields:
         stage.kind = _text(fields["kind"])
         if stage.kind not in StageKind.values:
-            _add(errors, "kind", _("Choose a stage from the list."))
+            add_error(errors, "kind", _("Choose a stage from the list."))
     if "level" in fields:
         try:
             stage.level = int(fields["level"])
         except (TypeError, ValueError):
             stage.level = None
         if stage.level not in Level.values or stage.level == Level.GROUP:
-            _add(errors, "level", _("Choose the acting level from the list."))
+            add_error(errors, "level", _("Choose the acting level from the list."))
     if "is_spot_check" in fields:
         stage.is_spot_check = bool(fields["is_spot_check"])
 
 
 def do_add_stage(actor, standard: Standard, **fields: Any) -> Stage:
     """A stage at the end of the chain."""
-    _check_fields(fields, STAGE_FIELDS)
+    check_fields(fields, STAGE_FIELDS)
     fields.setdefault("kind", "")
     fields.setdefault("level", None)
     return _add_part(actor, standard, Stage, "stages", _apply_stage, stage_snapshot, fields)
 
 
 def do_update_stage(actor, stage: Stage, **changes: Any) -> Stage:
-    _check_fields(changes, STAGE_FIELDS)
+    check_fields(changes, STAGE_FIELDS)
     return _update_part(actor, stage, _apply_stage, stage_snapshot, changes)
 
 

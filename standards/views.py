@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from accounts.access import record_denial
 from sanlian.forms import add_validation_errors
 from standards import services
 from standards.access import (
     can_edit_standard,
     can_keep_standards,
+    get_part_for_user,
     get_standard_for_user,
     keeping_units_for_copy,
     may_keep_shared,
@@ -38,24 +38,6 @@ from standards.models import Item, Section, Stage, Standard
 
 PAGE_SIZE = 20
 NAV = "standards"
-
-
-def _part_for_user(request, model, pk):
-    """A section, item or stage, reached through its standard's keeper check."""
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        record_denial(
-            request,
-            request.user,
-            "edit_standard",
-            reason="not_found",
-            object_type=model._meta.label_lower,
-            object_id=str(pk)[:64],
-        )
-        raise Http404("Not found.")
-    standard_id = obj.section.standard_id if isinstance(obj, Item) else obj.standard_id
-    get_standard_for_user(request, standard_id, edit=True)
-    return obj
 
 
 def _detail_url(standard) -> str:
@@ -303,7 +285,7 @@ def section_add(request, pk):
 
 @login_required
 def section_edit(request, pk):
-    section = _part_for_user(request, Section, pk)
+    section = get_part_for_user(request, Section, pk)
     initial = {f: getattr(section, f) for f in services.SECTION_FIELDS}
     form = SectionForm(request.POST or None, initial=initial)
     return _save_part(
@@ -317,7 +299,7 @@ def section_edit(request, pk):
 
 @login_required
 def item_add(request, pk):
-    section = _part_for_user(request, Section, pk)
+    section = get_part_for_user(request, Section, pk)
     form = ItemForm(request.POST or None)
     return _save_part(
         request,
@@ -330,7 +312,7 @@ def item_add(request, pk):
 
 @login_required
 def item_edit(request, pk):
-    item = _part_for_user(request, Item, pk)
+    item = get_part_for_user(request, Item, pk)
     initial = {f: getattr(item, f) for f in services.ITEM_FIELDS}
     initial["metric_bands"] = services.bands_text(item.metric_bands)
     form = ItemForm(request.POST or None, initial=initial)
@@ -358,7 +340,7 @@ def stage_add(request, pk):
 
 @login_required
 def stage_edit(request, pk):
-    stage = _part_for_user(request, Stage, pk)
+    stage = get_part_for_user(request, Stage, pk)
     initial = {f: getattr(stage, f) for f in services.STAGE_FIELDS}
     form = StageForm(request.POST or None, initial=initial)
     return _save_part(
@@ -383,7 +365,7 @@ def part_delete(request, kind, pk):
     if kind not in DELETERS:
         raise Http404("Not found.")
     model, delete = DELETERS[kind]
-    obj = _part_for_user(request, model, pk)
+    obj = get_part_for_user(request, model, pk)
     standard = obj.section.standard if isinstance(obj, Item) else obj.standard
     refused = _refuse_frozen(request, standard)
     if refused:
@@ -415,7 +397,7 @@ def part_move(request, kind, pk, direction):
     if kind not in DELETERS or direction not in ("up", "down"):
         raise Http404("Not found.")
     model, _delete = DELETERS[kind]
-    obj = _part_for_user(request, model, pk)
+    obj = get_part_for_user(request, model, pk)
     standard = obj.section.standard if isinstance(obj, Item) else obj.standard
     try:
         services.do_move(request.user, obj, -1 if direction == "up" else 1)

@@ -3,6 +3,7 @@
 from django import template
 from django.utils import timezone
 
+from accounts.templatetags.people import person
 from assessments import selectors, services, standing
 from assessments.models import TitleStatus
 from standards.models import TitleKind
@@ -45,13 +46,9 @@ def item_at(sequence, index):
         return None
 
 
-@register.filter
-def person(user):
-    """Who did something: their full name, else their user name; a dash once the account is
-    gone (the rows keep the deed, not the person)."""
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.username
+# Who did something, as every page names a user (accounts' `person`, its one home), also under
+# this library so that the assessment templates need not load two.
+register.filter("person", person)
 
 
 @register.filter

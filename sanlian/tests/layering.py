@@ -17,6 +17,7 @@ from pathlib import Path
 
 # The order of docs/architecture.md and the README, lowest first; the project package is the top.
 LAYERS = (
+    "core",
     "audit",
     "orgs",
     "accounts",

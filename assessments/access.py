@@ -1,0 +1,52 @@
+"""Who reaches which round and assessment, on top of the one access helper (accounts.access).
+
+The pages, the printed forms of reports and the API all fetch through here: an object outside
+the user's subtrees answers 404 and a forbidden action 403, each denial recorded. A round is seen
+by the users of its organiser's subtree and by those below it (a county's round takes in its
+villages); an assessment by the subtree of its access unit (the unit, or a migrant group's home
+village).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from accounts.access import Action, missing, record_denial, require
+from assessments import selectors
+from assessments.models import Assessment, Round
+from orgs.models import OrgUnit
+
+
+def forbidden(request, unit: OrgUnit, action: str) -> PermissionDenied:
+    """A chain action the user may not take here now: the denial recorded, and the 403 to raise."""
+    record_denial(request, request.user, action, reason="forbidden", unit=unit)
+    return PermissionDenied(_("It is not your level's turn to act on this assessment."))
+
+
+def get_round_for_user(request, pk) -> Round:
+    round_ = selectors.rounds_for_user(request.user).filter(pk=pk).first()
+    if round_ is None:
+        raise missing(request, "assessments.round", pk)
+    return round_
+
+
+def get_assessment_for_user(request, pk) -> Assessment:
+    assessment = (
+        Assessment.objects.select_related(
+            "unit", "access_unit", "round__organiser", "standard", "parent"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None:
+        raise missing(request, "assessments.assessment", pk)
+    require(request, Action.VIEW, assessment.access_unit)
+    return assessment
+
+
+def get_awarding_round_for_user(request, pk, title: str) -> Round:
+    """The round, if the user may see it, and only if it awards `title` (a commendation list's
+    or certificates' address names both); else one recorded 404."""
+    round_ = selectors.rounds_for_user(request.user).filter(pk=pk).first()
+    if round_ is None or title not in round_.titles.values_list("title", flat=True):
+        raise missing(request, "assessments.round", f"{pk}:{title}")
+    return round_
