@@ -59,14 +59,40 @@ def _type_errors(annotation, value, loc: tuple) -> list[InitErrorDetails]:
     if typing.get_origin(declared) is list and isinstance(value, list):
         (item,) = typing.get_args(declared) or (Any,)
         return [e for i, v in enumerate(value) for e in _type_errors(item, v, (*loc, i))]
+    if declared is str and isinstance(value, str):
+        return [] if _clean_text(value) else [_unclean(loc, value)]
     accepted = _JSON_TYPES.get(declared)
     if accepted is None:
         return []
     kinds, error = accepted
     # bool is an int in Python; JSON's true is not a whole number.
-    if type(value) in kinds or (isinstance(value, kinds) and type(value) is not bool):
-        return []
-    return [InitErrorDetails(type=error, loc=loc, input=value)]
+    if not (type(value) in kinds or (isinstance(value, kinds) and type(value) is not bool)):
+        return [InitErrorDetails(type=error, loc=loc, input=value)]
+    if declared is int and not -MAX_ID <= value <= MAX_ID:
+        # No column holds more than a bigint: 2**63 failed in the database with a 500.
+        bound = "less_than_equal" if value > 0 else "greater_than_equal"
+        limit = {"le": MAX_ID} if value > 0 else {"ge": -MAX_ID}
+        return [InitErrorDetails(type=bound, loc=loc, input=value, ctx=limit)]
+    return []
+
+
+# Control characters (but tab and line breaks) and unpaired surrogates: a database cannot
+# store a lone surrogate (a 500 in a post holder's name), and neither means anything in a name.
+_UNCLEAN = {*range(0, 9), 11, 12, *range(14, 32), 127}
+
+
+def _clean_text(value: str) -> bool:
+    return not any(ord(ch) in _UNCLEAN or "\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _unclean(loc: tuple, value: str) -> InitErrorDetails:
+    return InitErrorDetails(
+        type=PydanticCustomError(
+            "control_characters", "Control characters and unpaired surrogates are not allowed."
+        ),
+        loc=loc,
+        input=value,
+    )
 
 
 class BodyIn(Schema):
