@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 from pydantic import AfterValidator, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from orgs.models import Category
 
@@ -78,7 +78,7 @@ def _type_errors(annotation, value, loc: tuple) -> list[InitErrorDetails]:
 
 # Control characters (but tab and line breaks) and unpaired surrogates: a database cannot
 # store a lone surrogate (a 500 in a post holder's name), and neither means anything in a name.
-_UNCLEAN = {*range(0, 9), 11, 12, *range(14, 32), 127}
+_UNCLEAN = {*range(1, 9), 11, 12, *range(14, 32), 127}  # NUL: Text says so by name
 
 
 def _clean_text(value: str) -> bool:
@@ -115,8 +115,24 @@ class BodyIn(Schema):
                 for error in _type_errors(field.annotation, values[field.alias or name], (name,))
             ]
             if errors:
+                # The other fields' findings too, so that one answer names every bad field.
+                try:
+                    super()._run_root_validator(values, handler, info)
+                except ValidationError as found:
+                    seen = {tuple(error["loc"]) for error in errors}
+                    errors += [_again(e) for e in found.errors() if tuple(e["loc"]) not in seen]
                 raise ValidationError.from_exception_data(cls.__name__, errors)
         return super()._run_root_validator(values, handler, info)
+
+
+def _again(error: dict) -> InitErrorDetails:
+    """A pydantic error as found, to raise again beside ours."""
+    ctx = error.get("ctx") or {}
+    try:
+        kind = PydanticKnownError(error["type"], ctx or None) and error["type"]
+    except (KeyError, TypeError):
+        kind = PydanticCustomError(error["type"], error.get("msg", ""), ctx or None)
+    return InitErrorDetails(type=kind, loc=tuple(error["loc"]), input=error.get("input"), ctx=ctx)
 
 
 class UnitOut(Schema):
