@@ -10,8 +10,8 @@ a lost race on a score or a version 409.
 import datetime
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -24,9 +24,11 @@ from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     BodyIn,
+    ErrorOut,
     PageParams,
     StageOut,
     Text,
+    page_of,
 )
 from assessments import services
 from assessments.models import (
@@ -40,6 +42,9 @@ from assessments.models import (
     SpotCheckEntry,
     Transition,
 )
+from orgs.models import Level
+from registers.models import Evidence
+from standards.access import visible_standards
 from standards.models import Item, TitleKind
 
 router = Router(tags=["assessments"])
@@ -208,6 +213,30 @@ class EvidenceOut(Schema):
         return f"/api/v1/records/evidence/{obj.pk}/download"
 
 
+class EvidencePage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[EvidenceOut]
+
+
+class RoundIn(BodyIn):
+    """A new round: the organising unit (a county or above), the year, a name, and the standard
+    version for each title it assesses."""
+
+    organiser_id: int = Field(..., ge=1, le=MAX_ID)
+    year: int = Field(..., ge=2000, le=2100)
+    name: Text = Field(..., min_length=1, max_length=100)
+    standards: dict[TitleKind, int] = Field(..., min_length=1)
+
+
+class SpotCheckPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list["SpotCheckOut"]
+
+
 class SpotCheckIn(BodyIn):
     title: TitleKind = TitleKind.QUALIFIED_VILLAGE
     share: Decimal | None = Field(None, gt=0, le=1, decimal_places=3)
@@ -278,14 +307,7 @@ class TitleOut(Schema):
 
 
 def _page(queryset, params: PageParams) -> dict:
-    paginator = Paginator(queryset, params.page_size)
-    page = paginator.get_page(params.page)
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": list(page),
-    }
+    return page_of(queryset, params)
 
 
 def _missing(request, object_type: str, pk) -> Http404:
@@ -328,6 +350,11 @@ def _assessment_for_user(request, assessment_id: int) -> Assessment:
     # Outside the subtree: 404, recorded, without naming the unit.
     require(request, Action.VIEW, assessment.access_unit)
     return assessment
+
+
+def _evidence_of(assessment: Assessment) -> Q:
+    kind = ContentType.objects.get_for_model(Assessment)
+    return Q(content_type=kind, object_id=assessment.pk)
 
 
 def _acting(request, unit, action: str, call):
@@ -394,6 +421,66 @@ def list_rounds(request, params: Query[PageParams]):
     """Rounds organised within your subtrees or by a unit above them, newest first."""
     rounds = _rounds_for(request.user).prefetch_related("titles").order_by("-year", "-id")
     return _page(rounds, params)
+
+
+@router.post("/rounds", response={201: RoundOut, **WRITE_ERRORS})
+def create_round(request, payload: RoundIn):
+    """Open a round, as the organising level itself (a county officer for their county)."""
+    organiser = get_unit_for_user(request, payload.organiser_id)
+    visible = visible_standards(request.user)
+    standards = {}
+    for title, standard_id in payload.standards.items():
+        standard = visible.filter(pk=standard_id).first()
+        if standard is None:
+            raise _missing(request, "standards.standard", standard_id)
+        standards[title.value] = standard
+    round_, _warnings = _acting(
+        request,
+        organiser,
+        "round.create",
+        lambda: services.do_create_round(
+            request.user,
+            organiser,
+            year=payload.year,
+            name=payload.name,
+            standards=standards,
+        ),
+    )
+    return Status(201, Round.objects.prefetch_related("titles").get(pk=round_.pk))
+
+
+@router.post("/rounds/{round_id}/close", response={200: RoundOut, **WRITE_ERRORS})
+def close_round(request, round_id: Id):
+    """Close a round to new applications; what is open in it goes on."""
+    round_ = _round_for_user(request, round_id)
+    _acting(
+        request,
+        round_.organiser,
+        "round.close",
+        lambda: services.do_close_round(request.user, round_),
+    )
+    return Round.objects.prefetch_related("titles").get(pk=round_.pk)
+
+
+@router.get(
+    "/rounds/{round_id}/spot-checks", response={200: SpotCheckPage, **READ_ERRORS, 403: ErrorOut}
+)
+def list_spot_checks(request, round_id: Id, params: Query[PageParams]):
+    """The round's spot checks, newest first; for the county that draws them, as the page."""
+    round_ = _round_for_user(request, round_id)
+    if not services.acts_at_level(request.user, round_.organiser, Level.COUNTY):
+        record_denial(
+            request, request.user, "spot_check", reason="forbidden", unit=round_.organiser
+        )
+        raise PermissionDenied
+    return page_of(round_.spot_checks.order_by("-drawn_at", "-id"), params)
+
+
+@router.get("/{assessment_id}/evidence", response={200: EvidencePage, **READ_ERRORS})
+def list_evidence(request, assessment_id: Id, params: Query[PageParams]):
+    """The assessment's evidence files, by item (`slot` item-ID) or whole (empty slot)."""
+    assessment = _assessment_for_user(request, assessment_id)
+    return page_of(Evidence.objects.filter(_evidence_of(assessment)), params)
 
 
 @router.get("/", response={200: AssessmentPage, **READ_ERRORS})

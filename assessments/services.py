@@ -320,6 +320,31 @@ def do_create_round(
     return round_, cadence_warnings(organiser, year, standards, exclude_round=round_)
 
 
+def do_close_round(actor, round_: Round) -> Round:
+    """Close a round to new applications (what is open in it goes on); the organising level
+    itself closes it. Closing a closed round changes nothing and records nothing."""
+    if not (
+        getattr(actor, "is_superuser", False)
+        or acts_at_level(actor, round_.organiser, round_.organiser.level)
+    ):
+        raise PermissionDenied(_("Rounds are opened by the organising level itself."))
+    with transaction.atomic():
+        round_ = Round.objects.select_for_update().get(pk=round_.pk)
+        if round_.status == RoundStatus.CLOSED:
+            return round_
+        round_.status = RoundStatus.CLOSED
+        round_.save(update_fields=["status"])
+        record_event(
+            actor=actor,
+            action="round.close",
+            obj=round_,
+            unit_id=round_.organiser_id,
+            before={"status": RoundStatus.OPEN},
+            after={"status": RoundStatus.CLOSED},
+        )
+    return round_
+
+
 # --- applying ------------------------------------------------------------------------------
 
 
