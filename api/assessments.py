@@ -181,7 +181,19 @@ class ScoresIn(BodyIn):
 
 
 class TransitionIn(BodyIn):
-    expected_version: int | None = Field(None, ge=0, le=2_147_483_647)
+    version: int | None = Field(
+        None,
+        ge=0,
+        le=2_147_483_647,
+        description="The assessment's version you read: a later save answers 409, as everywhere.",
+    )
+    expected_version: int | None = Field(
+        None, ge=0, le=2_147_483_647, description="The same as `version` (its former name)."
+    )
+
+    @property
+    def read_version(self) -> int | None:
+        return self.version if self.version is not None else self.expected_version
 
 
 class PassIn(TransitionIn):
@@ -597,7 +609,7 @@ def submit(request, assessment_id: Id, payload: TransitionIn):
         request,
         assessment_id,
         "assessment.submit",
-        lambda a: services.do_submit(request.user, a, expected_version=payload.expected_version),
+        lambda a: services.do_submit(request.user, a, expected_version=payload.read_version),
     )
 
 
@@ -614,7 +626,7 @@ def return_assessment(request, assessment_id: Id, payload: ReturnIn):
             a,
             reason=payload.reason,
             items=payload.items,
-            expected_version=payload.expected_version,
+            expected_version=payload.read_version,
         ),
     )
 
@@ -627,7 +639,7 @@ def pass_assessment(request, assessment_id: Id, payload: PassIn):
         assessment_id,
         "assessment.pass",
         lambda a: services.do_pass(
-            request.user, a, reason=payload.reason, expected_version=payload.expected_version
+            request.user, a, reason=payload.reason, expected_version=payload.read_version
         ),
     )
 
@@ -644,7 +656,7 @@ def decide(request, assessment_id: Id, payload: DecideIn):
             a,
             award=payload.award,
             reason=payload.reason,
-            expected_version=payload.expected_version,
+            expected_version=payload.read_version,
         ),
     )
 

@@ -126,3 +126,13 @@ def test_it_answers_an_empty_page_past_the_last_on_every_list(as_user, county_of
     for path in ("/api/v1/units/", f"/api/v1/members/units/{tree.village_1.pk}/members"):
         body = client.get(path, {"page": 1000}).json()
         assert body["page"] == 1000 and body["items"] == [] and body["pages"] >= 1
+
+
+def test_it_takes_the_one_conflict_token_name_version_on_the_chains_moves(
+    as_user, village_operator, tree, round_2026
+):
+    assessment = do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
+    client = as_user(village_operator)
+    url = f"{API}/{assessment.pk}/submit"
+    assert _post(client, url, {"version": assessment.version + 1}).status_code == 409
+    assert _post(client, url, {"expected_version": assessment.version + 1}).status_code == 409
