@@ -10,9 +10,9 @@ a lost race on a score or a version 409.
 import datetime
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -24,9 +24,11 @@ from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     BodyIn,
+    ErrorOut,
     PageParams,
     StageOut,
     Text,
+    page_of,
 )
 from assessments import services
 from assessments.access import get_assessment_for_user, get_round_for_user
@@ -41,6 +43,9 @@ from assessments.models import (
     Transition,
 )
 from assessments.selectors import rounds_for_user
+from orgs.models import Level
+from registers.models import Evidence
+from standards.access import visible_standards
 from standards.models import Item, TitleKind
 
 router = Router(tags=["assessments"])
@@ -177,7 +182,19 @@ class ScoresIn(BodyIn):
 
 
 class TransitionIn(BodyIn):
-    expected_version: int | None = Field(None, ge=0, le=2_147_483_647)
+    version: int | None = Field(
+        None,
+        ge=0,
+        le=2_147_483_647,
+        description="The assessment's version you read: a later save answers 409, as everywhere.",
+    )
+    expected_version: int | None = Field(
+        None, ge=0, le=2_147_483_647, description="The same as `version` (its former name)."
+    )
+
+    @property
+    def read_version(self) -> int | None:
+        return self.version if self.version is not None else self.expected_version
 
 
 class PassIn(TransitionIn):
@@ -207,6 +224,30 @@ class EvidenceOut(Schema):
     @staticmethod
     def resolve_download_url(obj):
         return f"/api/v1/records/evidence/{obj.pk}/download"
+
+
+class EvidencePage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[EvidenceOut]
+
+
+class RoundIn(BodyIn):
+    """A new round: the organising unit (a county or above), the year, a name, and the standard
+    version for each title it assesses."""
+
+    organiser_id: int = Field(..., ge=1, le=MAX_ID)
+    year: int = Field(..., ge=2000, le=2100)
+    name: Text = Field(..., min_length=1, max_length=100)
+    standards: dict[TitleKind, int] = Field(..., min_length=1)
+
+
+class SpotCheckPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list["SpotCheckOut"]
 
 
 class SpotCheckIn(BodyIn):
@@ -279,14 +320,12 @@ class TitleOut(Schema):
 
 
 def _page(queryset, params: PageParams) -> dict:
-    paginator = Paginator(queryset, params.page_size)
-    page = paginator.get_page(params.page)
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": list(page),
-    }
+    return page_of(queryset, params)
+
+
+def _evidence_of(assessment: Assessment) -> Q:
+    kind = ContentType.objects.get_for_model(Assessment)
+    return Q(content_type=kind, object_id=assessment.pk)
 
 
 def _acting(request, unit, action: str, call):
@@ -353,6 +392,66 @@ def list_rounds(request, params: Query[PageParams]):
     """Rounds organised within your subtrees or by a unit above them, newest first."""
     rounds = rounds_for_user(request.user).prefetch_related("titles").order_by("-year", "-id")
     return _page(rounds, params)
+
+
+@router.post("/rounds", response={201: RoundOut, **WRITE_ERRORS})
+def create_round(request, payload: RoundIn):
+    """Open a round, as the organising level itself (a county officer for their county)."""
+    organiser = get_unit_for_user(request, payload.organiser_id)
+    visible = visible_standards(request.user)
+    standards = {}
+    for title, standard_id in payload.standards.items():
+        standard = visible.filter(pk=standard_id).first()
+        if standard is None:
+            raise missing(request, "standards.standard", standard_id)
+        standards[title.value] = standard
+    round_, _warnings = _acting(
+        request,
+        organiser,
+        "round.create",
+        lambda: services.do_create_round(
+            request.user,
+            organiser,
+            year=payload.year,
+            name=payload.name,
+            standards=standards,
+        ),
+    )
+    return Status(201, Round.objects.prefetch_related("titles").get(pk=round_.pk))
+
+
+@router.post("/rounds/{round_id}/close", response={200: RoundOut, **WRITE_ERRORS})
+def close_round(request, round_id: Id):
+    """Close a round to new applications; what is open in it goes on."""
+    round_ = get_round_for_user(request, round_id)
+    _acting(
+        request,
+        round_.organiser,
+        "round.close",
+        lambda: services.do_close_round(request.user, round_),
+    )
+    return Round.objects.prefetch_related("titles").get(pk=round_.pk)
+
+
+@router.get(
+    "/rounds/{round_id}/spot-checks", response={200: SpotCheckPage, **READ_ERRORS, 403: ErrorOut}
+)
+def list_spot_checks(request, round_id: Id, params: Query[PageParams]):
+    """The round's spot checks, newest first; for the county that draws them, as the page."""
+    round_ = get_round_for_user(request, round_id)
+    if not services.acts_at_level(request.user, round_.organiser, Level.COUNTY):
+        record_denial(
+            request, request.user, "spot_check", reason="forbidden", unit=round_.organiser
+        )
+        raise PermissionDenied
+    return page_of(round_.spot_checks.order_by("-drawn_at", "-id"), params)
+
+
+@router.get("/{assessment_id}/evidence", response={200: EvidencePage, **READ_ERRORS})
+def list_evidence(request, assessment_id: Id, params: Query[PageParams]):
+    """The assessment's evidence files, by item (`slot` item-ID) or whole (empty slot)."""
+    assessment = get_assessment_for_user(request, assessment_id)
+    return page_of(Evidence.objects.filter(_evidence_of(assessment)), params)
 
 
 @router.get("/", response={200: AssessmentPage, **READ_ERRORS})
@@ -469,7 +568,7 @@ def submit(request, assessment_id: Id, payload: TransitionIn):
         request,
         assessment_id,
         "assessment.submit",
-        lambda a: services.do_submit(request.user, a, expected_version=payload.expected_version),
+        lambda a: services.do_submit(request.user, a, expected_version=payload.read_version),
     )
 
 
@@ -486,7 +585,7 @@ def return_assessment(request, assessment_id: Id, payload: ReturnIn):
             a,
             reason=payload.reason,
             items=payload.items,
-            expected_version=payload.expected_version,
+            expected_version=payload.read_version,
         ),
     )
 
@@ -499,7 +598,7 @@ def pass_assessment(request, assessment_id: Id, payload: PassIn):
         assessment_id,
         "assessment.pass",
         lambda a: services.do_pass(
-            request.user, a, reason=payload.reason, expected_version=payload.expected_version
+            request.user, a, reason=payload.reason, expected_version=payload.read_version
         ),
     )
 
@@ -516,7 +615,7 @@ def decide(request, assessment_id: Id, payload: DecideIn):
             a,
             award=payload.award,
             reason=payload.reason,
-            expected_version=payload.expected_version,
+            expected_version=payload.read_version,
         ),
     )
 

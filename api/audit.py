@@ -5,13 +5,12 @@ chain's head for export. Read-only: the log is only ever appended to by the serv
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from accounts import audit_log
 from accounts.access import get_unit_for_user, record_denial
-from api.schemas import MAX_ID, READ_ERRORS, ErrorOut, PageParams, Text
+from api.schemas import MAX_ID, READ_ERRORS, ErrorOut, PageParams, Text, page_of
 from audit import masking
 from audit.models import Result
 from audit.services import current_head, format_head
@@ -88,21 +87,15 @@ def list_events(request, params: Query[AuditFilterParams]):
         date_from=params.date_from,
         date_to=params.date_to,
     )
-    paginator = Paginator(events, params.page_size)
-    page = paginator.get_page(params.page)
-    shown = audit_log.shown_units(request.user, page)
+    body = page_of(events, params)
+    shown = audit_log.shown_units(request.user, body["items"])
     items = []
-    for event in page:
+    for event in body["items"]:
         item = AuditEventOut.model_validate(event).model_dump()
         item["unit_id"] = event.unit_id if event.unit_id in shown else None
         item["before"], item["after"] = masking.shown(event.before), masking.shown(event.after)
         items.append(item)
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": items,
-    }
+    return {**body, "items": items}
 
 
 @router.get("/head", response={200: ChainHeadOut, **AUDIT_ERRORS})

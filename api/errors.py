@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -107,6 +108,8 @@ def field_message(error: dict) -> str:
         return gettext(NOT_A_CHOICE) % {"value": shown}
     if kind == "null_characters":
         return gettext(NULL_CHARACTERS)
+    if kind == "control_characters":
+        return _("Control characters and unpaired surrogates are not allowed.")
     return gettext(VALID_VALUE)
 
 
@@ -199,6 +202,17 @@ def install(api: NinjaAPI) -> None:
                 request, 400, _("The data is not valid."), {NON_FIELD: [gettext(NOT_JSON)]}
             )
         return reply(request, exc.status_code, str(exc))
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_multipart(request, exc):
+        # No boundary, a broken part: the upload cannot be read, and nothing was stored.
+        logger.info("API multipart refused: %s", exc)
+        return reply(
+            request,
+            400,
+            _("The data is not valid."),
+            {NON_FIELD: [_("The upload cannot be read; send it as multipart/form-data.")]},
+        )
 
     @api.exception_handler(IntegrityError)
     def conflict(request, exc):

@@ -6,14 +6,13 @@ and that is audited."""
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import Action, client_address, get_unit_for_user, record_denial
-from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, BodyIn, PageParams, Text
+from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, BodyIn, PageParams, Text, page_of
 from orgs.models import Level
 from registers import selectors, services
 from registers.access import get_member_for_user
@@ -259,14 +258,7 @@ def list_members(request, unit_id: int, params: Query[MemberFilterParams]):
         post=params.post or "",
         sort=params.sort,
     )
-    paginator = Paginator(selectors.members_for(request.user, unit, filters), params.page_size)
-    page = paginator.get_page(params.page)
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": list(page),
-    }
+    return page_of(selectors.members_for(request.user, unit, filters), params)
 
 
 @router.post("/units/{unit_id}/members", response={201: MemberOut, **WRITE_ERRORS})
@@ -275,6 +267,34 @@ def create_member(request, unit_id: int, payload: MemberIn):
     fields = _fields(request, payload.dict())
     member = services.do_create_member(request.user, unit, **fields)
     return Status(201, _fresh(member))
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    is_active: bool
+
+
+class CategoryPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[CategoryOut]
+
+
+class CategoryParams(PageParams):
+    include_inactive: bool = False
+
+
+@router.get("/categories", response={200: CategoryPage, **READ_ERRORS})
+def list_categories(request, params: Query[CategoryParams]):
+    """The recruitment categories a member can hold (`categories` by `code`), in the pages'
+    order; those no longer in use only with `include_inactive`."""
+    categories = RecruitmentCategory.objects.order_by("sort_order", "id")
+    if not params.include_inactive:
+        categories = categories.filter(is_active=True)
+    return page_of(categories, params)
 
 
 @router.get("/{member_id}", response={200: MemberOut, **READ_ERRORS})

@@ -7,13 +7,12 @@ goes through registers.record_services, and every error has the one shape of api
 import datetime
 from decimal import Decimal
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.access import Action, get_unit_for_user
-from api.schemas import READ_ERRORS, WRITE_ERRORS, BodyIn, ErrorOut, PageParams, Text
+from api.schemas import READ_ERRORS, WRITE_ERRORS, BodyIn, ErrorOut, PageParams, Text, page_of
 from api.schemas import Count as CountInt
 from orgs.models import OrgUnit, subtree_q
 from registers import record_services as services
@@ -26,6 +25,7 @@ from registers.access import (
 )
 from registers.models import (
     Audience,
+    Carrier,
     Evidence,
     InclusionItem,
     Need,
@@ -239,14 +239,7 @@ class ProfileOut(ProfileFields):
 
 
 def _page(queryset, params: RecordPageParams) -> dict:
-    paginator = Paginator(queryset, params.page_size)
-    page = paginator.get_page(params.page)
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": list(page),
-    }
+    return page_of(queryset, params)
 
 
 def _filtered(queryset, params: RecordPageParams):
@@ -278,6 +271,34 @@ def list_trainings(request, unit_id: int, params: Query[TrainingParams]):
         trainings.select_related("organiser").prefetch_related("attendees").order_by("-date", "-id")
     )
     return _page(trainings, params)
+
+
+class CarrierOut(Schema):
+    id: int
+    name: str
+    is_local: bool
+    is_active: bool
+
+
+class CarrierPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[CarrierOut]
+
+
+class CarrierParams(PageParams):
+    include_inactive: bool = False
+
+
+@router.get("/carriers", response={200: CarrierPage, **READ_ERRORS})
+def list_carriers(request, params: Query[CarrierParams]):
+    """The carriers an activity can name (`carrier_id`), in the pages' order; those no longer
+    in use only with `include_inactive`. The list is configuration, the same for everyone."""
+    carriers = Carrier.objects.order_by("sort_order", "id")
+    if not params.include_inactive:
+        carriers = carriers.filter(is_active=True)
+    return page_of(carriers, params)
 
 
 @router.get("/trainings/{training_id}", response={200: TrainingOut, **READ_ERRORS})

@@ -6,9 +6,10 @@ import typing
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.core.paginator import Paginator
 from ninja import Field, Schema
 from pydantic import AfterValidator, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
 from orgs.models import Category
 
@@ -59,14 +60,40 @@ def _type_errors(annotation, value, loc: tuple) -> list[InitErrorDetails]:
     if typing.get_origin(declared) is list and isinstance(value, list):
         (item,) = typing.get_args(declared) or (Any,)
         return [e for i, v in enumerate(value) for e in _type_errors(item, v, (*loc, i))]
+    if declared is str and isinstance(value, str):
+        return [] if _clean_text(value) else [_unclean(loc, value)]
     accepted = _JSON_TYPES.get(declared)
     if accepted is None:
         return []
     kinds, error = accepted
     # bool is an int in Python; JSON's true is not a whole number.
-    if type(value) in kinds or (isinstance(value, kinds) and type(value) is not bool):
-        return []
-    return [InitErrorDetails(type=error, loc=loc, input=value)]
+    if not (type(value) in kinds or (isinstance(value, kinds) and type(value) is not bool)):
+        return [InitErrorDetails(type=error, loc=loc, input=value)]
+    if declared is int and not -MAX_ID <= value <= MAX_ID:
+        # No column holds more than a bigint: 2**63 failed in the database with a 500.
+        bound = "less_than_equal" if value > 0 else "greater_than_equal"
+        limit = {"le": MAX_ID} if value > 0 else {"ge": -MAX_ID}
+        return [InitErrorDetails(type=bound, loc=loc, input=value, ctx=limit)]
+    return []
+
+
+# Control characters (but tab and line breaks) and unpaired surrogates: a database cannot
+# store a lone surrogate (a 500 in a post holder's name), and neither means anything in a name.
+_UNCLEAN = {*range(1, 9), 11, 12, *range(14, 32), 127}  # NUL: Text says so by name
+
+
+def _clean_text(value: str) -> bool:
+    return not any(ord(ch) in _UNCLEAN or "\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _unclean(loc: tuple, value: str) -> InitErrorDetails:
+    return InitErrorDetails(
+        type=PydanticCustomError(
+            "control_characters", "Control characters and unpaired surrogates are not allowed."
+        ),
+        loc=loc,
+        input=value,
+    )
 
 
 class BodyIn(Schema):
@@ -89,8 +116,24 @@ class BodyIn(Schema):
                 for error in _type_errors(field.annotation, values[field.alias or name], (name,))
             ]
             if errors:
+                # The other fields' findings too, so that one answer names every bad field.
+                try:
+                    super()._run_root_validator(values, handler, info)
+                except ValidationError as found:
+                    seen = {tuple(error["loc"]) for error in errors}
+                    errors += [_again(e) for e in found.errors() if tuple(e["loc"]) not in seen]
                 raise ValidationError.from_exception_data(cls.__name__, errors)
         return super()._run_root_validator(values, handler, info)
+
+
+def _again(error: dict) -> InitErrorDetails:
+    """A pydantic error as found, to raise again beside ours."""
+    ctx = error.get("ctx") or {}
+    try:
+        kind = PydanticKnownError(error["type"], ctx or None) and error["type"]
+    except (KeyError, TypeError):
+        kind = PydanticCustomError(error["type"], error.get("msg", ""), ctx or None)
+    return InitErrorDetails(type=kind, loc=tuple(error["loc"]), input=error.get("input"), ctx=ctx)
 
 
 class UnitOut(Schema):
@@ -159,6 +202,20 @@ MAX_ID = 2**63 - 1  # the largest key a bigint column holds
 class PageParams(Schema):
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+def page_of(rows, params: PageParams) -> dict:
+    """Every list's one shape: count, page, pages, items. A page past the last is an empty page
+    under the number asked for (it used to answer the last page again, so a client paging until
+    a short page looped, or read the last page twice)."""
+    paginator = Paginator(rows, params.page_size)
+    items = list(paginator.page(params.page)) if params.page <= paginator.num_pages else []
+    return {
+        "count": paginator.count,
+        "page": params.page,
+        "pages": paginator.num_pages,
+        "items": items,
+    }
 
 
 class StageOut(Schema):

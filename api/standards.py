@@ -11,12 +11,20 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import get_unit_for_user, record_denial
-from api.schemas import MAX_ID, MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, BodyIn, StageOut, Text
+from api.schemas import (
+    MAX_ID,
+    MAX_PAGE_SIZE,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    BodyIn,
+    StageOut,
+    Text,
+    page_of,
+)
 from standards import services
 from standards.access import (
     get_standard_for_user,
@@ -125,14 +133,7 @@ def list_standards(request, params: Query[StandardParams]):
         rows = rows.filter(Q(name__icontains=q) | Q(description__icontains=q))
     if params.title:
         rows = rows.filter(title=params.title.value)
-    paginator = Paginator(rows, params.page_size)
-    page = paginator.get_page(params.page)
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": list(page),
-    }
+    return page_of(rows, params)
 
 
 @router.get("/{standard_id}", response={200: StandardDetail, **READ_ERRORS})

@@ -1,7 +1,6 @@
 """The association tree over the API. Every unit is reached through the one access helper."""
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -16,6 +15,7 @@ from api.schemas import (
     UnitMoveIn,
     UnitOut,
     UnitUpdate,
+    page_of,
 )
 from orgs import selectors, services
 from orgs.models import OrgUnit
@@ -36,14 +36,7 @@ class SearchParams(PageParams):
 
 
 def _page(queryset, params: PageParams) -> dict:
-    paginator = Paginator(queryset, params.page_size)
-    page = paginator.get_page(params.page)  # past the last page: the last page
-    return {
-        "count": paginator.count,
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "items": list(page),
-    }
+    return page_of(queryset, params)
 
 
 def _home_village(request, home_village_id):
