@@ -37,6 +37,7 @@ from assessments.models import (
     AssessmentState,
     AwardedTitle,
     RevocationCause,
+    Round,
     Score,
     SpotCheck,
     SpotCheckEntry,
