@@ -4,7 +4,9 @@
 
 Serves the configured database (the one `sanlian demo` filled) with `sanlian runserver` on a free
 local port, logs in as each demo account in Debian's Chromium (never a downloaded browser) and
-writes the pictures docs/guide.zh.md links. The demo password comes from SANLIAN_DEMO_PASSWORD or
+writes the pictures docs/guide.zh.md links. Beside the server it runs the task worker, which
+checks the one import the shots upload (a members file with row errors: nothing is imported, the
+job stays in the import history). The demo password comes from SANLIAN_DEMO_PASSWORD or
 the var directory's demo-credentials.txt, as `sanlian demo` left it.
 """
 
@@ -58,6 +60,10 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     sanlian = Path(sys.executable).with_name("sanlian")
     server = subprocess.Popen([str(sanlian), "runserver", f"127.0.0.1:{port}", "--noreload"])
+    # The import preview is checked by the task worker, as in production.
+    worker = subprocess.Popen(
+        [str(sanlian), "db_worker", "--no-startup-delay", "--interval", "0.2"]
+    )
     try:
         _wait_until_up(url)
         with sync_playwright() as playwright:
@@ -65,8 +71,9 @@ def main() -> None:
             written = take_shots(browser, url, password, OUT)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (worker, server):
+            process.terminate()
+            process.wait(timeout=30)
     for path in written:
         print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} kB")
 

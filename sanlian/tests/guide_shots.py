@@ -89,6 +89,37 @@ def _import(page, base_url):
     page.goto(f"{base_url}/registers/import/")  # 会员名单 → 从 Excel 导入 leads here
 
 
+def _import_with_row_errors(page, base_url):
+    """The village uploads a members file with two wrong rows and one right one: the preview lists
+    each wrong row with its Excel row number, column and reason, and imports nothing."""
+    from registers.tests.import_files import id_number, member_row, members_csv
+
+    page.goto(f"{base_url}/")
+    page.locator("header .current-unit a").first.click()
+    code = page.locator("dt", has_text="行政区划代码").locator("xpath=following-sibling::dd[1]")
+    village_code = code.inner_text().strip()
+    group = page.locator("main table").last.locator("tbody a").first.inner_text().strip()
+    row = {"所属村(居)代码": village_code, "所属小组": group, "出生日期": "1979-02-14"}
+    right = id_number(902, born="19790214")
+    wrong_check_digit = right[:-1] + ("0" if right[-1] != "0" else "1")
+    rows = [
+        member_row(901, 身份证号码=id_number(901, born="19790214"), **row),
+        member_row(902, 身份证号码=wrong_check_digit, **row),
+        member_row(903, 身份证号码=id_number(903, born="19790214"), 入会日期="2999-01-01", **row),
+    ]
+    page.goto(f"{base_url}/registers/import/")
+    page.select_option("#id_kind", "members")
+    file = {"name": "会员名单.csv", "mimeType": "text/csv", "buffer": members_csv(rows)}
+    page.set_input_files("#id_file", file)
+    page.click("#import-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/registers/import/[0-9a-f-]{36}/$"))
+    page.locator("#import-errors").wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")  # the progress fragment has stopped polling
+    heading = page.locator("h3", has_text="有问题的行")
+    heading.evaluate("h3 => h3.scrollIntoView({block: 'start'})")
+    page.wait_for_function("window.scrollY > 0")
+
+
 def _nav(label: str, url_pattern: str):
     def open_(page, base_url):
         page.goto(f"{base_url}/")
@@ -102,6 +133,7 @@ SHOTS = [
     Shot("village-home", "village1", PHONE, _home),
     Shot("village-returned", "village1", PHONE, _returned_banner),
     Shot("village-member-new", "village1", PHONE, _click_home_button("登记会员")),
+    Shot("village-import-errors", "village1", PHONE, _import_with_row_errors),
     Shot("township-waiting", "township1", DESKTOP, _waiting),
     Shot("township-sheet", "township1", DESKTOP, _village_sheet_at_pre_review),
     Shot("township-plan", "township1", DESKTOP, _plan),

@@ -29,7 +29,10 @@ MAX_BYTES = 150 * 1024
 
 
 @pytest.fixture
-def demo_campaign(settings):
+def demo_campaign(settings, tmp_path):
+    # The live server's in-memory database cannot be shared with a worker: tasks run at once.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
     # The accounts' hashing is not what this test is about; Argon2 costs ~0.3 s a password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with transaction.atomic():
@@ -55,7 +58,8 @@ def test_it_keeps_every_linked_shot_committed_and_small():
 def test_it_regenerates_every_linked_shot_from_the_demo(
     browser, live_server, demo_campaign, tmp_path
 ):
-    written = {path.stem: path for path in take_shots(browser, live_server.url, PASSWORD, tmp_path)}
+    shots = tmp_path / "shots"
+    written = {path.stem: path for path in take_shots(browser, live_server.url, PASSWORD, shots)}
 
     sizes = {shot.name: (shot.viewport["width"], shot.viewport["height"]) for shot in SHOTS}
     for name in linked_shots(GUIDE):
