@@ -14,7 +14,7 @@ ifeq ($(DB),postgres)
 export DATABASE_URL ?= $(PG_DEFAULT_URL)
 endif
 
-.PHONY: run test install install-test system-deps messages demo lint format makemessages
+.PHONY: run test install install-test system-deps messages demo lint format makemessages guide-screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ demo: install
 
 test: install-test system-deps
 	$(BIN)/pytest -n 2 --dist loadfile -q $(TEST_ORDER) $(PYTEST_ARGS)
+
+# The user guide's pictures (docs/guide/*.png), from the demo database in Debian's Chromium.
+guide-screenshots: install-test demo
+	$(BIN)/python scripts/guide_screenshots.py
 
 lint: install-test
 	$(BIN)/ruff check .
