@@ -334,7 +334,7 @@ def do_close_round(actor, round_: Round) -> Round:
         if actor is not None and not can_close_round(actor, round_):
             raise PermissionDenied(_("Rounds are closed by the organising level itself."))
         if round_.status == RoundStatus.CLOSED:
-            raise ValidationError(_("This round is already closed."))
+            return round_  # closing twice changes nothing and records nothing
         lapsing = due_for_rerating(round_, reviewed=False)
         round_.status = RoundStatus.CLOSED
         round_.save(update_fields=["status"])
