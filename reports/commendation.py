@@ -66,9 +66,24 @@ CERTIFICATE_TITLES = {
 }
 
 
+def issuing_unit(round_: Round, title: str) -> OrgUnit:
+    """Who issues the round's title: the organiser, or the city when the title's chain ends with
+    the city's confirmation (先进乡镇: 报市协会审核认定, so the title is the city's)."""
+    round_title = round_.titles.filter(title=title).select_related("standard").first()
+    stages = round_title.standard.ordered_stages() if round_title is not None else []
+    organiser = round_.organiser
+    if stages and stages[-1].level == Level.CITY and organiser.level > Level.CITY:
+        return organiser.city or organiser
+    return organiser
+
+
 def certificate_of(title: AwardedTitle) -> Certificate:
     unit = title.unit
-    organiser = title.assessment.round.organiser if title.assessment_id else unit.county or unit
+    organiser = (
+        issuing_unit(title.assessment.round, title.title)
+        if title.assessment_id
+        else unit.county or unit
+    )
     township = unit.township.name if unit.township_id and unit.township_id != unit.pk else ""
     return Certificate(
         unit_name=full_name(unit),
@@ -83,7 +98,7 @@ def certificate_of(title: AwardedTitle) -> Certificate:
 
 def list_title(round_: Round, title: str) -> str:
     return _("%(issuer)s: commendation list of %(title)s, %(year)s") % {
-        "issuer": issuer_of(round_.organiser),
+        "issuer": issuer_of(issuing_unit(round_, title)),
         "title": TitleKind(title).label,
         "year": round_.year,
     }

@@ -152,7 +152,7 @@ def commendation_pdf(request: HttpRequest, pk: int, title: str) -> HttpResponse:
     context = {
         "title": commendation.list_title(round_, title),
         "unit": round_.organiser,
-        "issuer": commendation.issuer_of(round_.organiser),
+        "issuer": commendation.issuer_of(commendation.issuing_unit(round_, title)),
         "certificates": certificates,
         "headers": commendation.headers(),
         "rows": commendation.rows(certificates),

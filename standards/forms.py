@@ -32,6 +32,16 @@ class StandardForm(forms.Form):
     prerequisite_same_round = forms.BooleanField(
         label=_("The prerequisite may be earned in the same round"), required=False
     )
+    validity_years = forms.IntegerField(
+        label=_("Validity in years"),
+        required=False,
+        min_value=1,
+        max_value=10,
+        help_text=_(
+            "Blank: the title is re-rated every year (动态管理). A number: the title is held for "
+            "that many years from its award."
+        ),
+    )
 
     def __init__(self, *args, title: str = "", **kwargs):
         super().__init__(*args, **kwargs)

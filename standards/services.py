@@ -37,6 +37,7 @@ STANDARD_FIELDS = (
     "pass_rule_is_assumption",
     "prerequisite",
     "prerequisite_same_round",
+    "validity_years",
 )
 SECTION_FIELDS = ("name", "points", "min_points", "is_assumption", "note")
 ITEM_FIELDS = (
@@ -73,6 +74,7 @@ def standard_snapshot(standard: Standard) -> dict[str, Any]:
         "pass_rule_is_assumption": standard.pass_rule_is_assumption,
         "prerequisite": standard.prerequisite,
         "prerequisite_same_round": standard.prerequisite_same_round,
+        "validity_years": standard.validity_years,
         "is_example": standard.is_example,
     }
 
@@ -252,6 +254,9 @@ def do_copy_standard(actor, standard: Standard, *, unit: OrgUnit | None = None) 
         unit=unit,
         based_on=standard,
     )
+    if standard.validity_years is not None:
+        copy.validity_years = standard.validity_years
+        copy.save(update_fields=["validity_years"])
     record_event(
         actor=actor,
         action="standards.standard.copy",
@@ -339,6 +344,14 @@ def do_update_standard(actor, standard: Standard, **changes: Any) -> Standard:
                 add_error(errors, "prerequisite", _("A title cannot be its own prerequisite."))
             else:
                 standard.prerequisite = prerequisite
+        if "validity_years" in changes:
+            years = changes["validity_years"]
+            if years in (None, ""):
+                standard.validity_years = None
+            elif not isinstance(years, int) or not 1 <= years <= 10:
+                _add(errors, "validity_years", _("Enter a number of years from 1 to 10, or none."))
+            else:
+                standard.validity_years = years
         for flag in ("pass_rule_is_assumption", "prerequisite_same_round"):
             if flag in changes:
                 setattr(standard, flag, bool(changes[flag]))

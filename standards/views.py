@@ -215,6 +215,7 @@ def standard_edit(request, pk):
         "pass_rule_is_assumption": standard.pass_rule_is_assumption,
         "prerequisite": standard.prerequisite,
         "prerequisite_same_round": standard.prerequisite_same_round,
+        "validity_years": standard.validity_years,
     }
     form = StandardForm(request.POST or None, initial=initial, title=standard.title)
     if request.method == "POST" and form.is_valid():

@@ -35,7 +35,7 @@ def test_it_names_unit_title_year_issuer_and_date(login, county_officer, awarded
     pages = [p for p in pdf_text_pages(response.content) if p]
     assert len(pages) == 2
     first = pages[0]
-    assert "河口乡张湾村" in first and "2026" in first and "合格村(居)协会" in first
+    assert "河口乡张湾村" in first and "2026" in first and "合格村(居)计生协会" in first
     assert "长沙县计划生育协会" in first and "荣誉证书" in first
     title = AwardedTitle.objects.get(unit__name="张湾村")
     day = timezone.localtime(title.awarded_at).date()
