@@ -349,7 +349,9 @@ def do_update_standard(actor, standard: Standard, **changes: Any) -> Standard:
             if years in (None, ""):
                 standard.validity_years = None
             elif not isinstance(years, int) or not 1 <= years <= 10:
-                _add(errors, "validity_years", _("Enter a number of years from 1 to 10, or none."))
+                add_error(
+                    errors, "validity_years", _("Enter a number of years from 1 to 10, or none.")
+                )
             else:
                 standard.validity_years = years
         for flag in ("pass_rule_is_assumption", "prerequisite_same_round"):
