@@ -7,14 +7,14 @@ and the web application's start refuse a key with another fingerprint, instead o
 failing to decrypt, missing every ID-number lookup and importing the same people twice.
 """
 
-import hashlib
-import hmac
 import secrets
 
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+
+from registers.pii import fingerprint
 
 PII = "pii"
 
@@ -29,10 +29,6 @@ def generate_secret_key() -> str:
 
 def generate_pii_key() -> str:
     return Fernet.generate_key().decode()
-
-
-def fingerprint(key: str) -> str:
-    return hmac.new(key.encode(), b"sanlian key fingerprint v1", hashlib.sha256).hexdigest()[:16]
 
 
 def recorded_fingerprint() -> str | None:

@@ -14,6 +14,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from audit.models import AuditEvent
 from audit.services import current_head
@@ -104,13 +105,14 @@ def test_a_restore_drill_gives_the_same_figures_head_and_evidence(installation, 
     os.remove(photo.file.path)
 
     out = io.StringIO()
-    call_command("restore", str(path), yes=True, stdout=out)
+    with translation.override("en"):
+        call_command("restore", str(path), yes=True, stdout=out)
 
     assert _figures(tree) == figures
     assert sorted(Member.objects.values_list("name", flat=True)) == ["李秀英", "王建国"]
     assert AuditEvent.objects.filter(seq=head[0], hash=head[1]).exists()
     assert verify_evidence().ok and verify_evidence().checked == 2
-    assert "2 evidence files verified" in out.getvalue() or "2 个证明材料" in out.getvalue()
+    assert "2 evidence files verified" in out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)

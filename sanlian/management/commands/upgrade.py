@@ -4,12 +4,15 @@ Catalogues, then static files, then migrations, then the deployment checks: the 
 database and the manifest must exist before the checks run. Safe to run again at any time.
 """
 
+from importlib.metadata import files as distribution_files
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from sanlian.catalogues import BASE_DIR, catalogues, compile_all
+from sanlian.catalogues import BASE_DIR, compile_all
 
 
 def compile_catalogues() -> str:
@@ -17,10 +20,14 @@ def compile_catalogues() -> str:
     if (BASE_DIR / "locale").is_dir():
         written = compile_all()
         return _("%(count)d catalogues compiled.") % {"count": len(written)}
-    missing = [po for po in catalogues(BASE_DIR) if not po.with_suffix(".mo").exists()]
+    # Installed: the catalogues our own distribution installed, not every package's beside them.
+    shipped = [Path(f.locate()) for f in distribution_files("sanlian") or [] if f.suffix == ".po"]
+    missing = [po for po in shipped if not po.with_suffix(".mo").exists()]
+    if not any("project_locale" in po.parts for po in shipped):
+        missing.append(BASE_DIR / "sanlian" / "project_locale")
     if missing:
-        files = ", ".join(map(str, missing))
-        raise CommandError(_("Compiled catalogues are missing: %(files)s") % {"files": files})
+        listed = ", ".join(map(str, missing))
+        raise CommandError(_("Compiled catalogues are missing: %(files)s") % {"files": listed})
     return _("The installed package carries its compiled catalogues.")
 
 
