@@ -94,6 +94,7 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
     transitions = list(assessment.transitions.select_related("actor").order_by("id"))
     for transition in transitions:
         transition.item_numbers = [numbers.get(pk, "?") for pk in transition.items or []]
+    _deletable_evidence(request.user, assessment, context["sections"])
     returned = _last_return(assessment, transitions)
     if returned is not None:
         for entry in context["sections"]:
@@ -139,9 +140,31 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
                 (pk, numbers.get(pk, "?")) for pk in (returned.items if returned else [])
             ],
             "revocation": selectors.revocation_of(assessment),
+            "review": selectors.review_figures(assessment, readings),
         }
     )
     return render(request, "assessments/sheet.html", context, status=status)
+
+
+def _may_delete(user, assessment: Assessment, evidence: Evidence, cache: dict) -> bool:
+    """A file is taken back by its uploader or a colleague acting at the same stage; a reviewer
+    never deletes the village's evidence (the review found the township could)."""
+    uploader = evidence.uploaded_by
+    if uploader is None:
+        return False
+    if uploader.pk == user.pk:
+        return True
+    if uploader.pk not in cache:
+        cache[uploader.pk] = services.can_act(uploader, services.scoring_target(assessment))
+    return cache[uploader.pk]
+
+
+def _deletable_evidence(user, assessment: Assessment, sections) -> None:
+    cache: dict = {}
+    for entry in sections:
+        for row in entry.rows:
+            for file in row.evidence:
+                file.deletable = _may_delete(user, assessment, file, cache)
 
 
 def _last_return(assessment: Assessment, transitions: list) -> object | None:
@@ -309,9 +332,11 @@ ACTIONS = {
 }
 
 
-def _action_form(name: str, assessment: Assessment, effects, data=None):
+def _action_form(name: str, assessment: Assessment, effects, data=None, review=None):
     form_class = ACTIONS[name]
     kwargs = {"initial": {"version": assessment.version}}
+    if form_class is DecideForm and review is not None:
+        kwargs["above_suggestion"] = len(review.above)
     if form_class is ReturnForm:
         items = Item.objects.filter(section__standard=assessment.standard)
         kwargs["items"] = list(items)
@@ -414,8 +439,9 @@ def act(request, pk: int, name: str):
     if not services.can_act(request.user, assessment):
         raise forbidden(request, assessment.access_unit, name)
     effects = selectors.action_effects(assessment, name)
+    review = selectors.review_figures(assessment) if name in ("pass", "decide") else None
     form = _action_form(
-        name, assessment, effects, request.POST if request.method == "POST" else None
+        name, assessment, effects, request.POST if request.method == "POST" else None, review
     )
     if request.method == "POST" and form.is_valid():
         unverified = _unverified(form)
@@ -441,6 +467,7 @@ def act(request, pk: int, name: str):
             "reasons": outcome.reasons(assessment.standard),
             "stage": services.current_stage(assessment),
             "effects": effects,
+            "review": review,
         },
         status=400 if form.errors else 200,
     )
@@ -464,7 +491,11 @@ def delete_evidence(request, pk: int, evidence_pk: int):
         raise missing(request, "registers.evidence", evidence_pk)
     editable = editable_items(request.user, assessment) or set()
     slot_item = int(evidence.slot.removeprefix("item-")) if evidence.slot else None
-    if not editable or (slot_item is not None and slot_item not in editable):
+    if (
+        not editable
+        or (slot_item is not None and slot_item not in editable)
+        or not _may_delete(request.user, assessment, evidence, {})
+    ):
         raise forbidden(request, assessment.access_unit, "delete_evidence")
     if request.method == "POST":
         do_delete_evidence(request.user, evidence)
