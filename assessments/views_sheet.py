@@ -214,11 +214,11 @@ def sheet(request, pk: int):
             form.add_error(None, error.messages)
         messages.error(request, " ".join(error.messages))
         return _render_sheet(request, assessment, form, status=400)
+    then = request.POST.get("then")
     if saved:
         messages.success(request, _("Saved %(count)s item(s).") % {"count": len(saved)})
-    elif not uploaded_items:
+    if not saved and not uploaded_items and then not in SAVE_FIRST_ACTIONS:
         messages.info(request, _("Nothing changed."))
-    then = request.POST.get("then")
     if then in SAVE_FIRST_ACTIONS:
         return redirect("assessments:act", assessment.pk, then)
     focus = request.POST.get("upload") or (uploaded_items[0] if uploaded_items else "")
