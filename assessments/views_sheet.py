@@ -89,6 +89,7 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
         for row in entry.rows:
             numbers[row.item.pk] = row.item.number
             row.notes = [m for m in notes if m.extra_tags == f"item-{row.item.pk}"]
+            _mark_inherited(row, assessment.stage)
             if form is not None and row.editable:
                 row.fields = form.fields_for(row.item.pk)
     transitions = list(assessment.transitions.select_related("actor").order_by("id"))
@@ -144,6 +145,18 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
         }
     )
     return render(request, "assessments/sheet.html", context, status=status)
+
+
+def _mark_inherited(row, current_stage: int) -> None:
+    """A stage up to the current one that left the item blank counts with the earlier score:
+    the sheet shows that score in grey italics instead of a bare dash."""
+    earlier = None
+    for position, cell in enumerate(row.cells):
+        cell.inherited = None
+        if cell.score is not None:
+            earlier = cell.score.points
+        elif position <= current_stage and earlier is not None:
+            cell.inherited = earlier
 
 
 def _may_delete(user, assessment: Assessment, evidence: Evidence, cache: dict) -> bool:
