@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from assessments.models import AssessmentState, RevocationCause
 from assessments.services import ScoreInput
@@ -141,6 +141,16 @@ class WaitingFilterForm(forms.Form):
     q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
     title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    passing = forms.BooleanField(label=_("Meeting the standard only"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("", _("By due date")),
+            ("township", _("By township")),
+            ("total", _("By total, highest first")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -345,11 +355,27 @@ class DecideForm(ConfirmForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args, above_suggestion: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.above_suggestion = above_suggestion
+
     def clean(self):
         data = super().clean()
-        if data.get("award") is False and not (data.get("reason") or "").strip():
+        reason = (data.get("reason") or "").strip()
+        if data.get("award") is False and not reason:
             self.add_error("reason", _("Say why the title is not awarded."))
+        if data.get("award") and self.above_suggestion and not reason:
+            self.add_error("reason", award_reason_message(self.above_suggestion))
         return data
+
+
+def award_reason_message(count: int) -> str:
+    return ngettext(
+        "%(count)s item is scored above the registers' suggestion: say why you award all the same.",
+        "%(count)s items are scored above the registers' suggestion: say why you award all the "
+        "same.",
+        count,
+    ) % {"count": count}
 
 
 class RevokeForm(forms.Form):
@@ -376,13 +402,18 @@ class SpotCheckForm(forms.Form):
     title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"))
     share = forms.DecimalField(
         label=_("Share per township (%)"),
+        help_text=_("Fill in either the share or the count, not both."),
         required=False,
         min_value=Decimal("0.1"),
         max_value=Decimal("100"),
         decimal_places=1,
     )
     count = forms.IntegerField(
-        label=_("Count per township"), required=False, min_value=1, max_value=1000
+        label=_("Count per township"),
+        help_text=_("Or a fixed number of units from each township, e.g. 1."),
+        required=False,
+        min_value=1,
+        max_value=1000,
     )
     seed = forms.IntegerField(
         label=_("Seed"),

@@ -20,13 +20,19 @@ from assessments.models import (
     StageDeadline,
     TitleStatus,
 )
-from assessments.services import acts_at_level, outcome_at, stages_of, with_stages
+from assessments.services import (
+    acts_at_level,
+    effective_marks,
+    outcome_at,
+    stages_of,
+    with_stages,
+)
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit
 from orgs.selectors import group_sort_key
 from registers.models import Evidence
 from standards import metrics
-from standards.models import Item, Stage, TitleKind
-from standards.scoring import sections_with_items
+from standards.models import Item, Section, Stage, TitleKind
+from standards.scoring import ItemMark, Outcome, evaluate, sections_with_items
 
 # --- what a user may see -------------------------------------------------------------------
 
@@ -156,6 +162,69 @@ def _inherited_scores(assessment: Assessment, stage: int) -> list[tuple[Item, De
     return [(i, earlier[i.pk]) for i in items if i.pk not in scored_here and i.pk in earlier]
 
 
+# --- what a reviewer should look at ----------------------------------------------------------
+
+
+@dataclass
+class AboveSuggestion:
+    """An item scored above what the registers suggest."""
+
+    item: Item
+    points: Decimal
+    suggested: Decimal
+
+
+@dataclass
+class ReviewFigures:
+    """The figures a reviewer decides on: the total against the pass mark, the items scored
+    above the registers' suggestion, and the total if those took the suggestion."""
+
+    total: Decimal
+    pass_total: Decimal
+    passes: bool
+    above: list[AboveSuggestion]
+    total_on_suggestion: Decimal | None = None
+    passes_on_suggestion: bool | None = None
+
+
+def above_suggestion(assessment: Assessment, readings=None) -> list[AboveSuggestion]:
+    readings = readings_of(assessment) if readings is None else readings
+    if not readings:
+        return []
+    marks = effective_marks(assessment, assessment.stage)
+    items = {i.pk: i for i in Item.objects.filter(pk__in=readings).select_related("section")}
+    found = []
+    for item_id, reading in readings.items():
+        mark = marks.get(item_id)
+        if mark is None or mark.points is None or reading.suggested is None:
+            continue
+        if mark.points > reading.suggested and item_id in items:
+            found.append(AboveSuggestion(items[item_id], mark.points, reading.suggested))
+    found.sort(key=lambda a: (a.item.section.position, a.item.position))
+    return found
+
+
+def review_figures(assessment: Assessment, readings=None) -> ReviewFigures:
+    outcome = outcome_at(assessment)
+    above = above_suggestion(assessment, readings)
+    figures = ReviewFigures(
+        total=outcome.total,
+        pass_total=assessment.standard.pass_total,
+        passes=outcome.passes,
+        above=above,
+    )
+    if above:
+        marks = effective_marks(assessment, assessment.stage)
+        for entry in above:
+            marks[entry.item.pk] = ItemMark(
+                points=entry.suggested, veto_violated=marks[entry.item.pk].veto_violated
+            )
+        on_suggestion = evaluate(assessment.standard, marks)
+        figures.total_on_suggestion = on_suggestion.total
+        figures.passes_on_suggestion = on_suggestion.passes
+    return figures
+
+
 # --- deadlines and "waiting for me" ----------------------------------------------------------
 
 
@@ -201,7 +270,7 @@ def waiting_for(user) -> list[Row]:
     candidates = (
         assessments_for_user(user)
         .filter(state=AssessmentState.OPEN, parent__isnull=True)
-        .select_related("unit", "round", "access_unit", "standard")
+        .select_related("unit", "unit__township", "round", "access_unit", "standard")
     )
     rows = [
         row
@@ -225,6 +294,56 @@ def filter_waiting(rows: list[Row], q: str = "", title: str = "", overdue: bool 
         and (not title or row.assessment.title == title)
         and (not overdue or row.overdue)
     ]
+
+
+def outcomes_of(assessments: list[Assessment]) -> dict[int, Outcome]:
+    """Each assessment's outcome at its own stage, in one read of the scores and one of each
+    standard: a list of any length costs the same few queries."""
+    marks: dict[int, dict[int, tuple[int, ItemMark]]] = {a.pk: {} for a in assessments}
+    stage_of = {a.pk: a.stage for a in assessments}
+    rows = Score.objects.filter(assessment__in=list(marks), is_current=True).values_list(
+        "assessment_id", "item_id", "stage", "points", "veto_violated"
+    )
+    for assessment_id, item_id, stage, points, veto in rows:
+        if stage > stage_of[assessment_id]:
+            continue
+        seen = marks[assessment_id].get(item_id)
+        if seen is None or stage > seen[0]:
+            marks[assessment_id][item_id] = (stage, ItemMark(points=points, veto_violated=veto))
+    sections: dict[int, list] = {a.standard_id: [] for a in assessments}
+    for section in (
+        Section.objects.filter(standard__in=list(sections))
+        .prefetch_related("items")
+        .order_by("standard", "position")
+    ):
+        sections[section.standard_id].append(section)
+    outcomes = {}
+    for assessment in assessments:
+        standard = assessment.standard
+        effective = {item: mark for item, (_stage, mark) in marks[assessment.pk].items()}
+        outcomes[assessment.pk] = evaluate(standard, effective, sections[standard.pk])
+    return outcomes
+
+
+def sort_waiting(
+    rows: list[Row], outcomes: dict[int, Outcome], passing_only: bool = False, sort: str = ""
+) -> list[Row]:
+    """只看达标 and the reviewer's order: by township (same-name villages apart), or by total."""
+    if passing_only or sort == "total":
+        if passing_only:
+            rows = [row for row in rows if outcomes[row.assessment.pk].passes]
+        if sort == "total":
+            rows = sorted(rows, key=lambda row: -outcomes[row.assessment.pk].total)
+    if sort == "township":
+        rows = sorted(
+            rows, key=lambda row: (_township_name(row.assessment), row.assessment.unit.name)
+        )
+    return rows
+
+
+def _township_name(assessment: Assessment) -> str:
+    township = assessment.unit.township
+    return township.name if township else ""
 
 
 # --- the assessment sheet --------------------------------------------------------------------
@@ -292,7 +411,7 @@ def sheet(
         content_type__app_label="assessments",
         content_type__model="assessment",
         object_id=assessment.pk,
-    ):
+    ).select_related("uploaded_by"):
         evidence.setdefault(file.slot, []).append(file)
     comments: dict[int | None, list] = {}
     for comment in assessment.comments.select_related("author").order_by("id"):

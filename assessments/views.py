@@ -265,10 +265,16 @@ def apply(request, pk: int):
 def waiting(request):
     """待我处理: what waits at the user's level in their subtree, overdue and due first."""
     rows = selectors.waiting_for(request.user)
+    outcomes = selectors.outcomes_of([row.assessment for row in rows])
+    for row in rows:
+        row.outcome = outcomes[row.assessment.pk]
     filters = WaitingFilterForm(request.GET or None)
     shown = rows
     if filters.is_valid():
-        shown = selectors.filter_waiting(rows, **filters.cleaned_data)
+        data = dict(filters.cleaned_data)
+        passing_only, sort = data.pop("passing"), data.pop("sort")
+        shown = selectors.filter_waiting(rows, **data)
+        shown = selectors.sort_waiting(shown, outcomes, passing_only, sort)
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.access import record_denial
 from assessments import selectors, services
+from assessments.forms import award_reason_message
 from assessments.models import Assessment
 
 FIELD = "a"
@@ -30,6 +31,21 @@ class BulkAwardForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Optional; recorded with every title awarded here."),
     )
+
+    def __init__(self, *args, above_suggestion: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.above_suggestion = above_suggestion
+        if above_suggestion:
+            self.fields["reason"].help_text = gettext_lazy(
+                "Required: some selected units have items scored above the registers' "
+                "suggestion. Recorded with every title awarded here."
+            )
+
+    def clean(self):
+        data = super().clean()
+        if self.above_suggestion and not (data.get("reason") or "").strip():
+            self.add_error("reason", award_reason_message(self.above_suggestion))
+        return data
 
 
 def _parse(values: list[str], with_versions: bool) -> tuple[dict[int, int | None], int]:
@@ -52,8 +68,8 @@ def _in_subtree(request, chosen) -> tuple[list[Assessment], int]:
     found = list(
         selectors.assessments_for_user(request.user)
         .filter(pk__in=chosen)
-        .select_related("unit", "access_unit", "round", "standard")
-        .order_by("unit__division_code", "unit__name", "title")
+        .select_related("unit", "unit__township", "access_unit", "round", "standard")
+        .order_by("unit__township__name", "unit__division_code", "unit__name", "title")
     )
     seen = {a.pk for a in found}
     outside = [pk for pk in chosen if pk not in seen]
@@ -105,7 +121,13 @@ def decide_many(request):
     if not assessments:
         messages.error(request, _("None of the selected assessments is in your units."))
         return redirect("assessments:waiting")
-    form = BulkAwardForm(request.POST if posting else None)
+    figures = {a.pk: selectors.review_figures(a) for a in assessments}
+    for assessment in assessments:
+        assessment.figures = figures[assessment.pk]
+    form = BulkAwardForm(
+        request.POST if posting else None,
+        above_suggestion=sum(len(f.above) for f in figures.values()),
+    )
     if posting and form.is_valid():
         result = services.do_decide_many(
             request.user,

@@ -90,11 +90,13 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
         for row in entry.rows:
             numbers[row.item.pk] = row.item.number
             row.notes = [m for m in notes if m.extra_tags == f"item-{row.item.pk}"]
+            _mark_inherited(row, assessment.stage)
             if form is not None and row.editable:
                 row.fields = form.fields_for(row.item.pk)
     transitions = list(assessment.transitions.select_related("actor").order_by("id"))
     for transition in transitions:
         transition.item_numbers = [numbers.get(pk, "?") for pk in transition.items or []]
+    _deletable_evidence(request.user, assessment, context["sections"])
     returned = _last_return(assessment, transitions)
     if returned is not None:
         for entry in context["sections"]:
@@ -140,9 +142,43 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
                 (pk, numbers.get(pk, "?")) for pk in (returned.items if returned else [])
             ],
             "revocation": selectors.revocation_of(assessment),
+            "review": selectors.review_figures(assessment, readings),
         }
     )
     return render(request, "assessments/sheet.html", context, status=status)
+
+
+def _mark_inherited(row, current_stage: int) -> None:
+    """A stage up to the current one that left the item blank counts with the earlier score:
+    the sheet shows that score in grey italics instead of a bare dash."""
+    earlier = None
+    for position, cell in enumerate(row.cells):
+        cell.inherited = None
+        if cell.score is not None:
+            earlier = cell.score.points
+        elif position <= current_stage and earlier is not None:
+            cell.inherited = earlier
+
+
+def _may_delete(user, assessment: Assessment, evidence: Evidence, cache: dict) -> bool:
+    """A file is taken back by its uploader or a colleague acting at the same stage; a reviewer
+    never deletes the village's evidence (the review found the township could)."""
+    uploader = evidence.uploaded_by
+    if uploader is None:
+        return False
+    if uploader.pk == user.pk:
+        return True
+    if uploader.pk not in cache:
+        cache[uploader.pk] = services.can_act(uploader, services.scoring_target(assessment))
+    return cache[uploader.pk]
+
+
+def _deletable_evidence(user, assessment: Assessment, sections) -> None:
+    cache: dict = {}
+    for entry in sections:
+        for row in entry.rows:
+            for file in row.evidence:
+                file.deletable = _may_delete(user, assessment, file, cache)
 
 
 def _last_return(assessment: Assessment, transitions: list) -> object | None:
@@ -192,11 +228,11 @@ def sheet(request, pk: int):
             form.add_error(None, error.messages)
         messages.error(request, " ".join(error.messages))
         return _render_sheet(request, assessment, form, status=400)
+    then = request.POST.get("then")
     if saved:
         messages.success(request, _("Saved %(count)s item(s).") % {"count": len(saved)})
-    elif not uploaded_items:
+    if not saved and not uploaded_items and then not in SAVE_FIRST_ACTIONS:
         messages.info(request, _("Nothing changed."))
-    then = request.POST.get("then")
     if then in SAVE_FIRST_ACTIONS:
         return redirect("assessments:act", assessment.pk, then)
     focus = request.POST.get("upload") or (uploaded_items[0] if uploaded_items else "")
@@ -310,9 +346,11 @@ ACTIONS = {
 }
 
 
-def _action_form(name: str, assessment: Assessment, effects, data=None):
+def _action_form(name: str, assessment: Assessment, effects, data=None, review=None):
     form_class = ACTIONS[name]
     kwargs = {"initial": {"version": assessment.version}}
+    if form_class is DecideForm and review is not None:
+        kwargs["above_suggestion"] = len(review.above)
     if form_class is ReturnForm:
         items = Item.objects.filter(section__standard=assessment.standard)
         kwargs["items"] = list(items)
@@ -415,8 +453,9 @@ def act(request, pk: int, name: str):
     if not services.can_act(request.user, assessment):
         raise forbidden(request, assessment.access_unit, name)
     effects = selectors.action_effects(assessment, name)
+    review = selectors.review_figures(assessment) if name in ("pass", "decide") else None
     form = _action_form(
-        name, assessment, effects, request.POST if request.method == "POST" else None
+        name, assessment, effects, request.POST if request.method == "POST" else None, review
     )
     if request.method == "POST" and form.is_valid():
         unverified = _unverified(form)
@@ -442,6 +481,7 @@ def act(request, pk: int, name: str):
             "reasons": outcome.reasons(assessment.standard),
             "stage": services.current_stage(assessment),
             "effects": effects,
+            "review": review,
         },
         status=400 if form.errors else 200,
     )
@@ -465,7 +505,11 @@ def delete_evidence(request, pk: int, evidence_pk: int):
         raise missing(request, "registers.evidence", evidence_pk)
     editable = editable_items(request.user, assessment) or set()
     slot_item = int(evidence.slot.removeprefix("item-")) if evidence.slot else None
-    if not editable or (slot_item is not None and slot_item not in editable):
+    if (
+        not editable
+        or (slot_item is not None and slot_item not in editable)
+        or not _may_delete(request.user, assessment, evidence, {})
+    ):
         raise forbidden(request, assessment.access_unit, "delete_evidence")
     if request.method == "POST":
         do_delete_evidence(request.user, evidence)

@@ -104,6 +104,41 @@ class ChildRow:
 
 
 @dataclass
+class MatrixCell:
+    """One subordinate unit on one indicator: its share and where it is heading, or, for a
+    single village on a village indicator, its standing (a share of one says nothing)."""
+
+    indicator: str
+    attainment: t.Attainment
+    outlook: Outlook | None
+    status: str = ""
+
+
+@dataclass
+class MatrixRow:
+    unit: OrgUnit
+    url: str
+    cells: list[MatrixCell]
+
+    @property
+    def behind_on(self) -> list[str]:
+        """The indicators on which the unit is off track."""
+        return [
+            str(t.INDICATOR_LABELS[c.indicator])
+            for c in self.cells
+            if c.outlook == Outlook.OFF_TRACK
+        ]
+
+
+def village_status(counts: t.Counts) -> str:
+    if counts.first_class_villages:
+        return _("First-class")
+    if counts.qualified_villages:
+        return _("Qualified")
+    return _("Not yet qualified")
+
+
+@dataclass
 class TrendRow:
     year: int
     counts: t.Counts
@@ -132,6 +167,16 @@ class Board:
     target_rows: list[TargetRow] = field(default_factory=list)
     projection_path: dict[int, Decimal | None] = field(default_factory=dict)
     charts: list[Chart] = field(default_factory=list)
+    matrix: list[MatrixRow] = field(default_factory=list)
+
+    @property
+    def behind(self) -> list[MatrixRow]:
+        """Subordinate units off track on any indicator: the one list instead of a switch."""
+        return [row for row in self.matrix if row.behind_on]
+
+    @property
+    def matrix_indicators(self) -> list[str]:
+        return [str(t.INDICATOR_LABELS[i]) for i in SHARE_INDICATORS]
 
     @property
     def baseline_year(self) -> int:
@@ -241,6 +286,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
                 else None,
             )
         )
+    matrix = _matrix(now, before, child_targets, year, campaign.last_year, start)
     # League order: the share reached, then the count, then the name (stable for equal shares).
     rows.sort(
         key=lambda r: (
@@ -284,6 +330,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
         )
         for a in board.attainments
     ]
+    board.matrix = matrix
     board.projection_path = _projection_path(board)
     if planned:
         ids = [p.row.village_id for p in planned_villages]
@@ -297,6 +344,37 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
         ]
     board.charts = charts_of(board)
     return board
+
+
+def _matrix(now, before, child_targets, year: int, last_year: int, start: int) -> list[MatrixRow]:
+    """Every subordinate unit on every indicator, from the figures the league already read."""
+    rows = []
+    for fig in now:
+        child = fig.unit
+        counts = t.Counts.of(fig)
+        cells = []
+        for indicator in SHARE_INDICATORS:
+            target = child_targets[child.pk]
+            attained = attainment_of(indicator, counts, target)
+            then = attainment_of(indicator, t.Counts.of(before.get(child.pk)), target)
+            single_village = child.level == Level.VILLAGE and indicator != t.FIVE_GOOD
+            cells.append(
+                MatrixCell(
+                    indicator,
+                    attained,
+                    None if single_village else _outlook(attained, then, year, last_year, start),
+                    village_status(counts) if single_village else "",
+                )
+            )
+        rows.append(
+            MatrixRow(child, reverse("dashboards:unit", args=[child.pk]) + f"?year={year}", cells)
+        )
+    return sorted(rows, key=lambda r: r.unit.name)
+
+
+def _outlook(attained, then, year: int, last_year: int, start: int) -> Outlook | None:
+    projection = _project(attained, then, year, last_year, start)
+    return projection.outlook if projection else None
 
 
 def _planned_totals(campaign: Campaign, rows: list[checks.PlanRow]) -> dict[int, checks.YearTotal]:

@@ -82,7 +82,11 @@ class MemberForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=_label(Member, "status"), choices=MemberStatus.choices)
+    status = forms.ChoiceField(
+        label=_label(Member, "status"),
+        choices=[("", _("Choose the new status")), *MemberStatus.choices],
+        error_messages={"required": _("Choose the new status.")},
+    )
     status_date = forms.DateField(label=_label(Member, "status_date"), required=False, widget=DATE)
     status_reason = forms.CharField(
         label=_label(Member, "status_reason"),

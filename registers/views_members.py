@@ -329,10 +329,10 @@ def _detail_context(request, member: Member, **extra) -> dict:
         history=_history(member),
         status_form=extra.pop("status_form", None)
         or StatusForm(
+            # Nothing preselected for a member on the register: 劝退 must be chosen, never
+            # the default. A member who left is offered back onto the register.
             initial={
-                "status": MemberStatus.WITHDRAWN
-                if member.status == MemberStatus.ACTIVE
-                else MemberStatus.ACTIVE,
+                "status": "" if member.status == MemberStatus.ACTIVE else MemberStatus.ACTIVE,
                 "version": member.version,
             }
         ),

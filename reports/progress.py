@@ -297,7 +297,8 @@ def summary_rows(report: ProgressReport) -> list[list]:
                 f"{a.numerator}/{a.denominator}" if a.is_share else a.numerator,
                 _share(a) if a.is_share else "",
                 f"{a.target}%" if a.is_share and a.target is not None else (a.target or "—"),
-                f"{a.gap}%" if a.gap is not None else "",
+                # A count target's gap is a count (先进乡镇: 1), not a share.
+                ("" if a.gap is None else f"{a.gap}%" if a.is_share else a.gap),
                 a.still_needed if a.still_needed is not None else "",
                 str(target_row.outlook.label) if target_row.outlook else "",
             ]

@@ -59,10 +59,13 @@ def sections_with_items(standard: Standard) -> list[Section]:
     return list(standard.sections.prefetch_related("items").order_by("position"))
 
 
-def evaluate(standard: Standard, marks: dict[int, ItemMark]) -> Outcome:
-    """Apply the standard's pass rule to marks keyed by item id."""
+def evaluate(
+    standard: Standard, marks: dict[int, ItemMark], sections: list[Section] | None = None
+) -> Outcome:
+    """Apply the standard's pass rule to marks keyed by item id; `sections` (from
+    `sections_with_items`) saves reading them again when many units share the standard."""
     outcome = Outcome(total=Decimal("0"), section_totals={})
-    for section in sections_with_items(standard):
+    for section in sections if sections is not None else sections_with_items(standard):
         subtotal = Decimal("0")
         for item in section.items.all():
             mark = marks.get(item.pk, ItemMark())

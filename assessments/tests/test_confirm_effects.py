@@ -98,3 +98,11 @@ def test_it_names_where_a_return_goes(login, tree, village_operator, township_of
     assert page.context["effects"].receiver == tree.village_1
     assert f"将退回{tree.village_1.name}" in page.content.decode()
     assert item(assessment, "1").text[:20] in page.content.decode()
+
+
+def test_it_warns_before_leaving_a_return_with_its_reason_typed(
+    login, tree, village_operator, township_officer, round_2026
+):
+    assessment = submitted(tree, round_2026, village_operator)
+    html = login(township_officer).get(_act(assessment, "return")).content.decode()
+    assert "data-unsaved-warning" in html and "beforeunload" in html
