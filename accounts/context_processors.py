@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import can_view_audit_somewhere, root_units
-from sanlian.logs import note_units
+from core.logs import note_units
 
 
 def navigation(request):

@@ -17,7 +17,7 @@ class SanlianConfig(AppConfig):
 
         from django_tasks.signals import task_finished, task_started
 
-        from sanlian.logs import log_task_finished, log_task_started
+        from core.logs import log_task_finished, log_task_started
 
         task_started.connect(log_task_started, dispatch_uid="sanlian-log-task-started")
         task_finished.connect(log_task_finished, dispatch_uid="sanlian-log-task-finished")

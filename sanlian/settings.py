@@ -113,7 +113,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "sanlian.logs.RequestLogMiddleware",
+    "core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sanlian.middleware.ProxyHeaderWarningMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -294,9 +294,9 @@ LOG_FORMAT = env_choice("SANLIAN_LOG_FORMAT", "json" if PRODUCTION else "text", 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "sanlian.logs.RequestContextFilter"}},
+    "filters": {"context": {"()": "core.logs.RequestContextFilter"}},
     "formatters": {
-        "json": {"()": "sanlian.logs.JsonFormatter"},
+        "json": {"()": "core.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

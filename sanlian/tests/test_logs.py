@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from sanlian.logs import (
+from core.logs import (
     JsonFormatter,
     RequestContextFilter,
     log_task_finished,
