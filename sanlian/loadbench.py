@@ -372,7 +372,8 @@ def run_client(
                 _write(client, setup, samples, rng)
                 continue
             name, path = rng.choice(list(persona.pages.items()))
-            _timed(samples, name, lambda p=path: client.request("GET", p))
+            # The tree page sends an officer to their own unit's page (302).
+            _timed(samples, name, lambda p=path: client.request("GET", p), (200, 302))
 
 
 def trivial_throughput(base: str, clients: int, seconds: float) -> tuple[int, list[float], int]:
@@ -425,6 +426,7 @@ class ImportRun:
     start: float = 0.0
     end: float = 0.0
     exit_code: int | None = None
+    last_words: str = ""
 
 
 def run_imports(runs: list[tuple[ImportRun, Path]], delay: float) -> None:
@@ -439,6 +441,8 @@ def run_imports(runs: list[tuple[ImportRun, Path]], delay: float) -> None:
             capture_output=True,
         )
         run.end, run.exit_code = time.time(), done.returncode
+        said = (done.stderr or done.stdout).decode(errors="replace").strip().splitlines()
+        run.last_words = said[-1][:200] if said and done.returncode else ""
 
 
 # Printing ---------------------------------------------------------------------------------------
@@ -520,6 +524,8 @@ def run(options: dict, write) -> int:
         state = "not finished" if imported.exit_code is None else f"exit {imported.exit_code}"
         took = imported.end - imported.start if imported.end else 0.0
         write(f"import {imported.kind}: {imported.rows} rows in {took:.1f} s ({state})")
+        if imported.last_words:
+            write(f"  {imported.last_words}")
     during = [
         took
         for wall, took in samples.samples.logins
