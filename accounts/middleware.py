@@ -1,12 +1,12 @@
 import time
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 
-from accounts.signals import LOGIN_AT_KEY
+from accounts.signals import LOGIN_AT_KEY, RENEWED_AT_KEY
 
 
 class AbsoluteSessionLimitMiddleware:
@@ -29,9 +29,6 @@ class AbsoluteSessionLimitMiddleware:
         return self.get_response(request)
 
 
-RENEWED_AT_KEY = "sanlian_renewed_at"
-
-
 class SessionRenewalMiddleware:
     """Renews a logged-in session's idle expiry at most every SESSION_RENEW_SECONDS.
 
@@ -48,7 +45,8 @@ class SessionRenewalMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is None or user is None or not user.is_authenticated:
+        # Only a session that holds a log-in: an API request by token has none to renew.
+        if session is None or user is None or SESSION_KEY not in session:
             return response
         now = int(time.time())
         if session.modified or now - session.get(RENEWED_AT_KEY, 0) >= (

@@ -11,12 +11,14 @@ from audit.models import Result
 from audit.services import record_event
 
 LOGIN_AT_KEY = "sanlian_login_at"
+# When the session's idle expiry was last renewed (accounts.middleware.SessionRenewalMiddleware).
+RENEWED_AT_KEY = "sanlian_renewed_at"
 
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
-        request.session[LOGIN_AT_KEY] = int(time.time())
+        request.session[LOGIN_AT_KEY] = request.session[RENEWED_AT_KEY] = int(time.time())
     record_event(actor=user, action="accounts.login", obj=user, ip_address=client_address(request))
 
 

@@ -537,12 +537,12 @@ def do_save_scores(
         # Decide on the stored state under the lock, never on a copy the caller read earlier:
         # a pass or return between the check and the write would score the wrong stage.
         assessment = (
-            Assessment.objects.select_for_update()
+            Assessment.objects.select_for_update(no_key=True, of=("self",))
             .select_related("standard", "round", "unit")
             .get(pk=assessment.pk)
         )
         governing = (
-            Assessment.objects.select_for_update()
+            Assessment.objects.select_for_update(no_key=True, of=("self",))
             .select_related("standard", "round")
             .get(pk=assessment.parent_id)
             if assessment.parent_id
@@ -740,7 +740,7 @@ def do_attach_evidence(
 
 def _locked(assessment: Assessment, expected_version: int | None) -> Assessment:
     locked = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("standard", "round")
         .get(pk=assessment.pk)
     )
@@ -1155,7 +1155,7 @@ def do_revoke_title(
     if cause not in RevocationCause.values:
         raise ValidationError({"cause": _("Choose a cause.")})
     with transaction.atomic():
-        title = AwardedTitle.objects.select_for_update().get(pk=title.pk)
+        title = AwardedTitle.objects.select_for_update(no_key=True).get(pk=title.pk)
         if not can_revoke(actor, title):
             raise PermissionDenied(_("Only the level that decides this title may revoke it."))
         if title.status != TitleStatus.AWARDED:
@@ -1304,7 +1304,7 @@ def do_record_inspection(
     with transaction.atomic():
         # Under the lock: two inspectors recording the same unit at once record it once.
         entry = (
-            SpotCheckEntry.objects.select_for_update()
+            SpotCheckEntry.objects.select_for_update(no_key=True, of=("self",))
             .select_related("assessment", "spot_check")
             .get(pk=entry.pk)
         )

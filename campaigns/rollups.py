@@ -495,8 +495,16 @@ def deferred() -> Iterator[None]:
     if outer is not None:
         outer.update(pending)
         return
-    for unit_id in sorted(pending):
+    for unit_id in sorted(_anchors(pending)):
         refresh(unit_id)
+
+
+def _anchors(unit_ids: set[int]) -> set[int]:
+    """The stored units whose share the changes at `unit_ids` move (a group's is its parent's):
+    two hundred groups created under one village refresh the village once."""
+    rows = OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "level", "parent_id")
+    found = {pk: (parent if level == Level.GROUP else pk) for pk, level, parent in rows}
+    return set(found.values()) | (unit_ids - set(found))
 
 
 def discard_deferred() -> None:

@@ -258,7 +258,7 @@ def do_create_campaign(
 
 
 def _lock_organiser(organiser: OrgUnit) -> None:
-    list(OrgUnit.objects.select_for_update().filter(pk=organiser.pk).values_list("pk"))
+    list(OrgUnit.objects.select_for_update(no_key=True).filter(pk=organiser.pk).values_list("pk"))
 
 
 def _save_campaign(campaign: Campaign) -> None:
@@ -281,7 +281,7 @@ def do_update_campaign(actor, campaign: Campaign, **changes: Any) -> Campaign:
     if unknown:
         raise ValueError(f"Unknown campaign fields: {sorted(unknown)}")
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
         before = _campaign_snapshot(campaign)
         for key, value in changes.items():
             setattr(campaign, key, value.strip() if isinstance(value, str) else value)
@@ -326,7 +326,7 @@ def do_set_township_target(
         raise ValidationError(errors)
     with transaction.atomic():
         own = (
-            TownshipTarget.objects.select_for_update()
+            TownshipTarget.objects.select_for_update(no_key=True)
             .filter(campaign=campaign, township=township)
             .first()
         )
@@ -587,7 +587,7 @@ def do_update_survey_entry(
         raise ValidationError(errors)
     with transaction.atomic():
         entry = (
-            SurveyEntry.objects.select_for_update()
+            SurveyEntry.objects.select_for_update(no_key=True)
             .filter(campaign=campaign, village=village)
             .first()
         )
@@ -706,7 +706,7 @@ def do_save_plan_draft(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        plan, _created = CreationPlan.objects.select_for_update().get_or_create(
+        plan, _created = CreationPlan.objects.select_for_update(no_key=True).get_or_create(
             campaign=campaign, township=township
         )
         if plan.status == PlanStatus.SUBMITTED:
@@ -747,7 +747,7 @@ def do_submit_plan(actor, campaign: Campaign, township: OrgUnit, *, note: str = 
     _require_township_of(campaign, township)
     _require(keeps_township(actor, township), _("The plan is submitted by the township."))
     with transaction.atomic():
-        plan, _created = CreationPlan.objects.select_for_update().get_or_create(
+        plan, _created = CreationPlan.objects.select_for_update(no_key=True).get_or_create(
             campaign=campaign, township=township
         )
         if plan.status == PlanStatus.SUBMITTED:
@@ -796,11 +796,11 @@ def do_submit_plan(actor, campaign: Campaign, township: OrgUnit, *, note: str = 
 def _decide(actor, version: PlanVersion, status: str, reason: str) -> PlanVersion:
     with transaction.atomic():
         version = (
-            PlanVersion.objects.select_for_update()
+            PlanVersion.objects.select_for_update(no_key=True, of=("self",))
             .select_related("plan__township")
             .get(pk=version.pk)
         )
-        plan = CreationPlan.objects.select_for_update().get(pk=version.plan_id)
+        plan = CreationPlan.objects.select_for_update(no_key=True).get(pk=version.plan_id)
         township = plan.township
         _require(approves_plans(actor, township), _("Plans are approved by the county above them."))
         if version.status != PlanStatus.SUBMITTED or plan.status != PlanStatus.SUBMITTED:
@@ -889,7 +889,7 @@ def do_add_pilot(
         raise ValidationError(errors)
     with transaction.atomic():
         # Serialise additions per township so two officers cannot both add the second pilot.
-        OrgUnit.objects.select_for_update().filter(pk=township.pk).first()
+        OrgUnit.objects.select_for_update(no_key=True).filter(pk=township.pk).first()
         existing = list(pilots_of(campaign, township, year))
         if any(p.village_id == village.pk for p in existing):
             raise ValidationError(

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -125,7 +125,7 @@ def run_heartbeat(worker_id: str, stop: threading.Event) -> None:
                 failed = reap()
                 if failed:
                     logger.warning("failed %d task(s) of stopped workers", failed)
-            except OperationalError as error:  # a busy database: try again at the next beat
+            except DatabaseError as error:  # a busy database: try again at the next beat
                 logger.warning("heartbeat: %s", error)
             stop.wait(BEAT_SECONDS)
     finally:

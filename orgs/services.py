@@ -73,7 +73,7 @@ def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
     if unknown:
         raise ValueError(f"Fields not editable here: {sorted(unknown)}")
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        unit = OrgUnit.objects.select_for_update(no_key=True).get(pk=unit.pk)
         before = unit_snapshot(unit)
         for field, value in changes.items():
             setattr(unit, field, value)
@@ -94,7 +94,7 @@ def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
 
 def do_move_unit(actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        unit = OrgUnit.objects.select_for_update(no_key=True).get(pk=unit.pk)
         old_parent_id = unit.parent_id
         if old_parent_id == new_parent.pk:
             return unit
@@ -127,7 +127,7 @@ def do_retire_unit(actor, unit: OrgUnit, reason: str) -> int:
     if not reason:
         raise ValidationError({"reason": _("Say why the unit is retired.")})
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        unit = OrgUnit.objects.select_for_update(no_key=True).get(pk=unit.pk)
         if not unit.is_active:
             raise ValidationError(_("“%(name)s” is already retired.") % {"name": unit.name})
         retired = (
@@ -149,7 +149,7 @@ def do_retire_unit(actor, unit: OrgUnit, reason: str) -> int:
 def do_reinstate_unit(actor, unit: OrgUnit) -> OrgUnit:
     """Bring one retired unit back (not its subtree, which is reinstated unit by unit)."""
     with transaction.atomic():
-        unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+        unit = OrgUnit.objects.select_for_update(no_key=True).get(pk=unit.pk)
         if unit.is_active:
             return unit
         unit.status, unit.retired_at, unit.retired_reason = Status.ACTIVE, None, ""

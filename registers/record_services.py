@@ -259,7 +259,9 @@ def do_update_training(actor, training: Training, **changes: Any) -> Training:
     check_fields(changes, TRAINING_FIELDS)
     with transaction.atomic():
         training = (
-            Training.objects.select_for_update().select_related("organiser").get(pk=training.pk)
+            Training.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("organiser")
+            .get(pk=training.pk)
         )
         before = training_snapshot(training)
         members = _apply_training(training, dict(changes), timezone.localdate())
@@ -391,7 +393,7 @@ def do_create_activity(actor, unit: OrgUnit, **fields: Any) -> ServiceActivity:
 def do_update_activity(actor, activity: ServiceActivity, **changes: Any) -> ServiceActivity:
     check_fields(changes, ACTIVITY_FIELDS)
     with transaction.atomic():
-        activity = ServiceActivity.objects.select_for_update().get(pk=activity.pk)
+        activity = ServiceActivity.objects.select_for_update(no_key=True).get(pk=activity.pk)
         before = activity_snapshot(activity)
         _apply_activity(activity, dict(changes), timezone.localdate())
         activity.save()
@@ -582,7 +584,7 @@ def do_save_inclusion(
     with transaction.atomic():
         existing = {
             r.item: r
-            for r in InclusionRecord.objects.select_for_update().filter(
+            for r in InclusionRecord.objects.select_for_update(no_key=True).filter(
                 township=township, year=year
             )
         }
@@ -770,7 +772,9 @@ def do_save_profile(
     try:
         with transaction.atomic():
             profile = (
-                AssociationProfile.objects.select_for_update().filter(unit=unit, year=year).first()
+                AssociationProfile.objects.select_for_update(no_key=True)
+                .filter(unit=unit, year=year)
+                .first()
             )
             current = profile.version if profile is not None else 0
             if current != expected_version:

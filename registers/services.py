@@ -202,7 +202,11 @@ def do_update_member(actor, member: Member, expected_version: int | None = None,
     if unknown:
         raise ValueError(f"Unknown member fields: {sorted(unknown)}")
     with transaction.atomic():
-        member = Member.objects.select_for_update().select_related("unit").get(pk=member.pk)
+        member = (
+            Member.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("unit")
+            .get(pk=member.pk)
+        )
         if expected_version is not None and member.version != expected_version:
             raise ConflictError(
                 _("Someone else changed this member after you opened it. Reload and redo.")
@@ -248,7 +252,9 @@ def check_member(unit: OrgUnit, member: Member | None = None, **fields: Any) -> 
 
 def _end_current_posts(actor, member: Member, on: date, reason: str) -> None:
     """End the terms the member holds when they leave the register or its association."""
-    for post in Post.objects.select_for_update().filter(member=member, end_date__isnull=True):
+    for post in Post.objects.select_for_update(no_key=True).filter(
+        member=member, end_date__isnull=True
+    ):
         before = post_snapshot(post)
         post.end_date = max(on, post.start_date)
         post.save(update_fields=["end_date"])
@@ -294,7 +300,7 @@ def do_change_member_status(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
+        member = Member.objects.select_for_update(no_key=True).get(pk=member.pk)
         if expected_version is not None and member.version != expected_version:
             raise ConflictError(
                 _("Someone else changed this member after you opened it. Reload and redo.")
@@ -349,7 +355,7 @@ def do_transfer_member(
             }
         )
     with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
+        member = Member.objects.select_for_update(no_key=True).get(pk=member.pk)
         if expected_version is not None and member.version != expected_version:
             raise ConflictError(
                 _("Someone else changed this member after you opened it. Reload and redo.")
@@ -505,7 +511,7 @@ def do_appoint_post(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        current = Post.objects.select_for_update().filter(
+        current = Post.objects.select_for_update(no_key=True).filter(
             unit=unit, kind=kind, end_date__isnull=True
         )
         if kind in SINGLE_HOLDER_POSTS:
@@ -602,7 +608,7 @@ def do_end_post(actor, post: Post, end_date: date) -> Post:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        post = Post.objects.select_for_update().get(pk=post.pk)
+        post = Post.objects.select_for_update(no_key=True).get(pk=post.pk)
         if post.end_date is not None:
             raise ValidationError({"end_date": [_("This term has already ended.")]})
         return _end_post(actor, post, end_date)

@@ -117,7 +117,7 @@ def stage_snapshot(stage: Stage) -> dict[str, Any]:
 
 def _locked(standard: Standard) -> Standard:
     """The standard as stored now, locked; refused when a round has pinned it."""
-    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    standard = Standard.objects.select_for_update(no_key=True).get(pk=standard.pk)
     if standard.is_frozen:
         raise FrozenError(
             _(
@@ -220,7 +220,7 @@ def do_import_standard(
 ) -> Standard:
     """A new version of the document's title, from checked data (standards.files.parse_standard)."""
     # Lock the title's versions so two imports do not draw the same number.
-    list(Standard.objects.select_for_update().filter(title=data.title).values_list("pk"))
+    list(Standard.objects.select_for_update(no_key=True).filter(title=data.title).values_list("pk"))
     standard = build_standard(
         data,
         models=apps,
@@ -245,7 +245,11 @@ def do_copy_standard(actor, standard: Standard, *, unit: OrgUnit | None = None) 
     data, errors = parse_standard(standard_to_document(standard))
     if errors:  # an edited version may be inconsistent; a copy keeps it as it is
         data = _data_as_stored(standard)
-    list(Standard.objects.select_for_update().filter(title=standard.title).values_list("pk"))
+    list(
+        Standard.objects.select_for_update(no_key=True)
+        .filter(title=standard.title)
+        .values_list("pk")
+    )
     copy = build_standard(
         data,
         models=apps,
@@ -425,7 +429,7 @@ def do_confirm_standard(actor, standard: Standard) -> Standard:
     assumption marks cleared — the event lists what was an assumption, so nothing is forgotten."""
     with transaction.atomic():
         # Confirmation changes no scoring rule, so a frozen version may be confirmed too.
-        standard = Standard.objects.select_for_update().get(pk=standard.pk)
+        standard = Standard.objects.select_for_update(no_key=True).get(pk=standard.pk)
         if not standard.is_example:
             raise ValidationError(_("This version is already confirmed."))
         problems = consistency_problems(standard)

@@ -191,3 +191,9 @@ def test_it_lets_the_api_answer_401_when_the_absolute_limit_has_passed(client, c
     response = client.get("/api/v1/units/")
     assert response.status_code == 401
     assert response.json()["detail"]
+
+
+def test_it_creates_no_session_for_an_api_request_by_token(as_user, county_officer):
+    before = Session.objects.count()
+    assert as_user(county_officer).get("/api/v1/units/").status_code == 200
+    assert Session.objects.count() == before

@@ -28,7 +28,7 @@ from orgs.models import Level
 from orgs.services import do_create_unit, do_retire_unit
 from registers.importers import run_import
 from registers.record_services import do_create_training
-from registers.services import do_create_member
+from registers.services import do_create_member, do_update_member
 from registers.tests.import_files import member_row, members_csv
 
 pytestmark = [
@@ -40,6 +40,11 @@ pytestmark = [
 ]
 
 LOCK_WAIT_SECONDS = 20  # how long the second writer is given to reach a lock wait
+
+
+def _edit(t, p, tmp_path):
+    member = do_create_member(None, t.village_1, name="李四")
+    return lambda: do_update_member(None, member, phone="13812345678")
 
 
 def _award(t, p, tmp_path):
@@ -68,10 +73,13 @@ def _import(t, p, tmp_path):
 
 
 # One writer for each way of taking the shared locks (a member's status change and an activity take
-# the path of a member created and a training). Each prepares what it acts on before the pair runs
+# the path of a member edited and a training). Each prepares what it acts on before the pair runs
 # and returns the write itself.
 WRITERS = {
     "member created": lambda t, p, tmp: lambda: do_create_member(None, t.village_1, name="张三"),
+    # Locks the member's row first: with FOR UPDATE (not NO KEY) it also blocked the foreign-key
+    # check that a member created in its village makes at commit, a deadlock through the head.
+    "member edited": _edit,
     "training": lambda t, p, tmp: (
         lambda: do_create_training(
             None,
