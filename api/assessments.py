@@ -789,8 +789,15 @@ def revoke_title(request, title_id: Id, payload: RevokeIn):
     )
 
 
-@router.get("/units/{unit_id}/titles", response={200: list[TitleOut], **READ_ERRORS})
-def unit_titles(request, unit_id: Id):
+class TitlePage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[TitleOut]
+
+
+@router.get("/units/{unit_id}/titles", response={200: TitlePage, **READ_ERRORS})
+def unit_titles(request, unit_id: Id, params: Query[PageParams]):
     """Every title the unit was awarded, in force, superseded or revoked, newest first."""
     unit = get_unit_for_user(request, unit_id)
-    return list(AwardedTitle.objects.filter(unit=unit).order_by("-year", "title", "-id"))
+    return page_of(AwardedTitle.objects.filter(unit=unit).order_by("-year", "title", "-id"), params)
