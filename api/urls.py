@@ -8,6 +8,7 @@ from api.campaigns import router as campaigns_router
 from api.figures import router as figures_router
 from api.members import router as members_router
 from api.records import router as records_router
+from api.reports import router as reports_router
 from api.standards import router as standards_router
 from api.units import router as units_router
 
@@ -32,3 +33,4 @@ api.add_router("/figures", figures_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/standards", standards_router)
 api.add_router("/audit", audit_router)
+api.add_router("/reports", reports_router)

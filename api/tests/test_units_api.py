@@ -396,6 +396,7 @@ def test_it_publishes_an_openapi_schema_listing_every_endpoint(client):
         "campaigns",
         "standards",
         "audit",
+        "reports",
     }
     assert operations == {
         ("GET", "/api/v1/units/"),
