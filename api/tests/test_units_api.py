@@ -397,6 +397,7 @@ def test_it_publishes_an_openapi_schema_listing_every_endpoint(client):
         "standards",
         "audit",
         "reports",
+        "imports",
     }
     assert operations == {
         ("GET", "/api/v1/units/"),
