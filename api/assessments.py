@@ -30,7 +30,7 @@ from api.schemas import (
     Text,
     page_of,
 )
-from assessments import services
+from assessments import selectors, services
 from assessments.access import get_assessment_for_user, get_round_for_user
 from assessments.models import (
     Assessment,
@@ -484,6 +484,71 @@ def list_assessments(request, params: Query[AssessmentParams]):
     return _page(rows, params)
 
 
+# Before /{assessment_id}: Django would match that pattern first.
+class BulkChoice(BodyIn):
+    id: int = Field(..., ge=1, le=MAX_ID)
+    version: int = Field(..., ge=0, le=2_147_483_647)
+
+
+class BulkAwardIn(BodyIn):
+    items: list[BulkChoice] = Field(..., min_length=1, max_length=services.BULK_DECISION_LIMIT)
+    reason: Text = Field("", max_length=2000)
+
+
+class BulkRefusalOut(Schema):
+    id: int
+    detail: str
+    forbidden: bool
+
+
+class BulkAwardOut(Schema):
+    awarded: list[int]
+    refused: list[BulkRefusalOut]
+    not_found: list[int] = Field(..., description="Ids outside your subtrees (recorded).")
+
+
+@router.post("/bulk-award", response={200: BulkAwardOut, **WRITE_ERRORS})
+def bulk_award(request, payload: BulkAwardIn):
+    """Award several assessments at the last stage at once, as 授予所选 on the waiting list: each
+    in its own transaction with the version you read; one refused (changed meanwhile, not your
+    turn, the pass rule) leaves the others awarded. Not awarding is decided one by one."""
+    chosen = {choice.id: choice.version for choice in payload.items}
+    found = list(selectors.assessments_for_user(request.user).filter(pk__in=chosen))
+    seen = {a.pk for a in found}
+    not_found = [pk for pk in chosen if pk not in seen]
+    for pk in not_found:
+        record_denial(
+            request,
+            request.user,
+            "decide",
+            reason="not_found",
+            object_type="assessments.assessment",
+            object_id=str(pk),
+        )
+    result = services.do_decide_many(
+        request.user, [(a, chosen[a.pk]) for a in found], reason=payload.reason
+    )
+    for refusal in result.refused:
+        if refusal.forbidden:
+            record_denial(
+                request,
+                request.user,
+                "decide",
+                reason="forbidden",
+                unit=refusal.assessment.access_unit,
+            )
+    if found and not result.awarded and all(r.forbidden for r in result.refused):
+        raise PermissionDenied
+    return {
+        "awarded": [a.pk for a in result.awarded],
+        "refused": [
+            {"id": r.assessment.pk, "detail": r.message, "forbidden": r.forbidden}
+            for r in result.refused
+        ],
+        "not_found": not_found,
+    }
+
+
 @router.get("/{assessment_id}", response={200: AssessmentDetail, **READ_ERRORS})
 def get_assessment(request, assessment_id: Id):
     """One assessment with its chain, every version of every score, and its moves."""
@@ -684,8 +749,15 @@ def revoke_title(request, title_id: Id, payload: RevokeIn):
     )
 
 
-@router.get("/units/{unit_id}/titles", response={200: list[TitleOut], **READ_ERRORS})
-def unit_titles(request, unit_id: Id):
+class TitlePage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[TitleOut]
+
+
+@router.get("/units/{unit_id}/titles", response={200: TitlePage, **READ_ERRORS})
+def unit_titles(request, unit_id: Id, params: Query[PageParams]):
     """Every title the unit was awarded, in force, superseded or revoked, newest first."""
     unit = get_unit_for_user(request, unit_id)
-    return list(AwardedTitle.objects.filter(unit=unit).order_by("-year", "title", "-id"))
+    return page_of(AwardedTitle.objects.filter(unit=unit).order_by("-year", "title", "-id"), params)

@@ -17,7 +17,16 @@ from django.core.exceptions import PermissionDenied
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.access import get_unit_for_user, missing, record_denial, root_units
-from api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, AttainmentFields, BodyIn, Text
+from api.schemas import (
+    MAX_ID,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    AttainmentFields,
+    BodyIn,
+    PageParams,
+    Text,
+    page_of,
+)
 from campaigns import checks, services
 from campaigns import targets as t
 from campaigns.access import forbidden, get_campaign_for_user, get_township_for_user
@@ -338,8 +347,15 @@ def _plan_version(campaign: Campaign, township: OrgUnit, number: int, request) -
 # --- campaigns and targets ------------------------------------------------------------------
 
 
-@router.get("/", response={200: list[CampaignOut], **READ_ERRORS})
-def list_campaigns(request):
+class CampaignPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[CampaignOut]
+
+
+@router.get("/", response={200: CampaignPage, **READ_ERRORS})
+def list_campaigns(request, params: Query[PageParams]):
     """The caller's campaigns: those organised at or below their units, and those above them
     (a township officer's county campaign: read it through its township)."""
     rows, seen = [], set()
@@ -349,7 +365,7 @@ def list_campaigns(request):
             if campaign.pk not in seen:
                 seen.add(campaign.pk)
                 rows.append(campaign)
-    return rows
+    return page_of(rows, params)
 
 
 @router.get("/{campaign_id}", response={200: CampaignOut, **READ_ERRORS})

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from accounts.access import get_unit_for_user
-from api.schemas import READ_ERRORS, AttainmentFields
+from api.schemas import READ_ERRORS, AttainmentFields, PageParams, page_of
 from campaigns import rollups
 from campaigns import targets as t
 from campaigns.plan_models import Campaign
@@ -187,11 +187,24 @@ def unit_figures(request, unit_id: int, params: Query[YearParams]):
     return _figures(rollups.figures(unit, params.year or _this_year()))
 
 
-@router.get("/units/{unit_id}/children", response={200: list[FiguresOut], **READ_ERRORS})
-def children_figures(request, unit_id: int, params: Query[YearParams]):
+class FiguresPage(Schema):
+    count: int
+    page: int
+    pages: int
+    items: list[FiguresOut]
+
+
+class ChildrenParams(YearParams, PageParams):
+    pass
+
+
+@router.get("/units/{unit_id}/children", response={200: FiguresPage, **READ_ERRORS})
+def children_figures(request, unit_id: int, params: Query[ChildrenParams]):
     """The figures of the unit's active children for the year: the league table's rows."""
     unit = get_unit_for_user(request, unit_id)
-    return [_figures(f) for f in rollups.children_figures(unit, params.year or _this_year())]
+    rows = rollups.children_figures(unit, params.year or _this_year())
+    body = page_of(rows, params)
+    return {**body, "items": [_figures(f) for f in body["items"]]}
 
 
 @router.get("/units/{unit_id}/trend", response={200: TrendOut, **READ_ERRORS})

@@ -164,9 +164,16 @@ class GapOut(Schema):
     kind_label: str
 
 
+class PostParams(PageParams):
+    current: bool = False
+
+
 class PostList(Schema):
+    count: int
+    page: int
+    pages: int
     items: list[PostOut]
-    gaps: list[GapOut]
+    gaps: list[GapOut] = Field(..., description="The required posts that are empty.")
 
 
 class PostIn(BodyIn):
@@ -374,12 +381,12 @@ def _gap_out(gap) -> dict:
 
 
 @router.get("/units/{unit_id}/posts", response={200: PostList, **READ_ERRORS})
-def list_posts(request, unit_id: int, current: bool = False):
+def list_posts(request, unit_id: int, params: Query[PostParams]):
     """Terms in the unit's posts (an association: with its groups' leaders), newest first within
-    each post, and the required posts that are empty."""
+    each post, and (beside the page) the required posts that are empty."""
     unit = get_unit_for_user(request, unit_id)
     return {
-        "items": list(selectors.posts_of(unit, current_only=current)),
+        **page_of(selectors.posts_of(unit, current_only=params.current), params),
         "gaps": [_gap_out(gap) for gap in services.post_gaps(unit)],
     }
 

@@ -201,7 +201,10 @@ class ChecklistEntry(BodyIn):
     note: Text = Field("", max_length=300)
 
 
-class ChecklistEntryOut(ChecklistEntry):
+class ChecklistEntryOut(Schema):
+    # Not the input's class: answers are not held to the input's strict checks.
+    present: bool
+    note: str
     label: str
     evidence: list[RecordEvidenceOut]
 

@@ -6,8 +6,10 @@ from api.audit import router as audit_router
 from api.auth import API_AUTH
 from api.campaigns import router as campaigns_router
 from api.figures import router as figures_router
+from api.imports import router as imports_router
 from api.members import router as members_router
 from api.records import router as records_router
+from api.reports import router as reports_router
 from api.standards import router as standards_router
 from api.units import router as units_router
 
@@ -32,3 +34,5 @@ api.add_router("/figures", figures_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/standards", standards_router)
 api.add_router("/audit", audit_router)
+api.add_router("/reports", reports_router)
+api.add_router("/imports", imports_router)

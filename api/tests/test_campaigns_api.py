@@ -52,9 +52,11 @@ def submitted(campaign, tree, township_officer):
 
 
 def test_it_lists_the_callers_campaigns(as_user, campaign, county_officer, township_officer):
-    assert [c["id"] for c in as_user(county_officer).get(f"{API}/").json()] == [campaign.pk]
+    assert [c["id"] for c in as_user(county_officer).get(f"{API}/").json()["items"]] == [
+        campaign.pk
+    ]
     # The county's campaign, above the township officer: listed, read through the township.
-    body = as_user(township_officer).get(f"{API}/").json()
+    body = as_user(township_officer).get(f"{API}/").json()["items"]
     assert [(c["id"], c["first_class_base_label"]) for c in body] == [
         (campaign.pk, "of all villages")
     ]
@@ -91,7 +93,7 @@ def test_it_hides_the_campaign_page_from_a_township_officer(
     for user in (township_officer, outsider):
         assert as_user(user).get(f"{API}/{campaign.pk}").status_code == 404
         assert as_user(user).get(f"{API}/{campaign.pk}/targets").status_code == 404
-    assert as_user(outsider).get(f"{API}/").json() == []
+    assert as_user(outsider).get(f"{API}/").json()["items"] == []
 
 
 def test_it_sets_a_townships_targets_through_the_service(as_user, campaign, tree, county_officer):

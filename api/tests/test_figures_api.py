@@ -61,7 +61,7 @@ def test_it_answers_a_units_figures_for_a_year(as_user, tree, titles, county_off
 
 def test_it_lists_the_childrens_figures(as_user, tree, titles, county_officer):
     rows = as_user(county_officer).get(f"{API}/units/{tree.county_a.pk}/children", {"year": YEAR})
-    by_name = {row["unit_name"]: row for row in rows.json()}
+    by_name = {row["unit_name"]: row for row in rows.json()["items"]}
     assert set(by_name) == {"青山镇", "河口乡", "城关分会"}
     assert by_name["青山镇"]["first_class_villages"] == 1
     assert by_name["河口乡"]["qualified_villages"] == 1
@@ -226,7 +226,7 @@ def test_it_lists_only_the_townships_own_villages(as_user, tree, titles, townshi
     rows = (
         as_user(township_officer)
         .get(f"{API}/units/{tree.township_1.pk}/children", {"year": YEAR})
-        .json()
+        .json()["items"]
     )
     assert {row["unit_name"] for row in rows} == {"李家村", "王庄村"}
 

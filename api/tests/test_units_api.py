@@ -54,8 +54,10 @@ def test_it_pages_through_results(as_user, county_officer, tree):
     assert (first["count"], first["pages"], len(first["items"])) == (4, 2, 3)
     assert (last["page"], len(last["items"])) == (2, 1)
     assert {i["id"] for i in first["items"]}.isdisjoint(i["id"] for i in last["items"])
-    # Past the last page: the last page, as on the pages.
-    assert client.get(UNITS, {"q": "村", "page_size": 3, "page": 9}).json()["page"] == 2
+    # Past the last page: an empty page under the number asked for (issue 16), so that a client
+    # paging until an empty page stops.
+    past = client.get(UNITS, {"q": "村", "page_size": 3, "page": 9}).json()
+    assert (past["page"], past["pages"], past["items"]) == (9, 2, [])
 
 
 def test_it_refuses_a_page_size_over_the_limit(as_user, county_officer):
@@ -396,6 +398,8 @@ def test_it_publishes_an_openapi_schema_listing_every_endpoint(client):
         "campaigns",
         "standards",
         "audit",
+        "reports",
+        "imports",
     }
     assert operations == {
         ("GET", "/api/v1/units/"),

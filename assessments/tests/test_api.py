@@ -266,7 +266,7 @@ def test_it_runs_the_whole_chain(as_user, tree, round_2026, chain_personas):
     assert _post(township, f"{API}/{pk}/pass").json()["stage"] == 2
     decided = _post(county, f"{API}/{pk}/decide", {"award": True})
     assert decided.json()["state"] == "awarded"
-    titles = county.get(f"{API}/units/{tree.village_1.pk}/titles").json()
+    titles = county.get(f"{API}/units/{tree.village_1.pk}/titles").json()["items"]
     assert [(t["title"], t["status"], t["year"]) for t in titles] == [
         ("qualified_village", "awarded", 2026)
     ]
@@ -422,7 +422,8 @@ def test_it_refuses_a_revocation_by_the_wrong_level_or_outside(
 def test_it_lists_a_units_titles_only_within_the_subtree(
     as_user, tree, awarded, outsider, village_operator
 ):
-    assert len(as_user(village_operator).get(f"{API}/units/{tree.village_1.pk}/titles").json()) == 1
+    titles = as_user(village_operator).get(f"{API}/units/{tree.village_1.pk}/titles").json()
+    assert titles["count"] == 1
     assert as_user(outsider).get(f"{API}/units/{tree.village_1.pk}/titles").status_code == 404
 
 

@@ -136,3 +136,50 @@ def test_it_takes_the_one_conflict_token_name_version_on_the_chains_moves(
     url = f"{API}/{assessment.pk}/submit"
     assert _post(client, url, {"version": assessment.version + 1}).status_code == 409
     assert _post(client, url, {"expected_version": assessment.version + 1}).status_code == 409
+
+
+def test_it_awards_in_bulk_with_the_versions_read_and_reports_the_rest(
+    as_user, tree, round_2026, chain_personas, outsider
+):
+    from assessments.tests.helpers import chain_to_last_stage
+
+    assessment = chain_to_last_stage(round_2026, tree.village_1, chain_personas)
+    url = f"{API}/bulk-award"
+    stale = {
+        "items": [
+            {"id": assessment.pk, "version": assessment.version - 1},
+            {"id": 999999, "version": 1},
+        ]
+    }
+    answer = _post(as_user(chain_personas.county), url, stale).json()
+    assert answer["awarded"] == [] and answer["not_found"] == [999999]
+    assert [r["id"] for r in answer["refused"]] == [assessment.pk]
+    assert _post(as_user(outsider), url, stale).json()["not_found"] == [assessment.pk, 999999]
+    fresh = {
+        "items": [{"id": assessment.pk, "version": assessment.version}],
+        "reason": "县协会研究",
+    }
+    assert _post(as_user(chain_personas.county), url, fresh).json()["awarded"] == [assessment.pk]
+
+
+def test_it_downloads_the_printed_forms_and_the_certificate_within_the_subtree(
+    as_user, tree, round_2026, chain_personas, outsider
+):
+    from assessments.tests.helpers import chain_to_last_stage
+
+    assessment = chain_to_last_stage(round_2026, tree.village_1, chain_personas)
+    county = as_user(chain_personas.county)
+    reports = "/api/v1/reports"
+    for form in ("sheet.pdf", "approval-form.pdf"):
+        response = county.get(f"{reports}/assessments/{assessment.pk}/{form}")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert b"".join(response).startswith(b"%PDF")
+        refused = as_user(outsider).get(f"{reports}/assessments/{assessment.pk}/{form}")
+        assert refused.status_code == 404 and refused.json()["detail"]
+    body = {"version": assessment.version, "award": True}
+    assert _post(county, f"{API}/{assessment.pk}/decide", body).status_code == 200
+    title_id = county.get(f"{API}/units/{tree.village_1.pk}/titles").json()["items"][0]["id"]
+    certificate = county.get(f"{reports}/titles/{title_id}/certificate.pdf")
+    assert certificate.status_code == 200 and b"".join(certificate).startswith(b"%PDF")
+    listing = county.get(f"{reports}/rounds/{round_2026.pk}/qualified_village/commendation.xlsx")
+    assert listing.status_code == 200 and b"".join(listing).startswith(b"PK")
