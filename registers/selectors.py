@@ -107,10 +107,13 @@ def subtree_members(unit: OrgUnit) -> QuerySet[Member]:
 # `on_register_in`, the metrics and reports filter with `on_register_at_end_of`.
 
 
-def on_register_at_end_of(year: int) -> Q:
+def on_register_at_end_of(year: int, prefix: str = "") -> Q:
+    """On members, or (`prefix`) on rows whose foreign key `prefix` points at a member."""
+    field = f"{prefix}__" if prefix else ""
     end = date(year, 12, 31)
-    joined = Q(join_date__isnull=True) | Q(join_date__lte=end)
-    return joined & (Q(status=MemberStatus.ACTIVE) | Q(status_date__gt=end))
+    joined = Q(**{f"{field}join_date__isnull": True}) | Q(**{f"{field}join_date__lte": end})
+    left_later = Q(**{f"{field}status_date__gt": end})
+    return joined & (Q(**{f"{field}status": MemberStatus.ACTIVE}) | left_later)
 
 
 def on_register_in(join_year: int | None, status: str, left_year: int | None, year: int) -> bool:

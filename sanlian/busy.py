@@ -13,6 +13,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.db import OperationalError, connection
+from django.db.backends.signals import connection_created
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -58,13 +59,22 @@ def _set_lock_timeout() -> None:
     import may wait for a long request."""
     if connection.vendor != "postgresql" or not settings.SANLIAN_LOCK_TIMEOUT_SECONDS:
         return
-    connection.ensure_connection()
+    if connection.connection is None:
+        return  # set when the request connects (_on_connection_created): /healthz opens none
     if getattr(connection, "sanlian_lock_timeout_on", None) is connection.connection:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, false)", [_timeout_ms()])
     if not connection.in_atomic_block:  # (a setting made inside a transaction may be undone)
         connection.sanlian_lock_timeout_on = connection.connection
+
+
+def _on_connection_created(sender, connection, **kwargs) -> None:
+    if connection.vendor != "postgresql" or not settings.SANLIAN_LOCK_TIMEOUT_SECONDS:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, false)", [_timeout_ms()])
+    connection.sanlian_lock_timeout_on = connection.connection
 
 
 def _timeout_ms() -> str:
@@ -86,9 +96,11 @@ class BusyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # Only processes that serve requests build this middleware: task workers keep no limit.
+        connection_created.connect(_on_connection_created, dispatch_uid="sanlian.busy")
 
     def __call__(self, request):
-        _set_lock_timeout()
+        _set_lock_timeout()  # a connection opened before this middleware was built
         request.sanlian_atomic_depth = len(connection.atomic_blocks)
         if request.method not in ("GET", "HEAD") and request.content_type != "multipart/form-data":
             request.body  # keep the body, so that a retry can read it again  # noqa: B018

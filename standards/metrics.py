@@ -173,9 +173,16 @@ def trainings(unit: OrgUnit, year: int) -> tuple[Decimal | None, str]:
     from registers.models import Post, PostKind, Training
 
     held = Training.objects.filter(subtree_q(unit, "organiser"), date__year=year).count()
+    from registers.selectors import on_register_at_end_of
+
+    # Joined, not `member__in=<subquery>`: PostgreSQL planned the subquery with its OR of
+    # statuses as a nested loop over a township's members, which ran for minutes.
+    in_unit = (
+        Q(member__group=unit) if unit.level == Level.GROUP else subtree_q(unit, "member__unit")
+    )
     attended = (
         Training.attendees.through.objects.filter(
-            training__date__year=year, member__in=_active_members(unit, year)
+            in_unit, on_register_at_end_of(year, "member"), training__date__year=year
         )
         .values_list("member_id", "training__date")
         .distinct()
