@@ -40,19 +40,6 @@ from django.db import connection
 from django.urls import reverse
 
 BASE_DIR = Path(settings.BASE_DIR)
-HEADERS_ROW = [
-    "姓名",
-    "性别",
-    "出生日期",
-    "身份证号码",
-    "联系电话",
-    "所属村(居)代码",
-    "所属小组",
-    "会员类别",
-    "入会日期",
-    "文化程度",
-    "职业",
-]
 
 
 @dataclass
@@ -398,10 +385,10 @@ def trivial_throughput(base: str, clients: int, seconds: float) -> tuple[int, li
 
 
 def members_file(path: Path, rows: int, village_code: str, seed: int) -> Path:
-    from registers.management.commands.bench import id_number
+    from registers.management.commands.bench import HEADERS, id_number
 
     base = random.Random(seed).randrange(0, 9_000_000)
-    lines = [",".join(HEADERS_ROW)]
+    lines = [",".join(HEADERS)]
     for n in range(rows):
         number, sex, born = id_number(village_code[:6], base + n)
         lines.append(
