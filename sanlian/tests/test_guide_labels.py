@@ -41,7 +41,7 @@ NOT_LABELS = {
 
 def _normal(text: str) -> str:
     text = text.replace("‘", "“").replace("’", "”").replace("××村", "N").replace("××", "N")
-    return re.sub(r"\s+", "", PLACEHOLDER.sub("N", text))
+    return re.sub(r"\s+", "", PLACEHOLDER.sub("N", text)).lower()  # Django admin capitalises
 
 
 def _interface(language: str) -> str:
