@@ -155,7 +155,8 @@ def installed(tmp_path_factory, postgres):
             text=True,
             timeout=600,
         )
-        timings[" ".join(args[:2])] = round(time.monotonic() - started, 1)
+        step = " ".join(Path(a).name if "/" in a else a for a in args[:3])
+        timings[step] = round(time.monotonic() - started, 1)
         if check:
             assert done.returncode == 0, done.stdout + done.stderr
         return done
