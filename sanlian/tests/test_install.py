@@ -100,6 +100,20 @@ ACCOUNTS = {
 }
 
 
+# A round of the county on the standards the first migrate installs, and the village's application,
+# so that the page walk below also reaches the round, the sheet and their pages.
+ROUND_AND_APPLICATION = (
+    "from django.contrib.auth import get_user_model;"
+    "from assessments.services import do_apply, do_create_round;"
+    "from orgs.models import OrgUnit;"
+    "from standards.models import Standard, TitleKind;"
+    "round_, _ = do_create_round(None, OrgUnit.objects.get(division_code='990101'), year=2026, "
+    "name='2026年度三联创评估', standards={s.title: s for s in Standard.objects.order_by('-pk')});"
+    "do_apply(get_user_model().objects.get(username='wugl'), round_, "
+    f"TitleKind.QUALIFIED_VILLAGE, OrgUnit.objects.get(division_code='{VILLAGE_CODE}'))"
+)
+
+
 def _fill_org_template(template: Path, target: Path, rows: list[list]) -> None:
     import openpyxl
 
@@ -155,7 +169,7 @@ def installed(tmp_path_factory, postgres):
             text=True,
             timeout=600,
         )
-        step = " ".join(Path(a).name if "/" in a else a for a in args[:3])
+        step = " ".join(Path(a).name if "/" in a else a for a in args[:3])[:40]
         timings[step] = round(time.monotonic() - started, 1)
         if check:
             assert done.returncode == 0, done.stdout + done.stderr
@@ -187,6 +201,7 @@ def installed(tmp_path_factory, postgres):
         "for name, (role, code, full_name) in accounts.items()]"
     )
     sanlian("shell", "-c", script)
+    sanlian("shell", "-c", ROUND_AND_APPLICATION)
     return {
         "root": root,
         "app": app,
