@@ -147,7 +147,7 @@ def import_help(request, kind: str):
     _require_importer(request)
     if kind not in KIND_LABELS:
         raise Http404(_("No such register."))
-    from registers.importers import layout_for
+    from registers.imports import layout_for
     from spreadsheets.headers import WORD_FAMILY_LABELS
 
     return render(

@@ -26,7 +26,7 @@ from audit.services import record_event, verify_chain
 from campaigns import rollups
 from orgs.models import Level
 from orgs.services import do_create_unit, do_retire_unit
-from registers.importers import run_import
+from registers.imports import run_import
 from registers.record_services import do_create_training
 from registers.services import do_create_member, do_update_member
 from registers.tests.import_files import member_row, members_csv

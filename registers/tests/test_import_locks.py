@@ -7,7 +7,7 @@ from audit.models import AuditEvent
 from audit.services import verify_chain
 from campaigns import rollups
 from orgs.models import OrgUnit
-from registers.importers import run_import
+from registers.imports import run_import
 from spreadsheets.tests.files import write_csv
 
 HEADER = ["单位名称", "层级", "上级代码"]

@@ -61,7 +61,7 @@ EXCEPTIONS = {
         "prunes the idempotency keys kept by sanlian/idempotency.py; removed when prune_jobs "
         "moves to sanlian/management (issue 15, step 3)"
     ),
-    ("registers/importers.py", "campaigns"): (
+    ("registers/imports/running.py", "campaigns"): (
         "an import defers the roll-ups' maintenance to the end of its run "
         "(campaigns.rollups.deferred, the lock order of issue 14); removed by the domain "
         "signals that replace the audit-table listener (issue 15, step 4)"

@@ -3,7 +3,7 @@
 It generates a county under a new province (orgs.bulk), writes a members workbook of --rows rows
 with valid, unique ID numbers across the county's villages (xlsxwriter, constant memory), then in
 the same run times (a) reading the workbook alone with python-calamine, every row, and (b) the
-whole import through `registers.importers.run_import`, and prints both, their ratio against the
+whole import through `registers.imports.run_import`, and prints both, their ratio against the
 target (≤ 2) and the peak memory of each. Then it times (c) the database alone: the imported
 rows inserted again as the importer sends them, unchecked (`database_floor`), which shows how much
 of the import no importer could save; and (d) encrypting and hashing the rows' ID numbers and
@@ -152,7 +152,7 @@ def write_members_workbook(path: Path, rows: int, villages: list[tuple[str, list
 
 def _education_labels() -> list[str]:
     """The education levels in the template's words (the importer's own)."""
-    from registers.importers import EDUCATION_WORDS
+    from registers.imports import EDUCATION_WORDS
 
     return [forms[0] for forms in EDUCATION_WORDS.values()]
 
@@ -170,14 +170,14 @@ def read_all_rows(path: Path) -> int:
 
 def database_floor(county) -> tuple[float, int]:
     """Seconds to insert the county's imported members and their categories again, as the
-    importer's writer sends them (registers.importers.MemberWrites, batch by batch, in one
+    importer's writer sends them (registers.imports.MemberWrites, batch by batch, in one
     transaction with the import's page cache, committed, so that PostgreSQL's deferred foreign
     keys are checked) but without reading or checking a row: what the database alone needs.
     The rows are read back and deleted first (not timed; on PostgreSQL the tables are vacuumed
     so that the dead rows do not stand in the new ones' way). Returns the seconds and the rows."""
     from django.db import connection
 
-    from registers.importers import (
+    from registers.imports import (
         BATCH_SIZE,
         MEMBER_INSERT_COLUMNS,
         MemberWrites,
@@ -308,7 +308,7 @@ class Command(BaseCommand):
             settings.DEBUG = debug
 
     def _run(self, rows: int, options: dict) -> None:
-        from registers.importers import run_import
+        from registers.imports import run_import
 
         workdir = Path(tempfile.mkdtemp(prefix="sanlian-bench-"))
         setup = self._set_up(rows, options["seed"])
