@@ -1,7 +1,7 @@
 """Pages of trainings, service activities, evidence files, 三纳入四同时 and association profiles.
 
 Thin: every unit and record is reached through accounts.access, every write goes through
-registers.record_services.
+registers.services.
 """
 
 import os
@@ -28,7 +28,7 @@ from accounts.access import (
     visible_ancestors,
 )
 from orgs.models import Category, Level, OrgUnit
-from registers import record_services as services
+from registers import services
 from registers.access import (
     get_activity_for_user,
     get_evidence_for_user,

@@ -27,7 +27,7 @@ from campaigns import rollups
 from orgs.models import Level
 from orgs.services import do_create_unit, do_retire_unit
 from registers.imports import run_import
-from registers.record_services import do_create_training
+from registers.services import do_create_training
 from registers.services import do_create_member, do_update_member
 from registers.tests.import_files import member_row, members_csv
 

@@ -25,7 +25,7 @@ from orgs.services import (
     do_retire_unit,
 )
 from registers.models import Carrier, MemberStatus
-from registers.record_services import (
+from registers.services import (
     do_create_activity,
     do_create_training,
     do_delete_training,

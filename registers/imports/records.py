@@ -37,7 +37,7 @@ from registers.models import (
     ServiceActivity,
     Training,
 )
-from registers.record_services import eligible_attendees
+from registers.services import eligible_attendees
 from spreadsheets.columns import Column
 from spreadsheets.normalise import (
     CellError,
