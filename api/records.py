@@ -34,7 +34,7 @@ from registers.models import (
     Training,
 )
 from registers.services import ConflictError
-from registers.views_records import download_name, evidence_response
+from registers.views.records import download_name, evidence_response
 
 router = Router(tags=["records"])
 

@@ -36,8 +36,8 @@ EXCEPTIONS = {
         "accounts.access' is adopted (issue 15, step 3)"
     ),
     ("orgs/views.py", "sanlian"): _FORMS,
-    ("registers/views_members.py", "sanlian"): _FORMS,
-    ("registers/views_records.py", "sanlian"): _FORMS,
+    ("registers/views/members.py", "sanlian"): _FORMS,
+    ("registers/views/records.py", "sanlian"): _FORMS,
     ("standards/views.py", "sanlian"): _FORMS,
     ("assessments/views.py", "sanlian"): _FORMS,
     ("assessments/views_sheet.py", "sanlian"): _FORMS,
