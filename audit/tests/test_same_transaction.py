@@ -25,8 +25,7 @@ from orgs.services import (
 )
 from registers.imports import run_import
 from registers.models import Carrier
-from registers.services import do_create_activity
-from registers.services import do_create_member, do_update_member
+from registers.services import do_create_activity, do_create_member, do_update_member
 from registers.tests.import_files import member_row, members_csv
 from standards.models import Standard
 from standards.services import do_copy_standard

@@ -67,10 +67,6 @@ EXCEPTIONS = {
         "(campaigns.rollups.deferred, the lock order of issue 14); removed by the domain "
         "signals that replace the audit-table listener (issue 15, step 4)"
     ),
-    ("registers/management/commands/bench.py", "sanlian"): (
-        "`sanlian bench load` lives beside the import benchmark; removed when the demo and "
-        "benchmark code move together under the project package (issue 15, step 5)"
-    ),
     ("standards/metrics.py", "assessments"): (
         "the title metrics read AwardedTitle through apps.get_model; removed when"
         " they move to assessments/metrics.py, registered through "

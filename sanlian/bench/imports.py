@@ -291,7 +291,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["what"] == "load":
-            from sanlian import loadbench
+            from sanlian.bench import load as loadbench
 
             status = loadbench.run(options, self.stdout.write)
             if status:

@@ -20,8 +20,6 @@ import json
 import os
 import random
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +37,14 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-BASE_DIR = Path(settings.BASE_DIR)
+from sanlian.bench.servers import (
+    BASE_DIR,
+    _environment,
+    free_port,
+    start_servers,
+    stop_servers,
+    wait_until_serving,
+)
 
 
 @dataclass
@@ -157,80 +162,6 @@ def _pages(unit, role: str) -> dict[str, str]:
     if role == "village":
         pages["member list"] = reverse("registers:member_list", args=[unit.pk])
     return pages
-
-
-# Servers ------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _environment() -> dict:
-    env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "sanlian.settings")
-    env["SANLIAN_DEBUG"] = "false"  # measure without DEBUG's query log
-    return env
-
-
-def start_servers(processes: int, workers: int, port: int) -> list[subprocess.Popen]:
-    binary = Path(sys.executable).parent
-    started = [
-        subprocess.Popen(
-            [
-                str(binary / "gunicorn"),
-                "sanlian.wsgi:application",
-                "--workers",
-                str(processes),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],
-            cwd=BASE_DIR,
-            env=_environment(),
-            start_new_session=True,
-        )
-    ]
-    for _ in range(workers):
-        started.append(
-            subprocess.Popen(
-                [str(binary / "sanlian"), "db_worker", "--interval", "1"],
-                cwd=BASE_DIR,
-                env=_environment(),
-                stdout=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        )
-    return started
-
-
-def stop_servers(started: list[subprocess.Popen]) -> None:
-    for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in started:
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def wait_until_serving(base: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + reverse("login"), timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within a minute")
 
 
 # Clients ----------------------------------------------------------------------------------------
@@ -385,7 +316,7 @@ def trivial_throughput(base: str, clients: int, seconds: float) -> tuple[int, li
 
 
 def members_file(path: Path, rows: int, village_code: str, seed: int) -> Path:
-    from registers.management.commands.bench import HEADERS, id_number
+    from sanlian.bench.imports import HEADERS, id_number
 
     base = random.Random(seed).randrange(0, 9_000_000)
     lines = [",".join(HEADERS)]
