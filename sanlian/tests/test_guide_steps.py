@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import translation
 
-from orgs.demo import DEFAULT_SEED, build_demo_tree
+from sanlian.demo.tree import DEFAULT_SEED, build_demo_tree
 from sanlian.management.commands.demo import build_demo_campaign, create_demo_accounts
 
 pytestmark = pytest.mark.django_db
