@@ -42,6 +42,7 @@ from assessments.models import (
     TransitionAction,
 )
 from audit.services import record_event
+from core.errors import OutOfTurn, StateConflict
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
 from registers.evidence import checked_upload, store_evidence
 from registers.models import Evidence
@@ -52,7 +53,7 @@ from standards.scoring import ItemMark, Outcome, evaluate
 VILLAGE_TITLES = (TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE)
 
 
-class ScoreConflict(ValidationError):
+class ScoreConflict(StateConflict):
     """Someone saved these items since the page was read; nothing was written."""
 
     def __init__(self, items: list[Item]):
@@ -120,7 +121,7 @@ def can_act(user, assessment: Assessment) -> bool:
 
 def _require_actor(actor, assessment: Assessment) -> None:
     if not assessment.is_open:
-        raise ValidationError(
+        raise StateConflict(
             _("This assessment is closed: %(state)s.") % {"state": assessment.get_state_display()}
         )
     if assessment.parent_id:
@@ -128,7 +129,14 @@ def _require_actor(actor, assessment: Assessment) -> None:
             _("A group's rating moves with its village's assessment; act on that one.")
         )
     if not acts_at_level(actor, assessment.access_unit, current_stage(assessment).level):
-        raise PermissionDenied(_("It is not your level's turn to act on this assessment."))
+        message = _("It is not your level's turn to act on this assessment.")
+        # A level of the chain acting out of turn meets the assessment's state (409 on the
+        # API); a level outside the chain may never act on it (403).
+        if any(
+            acts_at_level(actor, assessment.access_unit, s.level) for s in stages_of(assessment)
+        ):
+            raise OutOfTurn(message)
+        raise PermissionDenied(message)
 
 
 def participants(assessment: Assessment, stage: int) -> set[int]:
@@ -401,7 +409,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     """Open an application; a village's carries its groups' five-good ratings (its migrant groups
     included) when the round rates groups."""
     if round_.status != RoundStatus.OPEN:
-        raise ValidationError(_("This round is closed: it takes no more applications."))
+        raise StateConflict(_("This round is closed: it takes no more applications."))
     round_title = RoundTitle.objects.filter(round=round_, title=title).first()
     if round_title is None:
         raise ValidationError(_("This round does not assess that title."))
@@ -420,7 +428,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     if not acts_at_level(actor, unit, first.level):
         raise PermissionDenied(_("Only the unit itself applies for its title."))
     if Assessment.objects.filter(round=round_, title=title, unit=unit).exists():
-        raise ValidationError(_("This unit has already applied for this title in this round."))
+        raise StateConflict(_("This unit has already applied for this title in this round."))
     with transaction.atomic():
         try:
             # Two clicks (or two operators) at once: the unique constraint decides, and the
@@ -550,7 +558,7 @@ def do_save_scores(
         )
         _require_actor(actor, governing)
         if assessment.parent_id and (not assessment.is_open or assessment.stage != governing.stage):
-            raise ValidationError(_("This group's rating is not open at this stage."))
+            raise StateConflict(_("This group's rating is not open at this stage."))
         stage = assessment.stage
         items = {
             item.pk: item for item in Item.objects.filter(section__standard=assessment.standard)
@@ -803,7 +811,7 @@ def do_submit(actor, assessment: Assessment, *, expected_version: int | None = N
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if assessment.stage != 0:
-            raise ValidationError(_("Only a self-assessment is submitted."))
+            raise StateConflict(_("Only a self-assessment is submitted."))
         unscored = outcome_at(assessment).unscored
         if unscored:
             raise ValidationError(
@@ -840,9 +848,9 @@ def do_pass(
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if assessment.stage == 0:
-            raise ValidationError(_("A self-assessment is submitted, not passed."))
+            raise StateConflict(_("A self-assessment is submitted, not passed."))
         if is_last_stage(assessment):
-            raise ValidationError(_("This is the last stage: decide instead."))
+            raise StateConflict(_("This is the last stage: decide instead."))
         _require_separation(actor, assessment)
         _require_pass_rule(assessment)
         leaving = assessment.stage
@@ -876,7 +884,7 @@ def do_return(
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if assessment.stage == 0:
-            raise ValidationError(_("A self-assessment cannot be returned; it is still yours."))
+            raise StateConflict(_("A self-assessment cannot be returned; it is still yours."))
         chosen = sorted({int(i) for i in items or []})
         known = set(
             Item.objects.filter(section__standard=assessment.standard).values_list("pk", flat=True)
@@ -922,7 +930,7 @@ def do_decide(
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if not is_last_stage(assessment) or assessment.stage == 0:
-            raise ValidationError(_("Only the last stage of the chain decides."))
+            raise StateConflict(_("Only the last stage of the chain decides."))
         _require_separation(actor, assessment)
         if award:
             _require_pass_rule(assessment)
@@ -1109,7 +1117,7 @@ def do_withdraw(actor, assessment: Assessment, *, reason: str = "") -> Assessmen
         assessment = _locked(assessment, None)
         _require_actor(actor, assessment)
         if assessment.stage != 0:
-            raise ValidationError(_("Only an application not yet submitted can be withdrawn."))
+            raise StateConflict(_("Only an application not yet submitted can be withdrawn."))
         _move(
             actor, assessment, TransitionAction.WITHDRAW, 0, reason, state=AssessmentState.WITHDRAWN
         )
@@ -1159,7 +1167,7 @@ def do_revoke_title(
         if not can_revoke(actor, title):
             raise PermissionDenied(_("Only the level that decides this title may revoke it."))
         if title.status != TitleStatus.AWARDED:
-            raise ValidationError(_("Only a title in force can be revoked."))
+            raise StateConflict(_("Only a title in force can be revoked."))
         title.status = TitleStatus.REVOKED
         title.revoked_by = actor
         title.revoked_at = timezone.now()
@@ -1312,7 +1320,7 @@ def do_record_inspection(
         if not acts_at_level(actor, assessment.unit, Level.COUNTY):
             raise PermissionDenied(_("Spot checks are inspected by the county."))
         if entry.result != SpotCheckResult.PENDING:
-            raise ValidationError(_("This unit's inspection is already recorded."))
+            raise StateConflict(_("This unit's inspection is already recorded."))
         entry.result = SpotCheckResult.PASSED if passed else SpotCheckResult.FAILED
         entry.reason = reason
         entry.inspected_by = actor

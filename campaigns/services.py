@@ -36,6 +36,7 @@ from campaigns.plan_models import (
     SurveyEntry,
     TownshipTarget,
 )
+from core.errors import StateConflict
 from orgs.models import Category, Level, OrgUnit
 from standards.models import Standard, TitleKind
 
@@ -804,7 +805,7 @@ def _decide(actor, version: PlanVersion, status: str, reason: str) -> PlanVersio
         township = plan.township
         _require(approves_plans(actor, township), _("Plans are approved by the county above them."))
         if version.status != PlanStatus.SUBMITTED or plan.status != PlanStatus.SUBMITTED:
-            raise ValidationError(_("Only a plan awaiting approval can be approved or returned."))
+            raise StateConflict(_("Only a plan awaiting approval can be approved or returned."))
         if version.submitted_by_id and version.submitted_by_id == getattr(actor, "pk", None):
             raise PermissionDenied(_("Whoever submitted a plan cannot approve it."))
         version.status = status
