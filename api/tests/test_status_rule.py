@@ -244,6 +244,7 @@ NO_STATE = {
     "api DELETE /campaigns/pilots/{pilot_id}": "a second delete finds nothing: 404",
     "api POST /standards/{standard_id}/copy": "creates a new version",
     "api POST /imports": "creates",
+    "api POST /reports/progress": "starts a job",
 }
 
 
