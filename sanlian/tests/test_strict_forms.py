@@ -20,8 +20,10 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import BaseForm
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments.services import do_apply, do_draw_spot_check
+from assessments.models import AwardedTitle, TitleStatus
+from assessments.services import do_apply
 from assessments.tests.conftest import (  # noqa: F401 (fixtures)
     first_class_standard,
     group_standard,
@@ -215,9 +217,35 @@ def _surveyed(get):
     return campaign
 
 
-def _spot_check(get):
-    round_ = get("round_2026")
-    return do_draw_spot_check(get("county_officer"), round_, "qualified_village", count=1, seed=1)
+def _on_sheet(g, action: str):
+    assessment = _assessment(g)
+    return (
+        "village_operator",
+        reverse("assessments:sheet", args=[assessment.pk]),
+        reverse(action, args=[assessment.pk]),
+    )
+
+
+def _awarded_title(g):
+    return AwardedTitle.objects.create(
+        unit=g("tree").village_1,
+        title="qualified_village",
+        year=2025,
+        status=TitleStatus.AWARDED,
+        awarded_at=timezone.now(),
+    )
+
+
+def _survey_entry(g):
+    campaign, tree = _surveyed(g), g("tree")
+    args = [campaign.pk, tree.township_1.pk, tree.village_1.pk]
+    return "township_officer", reverse("campaigns:survey_entry", args=args)
+
+
+def _plan_submit(g):
+    campaign, tree = _surveyed(g), g("tree")
+    args = [campaign.pk, tree.township_1.pk]
+    return "township_officer", reverse("campaigns:plan_submit", args=args)
 
 
 FORMS = {
@@ -328,6 +356,21 @@ FORMS = {
         "township_officer",
         reverse("campaigns:pilots", args=[_campaign(g).pk, g("tree").township_1.pk]),
     ),
+    "assessments:comment": lambda g: _on_sheet(g, "assessments:comment"),
+    "assessments:revoke": lambda g: (
+        "county_officer",
+        reverse("assessments:revoke", args=[_awarded_title(g).pk]),
+    ),
+    "standards:section_edit": lambda g: (
+        "county_officer",
+        reverse("standards:section_edit", args=[_draft_standard(g).sections.first().pk]),
+    ),
+    "standards:stage_edit": lambda g: (
+        "county_officer",
+        reverse("standards:stage_edit", args=[_draft_standard(g).stages.first().pk]),
+    ),
+    "campaigns:survey_entry": lambda g: _survey_entry(g),
+    "campaigns:plan_submit": lambda g: _plan_submit(g),
 }
 
 
