@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from registers.identity import id_check_char
-from registers.services import HIDDEN_DUPLICATES_PER_DAY, REFUSED_ELSEWHERE
+from registers.services.members import HIDDEN_DUPLICATES_PER_DAY, REFUSED_ELSEWHERE
 from registers.tests.conftest import ID_WANG
 
 REVEALING = ("李家村", "青山镇", "长沙县", "王建国")
