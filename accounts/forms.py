@@ -2,10 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Result
+from core.strict_forms import StrictForm
 from orgs.models import OrgUnit
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(StrictForm):
     unit = forms.ModelChoiceField(
         label=_("Unit"), queryset=OrgUnit.objects.all(), required=False, widget=forms.HiddenInput
     )

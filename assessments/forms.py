@@ -10,6 +10,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from assessments.models import AssessmentState, RevocationCause
 from assessments.services import ScoreInput
+from core.strict_forms import StrictForm
 from standards.models import TitleKind
 
 MAX_STAGES = 4
@@ -23,7 +24,7 @@ def due_field_name(title: str, position: int) -> str:
     return f"due_{title}_{position}"
 
 
-class RoundForm(forms.Form):
+class RoundForm(StrictForm):
     organiser = forms.ModelChoiceField(label=_("Organised by"), queryset=None, empty_label=None)
     year = forms.IntegerField(label=_("Campaign year"), min_value=2000, max_value=2100)
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -97,12 +98,12 @@ class RoundForm(forms.Form):
         return data
 
 
-class RoundFilterForm(forms.Form):
+class RoundFilterForm(StrictForm):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
 
 
-class OverviewFilterForm(forms.Form):
+class OverviewFilterForm(StrictForm):
     q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
     township = forms.ModelChoiceField(
         label=pgettext_lazy("assessment", "Township"),
@@ -135,7 +136,7 @@ class OverviewFilterForm(forms.Form):
 REVOKED_FILTER = "revoked"
 
 
-class WaitingFilterForm(forms.Form):
+class WaitingFilterForm(StrictForm):
     """待我处理's filters: the unit's name, the title, overdue only."""
 
     q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
@@ -160,7 +161,7 @@ class WaitingFilterForm(forms.Form):
 VETO_CHOICES = [("", "—"), ("clear", pgettext_lazy("veto", "Clear")), ("violated", _("Violated"))]
 
 
-class SheetForm(forms.Form):
+class SheetForm(StrictForm):
     """The current stage's column: one set of fields per item the user may change."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -281,7 +282,7 @@ class SheetForm(forms.Form):
         return entries
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(StrictForm):
     item = forms.IntegerField(required=False, widget=forms.HiddenInput)
     file = forms.FileField(
         label=_("Evidence file"),
@@ -292,7 +293,7 @@ class EvidenceForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(StrictForm):
     item = forms.TypedChoiceField(label=_("About"), required=False, coerce=int, empty_value=None)
     text = forms.CharField(
         label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -305,7 +306,7 @@ class CommentForm(forms.Form):
         ]
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(StrictForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -378,7 +379,7 @@ def award_reason_message(count: int) -> str:
     ) % {"count": count}
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(StrictForm):
     cause = forms.ChoiceField(label=_("Cause"), choices=RevocationCause.choices)
     reason = forms.CharField(
         label=pgettext_lazy("assessment", "Reason"),
@@ -398,7 +399,7 @@ class RevokeForm(forms.Form):
     )
 
 
-class SpotCheckForm(forms.Form):
+class SpotCheckForm(StrictForm):
     title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"))
     share = forms.DecimalField(
         label=_("Share per township (%)"),
@@ -434,7 +435,7 @@ class SpotCheckForm(forms.Form):
         return data
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(StrictForm):
     result = forms.ChoiceField(
         label=_("Result"),
         choices=[("passed", _("Passed")), ("failed", _("Failed: revoke the title"))],

@@ -12,6 +12,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.strict_forms import StrictForm
+
 IMPORT_MAX_MB = 20
 SNIFF_BYTES = 64 * 1024
 
@@ -48,7 +50,7 @@ def sniff_spreadsheet(head: bytes) -> str | None:
     return None
 
 
-class UploadForm(forms.Form):
+class UploadForm(StrictForm):
     kind = forms.ChoiceField(label=gettext_lazy("Register"), choices=list(KIND_LABELS.items()))
     file = forms.FileField(label=gettext_lazy("File"))
 

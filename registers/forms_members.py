@@ -5,6 +5,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.strict_forms import StrictForm
 from orgs.models import OrgUnit
 from registers.models import (
     Education,
@@ -26,7 +27,7 @@ def _label(model, name):
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class MemberForm(forms.Form):
+class MemberForm(StrictForm):
     """A member's fields. ID number and phone are typed in full; on an edit they stay empty and
     an empty box keeps what is stored (the page shows the masked form beside it)."""
 
@@ -81,7 +82,7 @@ class MemberForm(forms.Form):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(StrictForm):
     status = forms.ChoiceField(
         label=_label(Member, "status"),
         choices=[("", _("Choose the new status")), *MemberStatus.choices],
@@ -97,7 +98,7 @@ class StatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class TransferForm(forms.Form):
+class TransferForm(StrictForm):
     to_unit = forms.ModelChoiceField(label=_("New association"), queryset=None)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -110,7 +111,7 @@ MEMBER_LIST_LIMIT = 300  # beyond this many candidates the post form searches th
 MEMBER_MATCHES = 50
 
 
-class PostForm(forms.Form):
+class PostForm(StrictForm):
     kind = forms.ChoiceField(label=_label(Post, "kind"), choices=PostKind.choices)
     group = forms.ModelChoiceField(
         label=_label(Member, "group"),
@@ -169,5 +170,5 @@ class PostForm(forms.Form):
         return data
 
 
-class EndPostForm(forms.Form):
+class EndPostForm(StrictForm):
     end_date = forms.DateField(label=_label(Post, "end_date"), widget=DATE)

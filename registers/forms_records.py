@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.strict_forms import StrictForm
 from orgs.models import Level
 from registers.models import Audience, Carrier, InclusionItem, Need, ProfileItem
 from registers.services import FIRST_YEAR, carrier_choices, eligible_attendees
@@ -41,7 +42,7 @@ class CarrierField(forms.ModelChoiceField):
         return obj.name
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(StrictForm):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     title = forms.CharField(label=_("Title"), max_length=100)
     audiences = forms.MultipleChoiceField(
@@ -90,7 +91,7 @@ class TrainingForm(forms.Form):
         return [v for v in (raw or []) if str(v).isdigit()]
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(StrictForm):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     carrier = CarrierField(label=_("Carrier or project"), queryset=None)
     needs = forms.MultipleChoiceField(
@@ -117,7 +118,7 @@ class ActivityForm(forms.Form):
         self.fields["carrier"].queryset = queryset
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(StrictForm):
     file = forms.FileField(
         label=_("Evidence file"),
         help_text=_("JPEG, PNG or WebP images, or PDF documents."),
@@ -127,7 +128,7 @@ class EvidenceForm(forms.Form):
     )
 
 
-class TrainingFilterForm(forms.Form):
+class TrainingFilterForm(StrictForm):
     q = forms.CharField(label=_("Title"), required=False, max_length=100)
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
     audience = forms.ChoiceField(label=_("Audience"), required=False)
@@ -138,7 +139,7 @@ class TrainingFilterForm(forms.Form):
         self.fields["audience"].choices = [("", _("All audiences")), *Audience.choices]
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(StrictForm):
     q = forms.CharField(label=_("Title"), required=False, max_length=100)
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
     carrier = forms.ModelChoiceField(
@@ -155,7 +156,7 @@ class ActivityFilterForm(forms.Form):
         self.fields["need"].choices = [("", _("All needs")), *Need.choices]
 
 
-class InclusionForm(forms.Form):
+class InclusionForm(StrictForm):
     """One row per item: achieved, date, note (fields named `<item>-achieved` and so on)."""
 
     FORM_ID = "inclusion-form"
@@ -205,7 +206,7 @@ class InclusionForm(forms.Form):
         }
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(StrictForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     has_venue = forms.BooleanField(label=_("Has an activity venue"), required=False)
     venue_area = forms.DecimalField(

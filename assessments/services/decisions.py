@@ -32,6 +32,7 @@ from assessments.services.chain import (
     stages_of,
 )
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import Level, OrgUnit
 from standards.models import TitleKind
 
@@ -68,7 +69,7 @@ def do_decide(
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if not is_last_stage(assessment) or assessment.stage == 0:
-            raise ValidationError(_("Only the last stage of the chain decides."))
+            raise StateConflict(_("Only the last stage of the chain decides."))
         _require_separation(actor, assessment)
         if award:
             _require_pass_rule(assessment)
@@ -255,7 +256,7 @@ def do_withdraw(actor, assessment: Assessment, *, reason: str = "") -> Assessmen
         assessment = _locked(assessment, None)
         _require_actor(actor, assessment)
         if assessment.stage != 0:
-            raise ValidationError(_("Only an application not yet submitted can be withdrawn."))
+            raise StateConflict(_("Only an application not yet submitted can be withdrawn."))
         _move(
             actor, assessment, TransitionAction.WITHDRAW, 0, reason, state=AssessmentState.WITHDRAWN
         )
@@ -305,7 +306,7 @@ def do_revoke_title(
         if not can_revoke(actor, title):
             raise PermissionDenied(_("Only the level that decides this title may revoke it."))
         if title.status != TitleStatus.AWARDED:
-            raise ValidationError(_("Only a title in force can be revoked."))
+            raise StateConflict(_("Only a title in force can be revoked."))
         title.status = TitleStatus.REVOKED
         title.revoked_by = actor
         title.revoked_at = timezone.now()

@@ -25,6 +25,7 @@ from assessments.models import (
 from assessments.services.decisions import do_revoke_title
 from assessments.services.scoring import _item_id
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import Level
 
 # What the spot check's columns hold: a PositiveSmallIntegerField and a BigIntegerField.
@@ -155,7 +156,7 @@ def do_record_inspection(
         if not acts_at_level(actor, assessment.unit, Level.COUNTY):
             raise PermissionDenied(_("Spot checks are inspected by the county."))
         if entry.result != SpotCheckResult.PENDING:
-            raise ValidationError(_("This unit's inspection is already recorded."))
+            raise StateConflict(_("This unit's inspection is already recorded."))
         entry.result = SpotCheckResult.PASSED if passed else SpotCheckResult.FAILED
         entry.reason = reason
         entry.inspected_by = actor

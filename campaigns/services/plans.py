@@ -19,6 +19,7 @@ from campaigns.plan_models import (
 from campaigns.selectors import draft_years, plan_findings, plan_rows, villages_of
 from campaigns.services.surveys import _require_township_of
 from campaigns.services.who import _require, approves_plans, keeps_township
+from core.errors import StateConflict
 from orgs.models import OrgUnit
 
 
@@ -154,7 +155,7 @@ def _decide(actor, version: PlanVersion, status: str, reason: str) -> PlanVersio
         township = plan.township
         _require(approves_plans(actor, township), _("Plans are approved by the county above them."))
         if version.status != PlanStatus.SUBMITTED or plan.status != PlanStatus.SUBMITTED:
-            raise ValidationError(_("Only a plan awaiting approval can be approved or returned."))
+            raise StateConflict(_("Only a plan awaiting approval can be approved or returned."))
         if version.submitted_by_id and version.submitted_by_id == getattr(actor, "pk", None):
             raise PermissionDenied(_("Whoever submitted a plan cannot approve it."))
         version.status = status

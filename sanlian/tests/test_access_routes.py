@@ -171,6 +171,11 @@ ROUTES = {
     "api GET /reports/assessments/{assessment_id}/sheet.pdf": FETCHES,
     "api GET /reports/rounds/{round_id}/{title}/commendation.pdf": INPUT_FIRST,
     "api GET /reports/rounds/{round_id}/{title}/commendation.xlsx": INPUT_FIRST,
+    "api GET /reports/units/{unit_id}/progress.xlsx": FETCHES,
+    "api GET /reports/units/{unit_id}/progress.pdf": FETCHES,
+    "api POST /reports/progress": INPUT_FIRST,
+    "api GET /reports/jobs/{job_id}": INPUT_FIRST,  # a uuid; a job is its requester's alone
+    "api GET /reports/jobs/{job_id}/file": INPUT_FIRST,
     "api GET /reports/titles/{title_id}/certificate.pdf": FETCHES,
     "api POST /assessments/rounds/{round_id}/close": FETCHES,
     "api GET /units": LISTS,
