@@ -400,6 +400,13 @@ class RevokeForm(forms.Form):
 
 class SpotCheckForm(forms.Form):
     title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"))
+    township = forms.ModelChoiceField(
+        label=pgettext_lazy("assessment", "Township"),
+        queryset=None,
+        required=False,
+        empty_label=_("All townships"),
+        help_text=_("Leave at all townships, or draw only among one township's units."),
+    )
     share = forms.DecimalField(
         label=_("Share per township (%)"),
         help_text=_("Fill in either the share or the count, not both."),
@@ -423,9 +430,10 @@ class SpotCheckForm(forms.Form):
         help_text=_("Leave empty for a random seed; it is recorded so anyone can re-draw."),
     )
 
-    def __init__(self, *args, titles, **kwargs):
+    def __init__(self, *args, titles, townships, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].choices = [(t, TitleKind(t).label) for t in titles]
+        self.fields["township"].queryset = townships
 
     def clean(self):
         data = super().clean()

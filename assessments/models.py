@@ -330,6 +330,15 @@ class SpotCheck(models.Model):
         _("share per township"), max_digits=4, decimal_places=3, null=True, blank=True
     )
     count = models.PositiveSmallIntegerField(_("count per township"), null=True, blank=True)
+    # Blank: every township of the round; set: the draw is only among that township's units.
+    township = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("township"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     seed = models.BigIntegerField(_("seed"))
     # The ordered population the sample was drawn from (assessment ids), kept for re-drawing.
     population = models.JSONField(default=list)

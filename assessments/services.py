@@ -43,6 +43,7 @@ from assessments.models import (
 )
 from audit.services import record_event
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
+from orgs.models import Status as UnitStatus
 from registers.evidence import checked_upload, store_evidence
 from registers.models import Evidence
 from standards import metrics
@@ -1189,8 +1190,9 @@ MAX_SAMPLE_COUNT = 32767
 MAX_SEED = 2**63 - 1
 
 
-def spot_check_population(round_: Round, title: str) -> list[Assessment]:
-    """Awarded, unrevoked assessments of the round for the title, in a fixed order."""
+def spot_check_population(round_: Round, title: str, township=None) -> list[Assessment]:
+    """Awarded, unrevoked assessments of the round for the title (only `township`'s units when
+    given), in a fixed order."""
     rows = (
         Assessment.objects.filter(
             round=round_,
@@ -1201,7 +1203,16 @@ def spot_check_population(round_: Round, title: str) -> list[Assessment]:
         .select_related("unit")
         .order_by("unit__township", "unit__division_code", "unit__name", "pk")
     )
+    if township is not None:
+        rows = rows.filter(unit__township=township)
     return list(rows)
+
+
+def spot_check_townships(round_: Round):
+    """The townships a spot check of the round may be limited to: those of its county."""
+    return OrgUnit.objects.filter(
+        level=Level.TOWNSHIP, county=round_.organiser, status=UnitStatus.ACTIVE
+    ).order_by("division_code", "name")
 
 
 def draw_sample(
@@ -1222,7 +1233,14 @@ def draw_sample(
 
 
 def do_draw_spot_check(
-    actor, round_: Round, title: str, *, share=None, count=None, seed: int | None = None
+    actor,
+    round_: Round,
+    title: str,
+    *,
+    share=None,
+    count=None,
+    seed: int | None = None,
+    township: OrgUnit | None = None,
 ) -> SpotCheck:
     if (share is None) == (count is None):
         raise ValidationError(_("Give either a share or a count per township."))
@@ -1255,9 +1273,17 @@ def do_draw_spot_check(
             )
     if not acts_at_level(actor, round_.organiser, Level.COUNTY):
         raise PermissionDenied(_("Spot checks are drawn by the county."))
+    if township is not None and not spot_check_townships(round_).filter(pk=township.pk).exists():
+        raise ValidationError({"township": _("Choose a township of the round's county.")})
     seed = secrets.randbits(48) if seed is None else seed
-    population = [(a.unit.township_id or 0, a.pk) for a in spot_check_population(round_, title)]
+    population = [
+        (a.unit.township_id or 0, a.pk) for a in spot_check_population(round_, title, township)
+    ]
     if not population:
+        if township is not None:
+            raise ValidationError(
+                {"township": _("No awarded unit of this round and title in this township.")}
+            )
         raise ValidationError(_("No awarded unit of this round and title to draw from."))
     chosen = draw_sample(population, seed=seed, share=share, count=count)
     with transaction.atomic():
@@ -1267,6 +1293,7 @@ def do_draw_spot_check(
             share=share,
             count=count,
             seed=seed,
+            township=township,
             population=[list(pair) for pair in population],
             drawn_by=actor,
         )
@@ -1282,6 +1309,7 @@ def do_draw_spot_check(
                 "seed": seed,
                 "share": str(share) if share else None,
                 "count": count,
+                "township": township.name if township else None,
                 "population": len(population),
                 "sample": chosen,
             },
