@@ -1,6 +1,7 @@
 """Reads of the assessment chain shared by the pages: what a user may see, what waits for them,
 and the rows of the assessment sheet."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -204,6 +205,15 @@ def above_suggestion(assessment: Assessment, readings=None) -> list[AboveSuggest
     return found
 
 
+def count_above_suggestion(rows: "Iterable[Row]") -> None:
+    """Set `row.above` to the number of items scored above the registers' suggestion, for the
+    rows under review (past the self-assessment); None for the others. Metrics are read per unit,
+    so callers pass only the page shown."""
+    for row in rows:
+        under_review = row.assessment.stage > 0
+        row.above = len(above_suggestion(row.assessment)) if under_review else None
+
+
 def review_figures(assessment: Assessment, readings=None) -> ReviewFigures:
     outcome = outcome_at(assessment)
     above = above_suggestion(assessment, readings)
@@ -244,6 +254,8 @@ class Row:
     assessment: Assessment
     stage: Stage | None
     due: date | None = None
+    # Items scored above the registers' suggestion, once counted (count_above_suggestion).
+    above: int | None = None
 
     @property
     def overdue(self) -> bool:
