@@ -296,6 +296,24 @@ def waiting_for(user) -> list[Row]:
     return rows
 
 
+def waiting_at(user, unit: OrgUnit) -> list[Row]:
+    """Open assessments the user sees in the unit's subtree whose current stage is decided at the
+    unit's own level (what its officers have on their desks), overdue first: a leader's view."""
+    column = LEVEL_COLUMNS.get(unit.level)
+    if column is None:
+        return []
+    candidates = (
+        assessments_for_user(user)
+        .filter(state=AssessmentState.OPEN, parent__isnull=True)
+        .filter(Q(unit=unit) | Q(**{f"unit__{column}": unit}))
+        .select_related("unit", "unit__township", "round", "access_unit", "standard")
+    )
+    rows = [row for row in rows_for(candidates) if row.stage and row.stage.level == unit.level]
+    far = date.max
+    rows.sort(key=lambda r: (not r.overdue, r.due or far, r.assessment.unit.name))
+    return rows
+
+
 def filter_waiting(rows: list[Row], q: str = "", title: str = "", overdue: bool = False) -> list:
     """The waiting rows whose unit's name holds `q`, of the title, overdue only if asked."""
     q = q.strip()
