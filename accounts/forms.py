@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Result
+from core.widgets import DateTextField
 from orgs.models import OrgUnit
 
 
@@ -14,12 +15,8 @@ class AuditFilterForm(forms.Form):
     result = forms.ChoiceField(
         label=_("Result"), required=False, choices=[("", _("All"))] + list(Result.choices)
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DateTextField(label=_("From"), required=False)
+    date_to = DateTextField(label=_("To"), required=False)
 
     def clean(self):
         data = super().clean()

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from assessments.models import AssessmentState, RevocationCause
 from assessments.services import ScoreInput
+from core.widgets import DateTextField, PickedFileInput
 from standards.models import TitleKind
 
 MAX_STAGES = 4
@@ -52,11 +53,7 @@ class RoundForm(forms.Form):
                     else _("Stage %(number)s") % {"number": position + 1}
                 )
                 field_name = due_field_name(title, position)
-                self.fields[field_name] = forms.DateField(
-                    label=label,
-                    required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}),
-                )
+                self.fields[field_name] = DateTextField(label=label, required=False)
                 if position < len(stages):
                     dues.append(self[field_name])
             self.title_rows.append((title, self[name], dues))
@@ -286,9 +283,7 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence file"),
         help_text=_("JPEG, PNG or WebP images, or PDF documents."),
-        widget=forms.ClearableFileInput(
-            {"accept": "image/jpeg,image/png,image/webp,application/pdf"}
-        ),
+        widget=PickedFileInput({"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
 
