@@ -1232,6 +1232,14 @@ def draw_sample(
     return chosen
 
 
+def spot_check_township(round_: Round, township_id: int) -> OrgUnit:
+    """The township of the round's county with this id; any other id is refused alike."""
+    township = spot_check_townships(round_).filter(pk=township_id).first()
+    if township is None:
+        raise ValidationError({"township": _("Choose a township of the round's county.")})
+    return township
+
+
 def do_draw_spot_check(
     actor,
     round_: Round,
@@ -1273,8 +1281,8 @@ def do_draw_spot_check(
             )
     if not acts_at_level(actor, round_.organiser, Level.COUNTY):
         raise PermissionDenied(_("Spot checks are drawn by the county."))
-    if township is not None and not spot_check_townships(round_).filter(pk=township.pk).exists():
-        raise ValidationError({"township": _("Choose a township of the round's county.")})
+    if township is not None:
+        township = spot_check_township(round_, township.pk)
     seed = secrets.randbits(48) if seed is None else seed
     population = [
         (a.unit.township_id or 0, a.pk) for a in spot_check_population(round_, title, township)
