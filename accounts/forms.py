@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import Result
 from core.strict_forms import StrictForm
+from core.widgets import DateTextField
 from orgs.models import OrgUnit
 
 
@@ -15,12 +16,8 @@ class AuditFilterForm(StrictForm):
     result = forms.ChoiceField(
         label=_("Result"), required=False, choices=[("", _("All"))] + list(Result.choices)
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DateTextField(label=_("From"), required=False)
+    date_to = DateTextField(label=_("To"), required=False)
 
     def clean(self):
         data = super().clean()

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 from assessments.models import AssessmentState, RevocationCause
 from assessments.services import ScoreInput
 from core.strict_forms import StrictForm
+from core.widgets import DateTextField, PickedFileInput
 from standards.models import TitleKind
 
 MAX_STAGES = 4
@@ -53,11 +54,7 @@ class RoundForm(StrictForm):
                     else _("Stage %(number)s") % {"number": position + 1}
                 )
                 field_name = due_field_name(title, position)
-                self.fields[field_name] = forms.DateField(
-                    label=label,
-                    required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}),
-                )
+                self.fields[field_name] = DateTextField(label=label, required=False)
                 if position < len(stages):
                     dues.append(self[field_name])
             self.title_rows.append((title, self[name], dues))
@@ -287,9 +284,7 @@ class EvidenceForm(StrictForm):
     file = forms.FileField(
         label=_("Evidence file"),
         help_text=_("JPEG, PNG or WebP images, or PDF documents."),
-        widget=forms.ClearableFileInput(
-            {"accept": "image/jpeg,image/png,image/webp,application/pdf"}
-        ),
+        widget=PickedFileInput({"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
 
@@ -401,6 +396,13 @@ class RevokeForm(StrictForm):
 
 class SpotCheckForm(StrictForm):
     title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"))
+    township = forms.ModelChoiceField(
+        label=pgettext_lazy("assessment", "Township"),
+        queryset=None,
+        required=False,
+        empty_label=_("All townships"),
+        help_text=_("Leave at all townships, or draw only among one township's units."),
+    )
     share = forms.DecimalField(
         label=_("Share per township (%)"),
         help_text=_("Fill in either the share or the count, not both."),
@@ -424,9 +426,10 @@ class SpotCheckForm(StrictForm):
         help_text=_("Leave empty for a random seed; it is recorded so anyone can re-draw."),
     )
 
-    def __init__(self, *args, titles, **kwargs):
+    def __init__(self, *args, titles, townships, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].choices = [(t, TitleKind(t).label) for t in titles]
+        self.fields["township"].queryset = townships
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import LEVEL_COLUMNS
@@ -42,6 +43,18 @@ class Round(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_expired(self) -> bool:
+        """Still open although its year is over: nobody closed it, but no work goes on in it."""
+        return self.status == RoundStatus.OPEN and self.year < timezone.localdate().year
+
+    @property
+    def status_label(self) -> str:
+        """The status as lists show it: an open round of a past year reads as expired."""
+        if self.is_expired:
+            return _("Expired (not closed)")
+        return self.get_status_display()
 
 
 class RoundTitle(models.Model):
@@ -330,6 +343,15 @@ class SpotCheck(models.Model):
         _("share per township"), max_digits=4, decimal_places=3, null=True, blank=True
     )
     count = models.PositiveSmallIntegerField(_("count per township"), null=True, blank=True)
+    # Blank: every township of the round; set: the draw is only among that township's units.
+    township = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("township"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     seed = models.BigIntegerField(_("seed"))
     # The ordered population the sample was drawn from (assessment ids), kept for re-drawing.
     population = models.JSONField(default=list)

@@ -276,6 +276,7 @@ def waiting(request):
         shown = selectors.filter_waiting(rows, **data)
         shown = selectors.sort_waiting(shown, outcomes, passing_only, sort)
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.count_above_suggestion(page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

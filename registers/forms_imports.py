@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.strict_forms import StrictForm
+from core.widgets import PickedFileInput
 
 IMPORT_MAX_MB = 20
 SNIFF_BYTES = 64 * 1024
@@ -52,7 +53,15 @@ def sniff_spreadsheet(head: bytes) -> str | None:
 
 class UploadForm(StrictForm):
     kind = forms.ChoiceField(label=gettext_lazy("Register"), choices=list(KIND_LABELS.items()))
-    file = forms.FileField(label=gettext_lazy("File"))
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        widget=PickedFileInput(
+            {
+                "accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument"
+                ".spreadsheetml.sheet,text/csv"
+            }
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

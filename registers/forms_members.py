@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.strict_forms import StrictForm
+from core.widgets import DateTextField, DateTextInput
 from orgs.models import OrgUnit
 from registers.models import (
     Education,
@@ -24,7 +25,7 @@ def _label(model, name):
     return capfirst(model._meta.get_field(name).verbose_name)
 
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateTextInput()
 
 
 class MemberForm(StrictForm):
@@ -42,7 +43,7 @@ class MemberForm(StrictForm):
         help_text=_("18 characters; a 15-digit old number is converted."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    birth_date = forms.DateField(label=_label(Member, "birth_date"), required=False, widget=DATE)
+    birth_date = DateTextField(label=_label(Member, "birth_date"), required=False, widget=DATE)
     phone = forms.CharField(
         label=_label(Member, "phone_masked"),
         max_length=30,
@@ -54,7 +55,7 @@ class MemberForm(StrictForm):
     )
     occupation = forms.CharField(label=_label(Member, "occupation"), max_length=50, required=False)
     group = forms.ModelChoiceField(label=_label(Member, "group"), queryset=None, required=False)
-    join_date = forms.DateField(label=_label(Member, "join_date"), required=False, widget=DATE)
+    join_date = DateTextField(label=_label(Member, "join_date"), required=False, widget=DATE)
     categories = forms.ModelMultipleChoiceField(
         label=_label(Member, "categories"),
         queryset=RecruitmentCategory.objects.filter(is_active=True),
@@ -88,7 +89,7 @@ class StatusForm(StrictForm):
         choices=[("", _("Choose the new status")), *MemberStatus.choices],
         error_messages={"required": _("Choose the new status.")},
     )
-    status_date = forms.DateField(label=_label(Member, "status_date"), required=False, widget=DATE)
+    status_date = DateTextField(label=_label(Member, "status_date"), required=False, widget=DATE)
     status_reason = forms.CharField(
         label=_label(Member, "status_reason"),
         max_length=200,
@@ -128,7 +129,7 @@ class PostForm(StrictForm):
     holder_name = forms.CharField(
         label=_("Name (not on the register)"), max_length=50, required=False
     )
-    start_date = forms.DateField(label=_label(Post, "start_date"), widget=DATE)
+    start_date = DateTextField(label=_label(Post, "start_date"), widget=DATE)
     note = forms.CharField(label=_label(Post, "note"), max_length=200, required=False)
 
     def __init__(self, *args, groups, members, member_search="", **kwargs):
@@ -171,4 +172,4 @@ class PostForm(StrictForm):
 
 
 class EndPostForm(StrictForm):
-    end_date = forms.DateField(label=_label(Post, "end_date"), widget=DATE)
+    end_date = DateTextField(label=_label(Post, "end_date"), widget=DATE)

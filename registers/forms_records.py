@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.strict_forms import StrictForm
+from core.widgets import DateTextField, DateTextInput, PickedFileInput
 from orgs.models import Level
 from registers.models import Audience, Carrier, InclusionItem, Need, ProfileItem
 from registers.services import FIRST_YEAR, carrier_choices, eligible_attendees
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateTextInput()
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
 
 
@@ -43,7 +44,7 @@ class CarrierField(forms.ModelChoiceField):
 
 
 class TrainingForm(StrictForm):
-    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    date = DateTextField(label=_("Date"), widget=DATE_INPUT)
     title = forms.CharField(label=_("Title"), max_length=100)
     audiences = forms.MultipleChoiceField(
         label=_("Audience"), choices=Audience.choices, widget=forms.CheckboxSelectMultiple
@@ -92,7 +93,7 @@ class TrainingForm(StrictForm):
 
 
 class ActivityForm(StrictForm):
-    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    date = DateTextField(label=_("Date"), widget=DATE_INPUT)
     carrier = CarrierField(label=_("Carrier or project"), queryset=None)
     needs = forms.MultipleChoiceField(
         label=_("Needs served"),
@@ -122,9 +123,7 @@ class EvidenceForm(StrictForm):
     file = forms.FileField(
         label=_("Evidence file"),
         help_text=_("JPEG, PNG or WebP images, or PDF documents."),
-        widget=forms.ClearableFileInput(
-            {"accept": "image/jpeg,image/png,image/webp,application/pdf"}
-        ),
+        widget=PickedFileInput({"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
 
@@ -174,10 +173,8 @@ class InclusionForm(StrictForm):
             self.fields[f"{item.value}-achieved"] = forms.BooleanField(
                 label=item.label, required=False, widget=forms.CheckboxInput(tie)
             )
-            self.fields[f"{item.value}-date"] = forms.DateField(
-                label=_("Date"),
-                required=False,
-                widget=forms.DateInput({"type": "date", **tie}, format="%Y-%m-%d"),
+            self.fields[f"{item.value}-date"] = DateTextField(
+                label=_("Date"), required=False, widget=DateTextInput(tie)
             )
             self.fields[f"{item.value}-note"] = forms.CharField(
                 label=_("Note"), required=False, max_length=300, widget=forms.TextInput(tie)

@@ -532,3 +532,13 @@ def test_it_reads_what_waits_in_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as three:
         assert client.get(path).json()["count"] == 3
     assert len(three) == len(one)
+
+
+def test_it_draws_a_spot_check_in_one_township(as_user, tree, round_2026, awarded, county_officer):
+    client = as_user(county_officer)
+    path = f"{API}/rounds/{round_2026.pk}/spot-checks"
+    drawn = _post(client, path, {"count": 1, "township_id": tree.township_1.pk})
+    assert drawn.status_code == 201
+    assert drawn.json()["township_id"] == tree.township_1.pk
+    elsewhere = _post(client, path, {"count": 1, "township_id": tree.township_b.pk})
+    assert elsewhere.status_code == 422

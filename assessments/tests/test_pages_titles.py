@@ -138,3 +138,29 @@ def test_the_spot_check_pages_finding_reaches_the_confirmation(
 def test_it_forbids_spot_checks_to_a_township(login, township_officer, round_2026):
     response = login(township_officer).get(reverse("assessments:spot_checks", args=[round_2026.pk]))
     assert response.status_code == 403
+
+
+def test_it_limits_a_draw_to_the_chosen_township(login, tree, county_officer, round_2026, awarded):
+    client = login(county_officer)
+    form_page = client.get(reverse("assessments:spot_checks", args=[round_2026.pk]))
+    assert tree.township_1.name in form_page.content.decode()
+    response = client.post(
+        reverse("assessments:spot_checks", args=[round_2026.pk]),
+        {"title": TitleKind.QUALIFIED_VILLAGE, "count": "1", "township": tree.township_1.pk},
+    )
+    check = SpotCheck.objects.get()
+    assert check.township == tree.township_1
+    page = client.get(response["Location"]).content.decode()
+    assert f'id="drawn-township">{tree.township_1.name}<' in page
+
+
+def test_it_says_when_the_chosen_township_has_nothing_to_draw(
+    login, tree, county_officer, round_2026, awarded
+):
+    response = login(county_officer).post(
+        reverse("assessments:spot_checks", args=[round_2026.pk]),
+        {"title": TitleKind.QUALIFIED_VILLAGE, "count": "1", "township": tree.township_2.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["township"]
+    assert not SpotCheck.objects.exists()
