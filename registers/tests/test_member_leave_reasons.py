@@ -1,6 +1,6 @@
-"""Members leave by 退会 for one of the plan's reasons (劝退, 自愿退会, 迁出, 死亡), so the 劝退 count
-holds only the members asked to leave; old 劝退 rows whose reason says they left of their own will
-are moved to 自愿退会 by the migration."""
+"""Members leave by 退会 for one of the plan's reasons (劝退, 自愿退会, 迁出, 死亡), so the 劝退
+count holds only the members asked to leave; old 劝退 rows whose reason says they left of their
+own will are moved to 自愿退会 by the migration."""
 
 import importlib
 from datetime import date
