@@ -46,7 +46,7 @@ from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
 from registers.evidence import checked_upload, store_evidence
 from registers.models import Evidence
 from standards import metrics
-from standards.models import TITLE_LEVELS, Item, Stage, Standard, TitleKind
+from standards.models import TITLE_LEVELS, Item, Stage, StageKind, Standard, TitleKind
 from standards.scoring import ItemMark, Outcome, evaluate
 
 VILLAGE_TITLES = (TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE)
@@ -843,6 +843,7 @@ def do_pass(
             raise ValidationError(_("A self-assessment is submitted, not passed."))
         if is_last_stage(assessment):
             raise ValidationError(_("This is the last stage: decide instead."))
+        _require_not_a_selection(assessment)
         _require_separation(actor, assessment)
         _require_pass_rule(assessment)
         leaving = assessment.stage
@@ -850,6 +851,19 @@ def do_pass(
         if leaving == 1:
             _settle_group_ratings(actor, assessment, unverified_groups)
     return assessment
+
+
+def _require_not_a_selection(assessment: Assessment) -> None:
+    """评先 is decided against the places on the selection page (assessments/selection.py), and
+    the city confirms it there with its document number: never one by one on the sheet."""
+    reached = stages_of(assessment)[: assessment.stage + 1]
+    if any(stage.kind == StageKind.SELECTION for stage in reached):
+        raise ValidationError(
+            _(
+                "Advanced townships are selected against the places, and confirmed with the "
+                "document number, on the round's selection page."
+            )
+        )
 
 
 def _require_pass_rule(assessment: Assessment) -> None:
@@ -925,6 +939,7 @@ def do_decide(
             raise ValidationError(_("Only the last stage of the chain decides."))
         _require_separation(actor, assessment)
         if award:
+            _require_not_a_selection(assessment)
             _require_pass_rule(assessment)
             if holds_title_in(assessment.unit, assessment.title, assessment.round.year):
                 raise ValidationError(

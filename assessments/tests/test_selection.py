@@ -1,0 +1,145 @@
+"""评先 with places: the county ranks the recommended townships, marks each 入选 or 未入选 with a
+reason within the places it set, and the city confirms with its document number as the issuer."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+
+from assessments import selection
+from assessments.models import AssessmentState, AwardedTitle, Selection
+from assessments.services import do_apply, do_create_round, do_decide, do_pass, do_submit
+from assessments.tests.helpers import score_all
+from audit.models import AuditEvent
+from reports.commendation import certificate_of
+from standards.models import TitleKind
+
+
+@pytest.fixture
+def selection_round(tree, county_officer, township_standard):
+    round_, _warnings = do_create_round(
+        county_officer,
+        tree.county_a,
+        year=2026,
+        name="2026年度先进乡镇评选",
+        standards={TitleKind.ADVANCED_TOWNSHIP: township_standard},
+    )
+    return round_
+
+
+def recommend(officer, round_, township, points):
+    assessment = do_apply(officer, round_, TitleKind.ADVANCED_TOWNSHIP, township)
+    score_all(officer, assessment, {"1": points})
+    return do_submit(officer, assessment)
+
+
+@pytest.fixture
+def two_recommended(tree, selection_round, township_officer, other_township_officer):
+    weaker = recommend(township_officer, selection_round, tree.township_1, 80)
+    stronger = recommend(other_township_officer, selection_round, tree.township_2, 95)
+    return stronger, weaker
+
+
+def test_it_ranks_the_recommended_townships_by_score(selection_round, two_recommended):
+    stronger, weaker = two_recommended
+    ranked = selection.candidates(selection_round)
+    assert [(c.rank, c.assessment, c.score) for c in ranked] == [
+        (1, stronger, 95),
+        (2, weaker, 80),
+    ]
+    assert [c.meets_pass_mark for c in ranked] == [True, False]
+
+
+def test_it_needs_the_places_before_any_mark(county_officer, two_recommended):
+    with pytest.raises(ValidationError, match="名额"):
+        selection.do_mark(county_officer, two_recommended[0], selected=True, reason="第一")
+
+
+def test_it_never_selects_more_than_the_places(county_officer, selection_round, two_recommended):
+    stronger, weaker = two_recommended
+    selection.do_set_places(county_officer, selection_round, 1)
+    selection.do_mark(county_officer, stronger, selected=True, reason="综合得分第一")
+    with pytest.raises(ValidationError, match="名额"):
+        selection.do_mark(county_officer, weaker, selected=True, reason="也不错")
+    with pytest.raises(ValidationError):
+        selection.do_set_places(county_officer, selection_round, 0)
+
+
+def test_a_township_not_selected_ends_with_its_reason(
+    county_officer, selection_round, two_recommended
+):
+    _stronger, weaker = two_recommended
+    selection.do_set_places(county_officer, selection_round, 1)
+    mark = selection.do_mark(county_officer, weaker, selected=False, reason="名额有限，得分第二")
+    weaker.refresh_from_db()
+    assert weaker.state == AssessmentState.NOT_AWARDED
+    assert "名额有限，得分第二" in weaker.transitions.last().reason
+    assert (mark.selected, mark.score) == (False, 80)
+
+
+def test_every_mark_needs_a_reason(county_officer, selection_round, two_recommended):
+    selection.do_set_places(county_officer, selection_round, 2)
+    with pytest.raises(ValidationError):
+        selection.do_mark(county_officer, two_recommended[0], selected=True, reason=" ")
+
+
+def test_only_the_county_selects_and_only_the_city_confirms(
+    township_officer, city_reviewer, county_officer, selection_round, two_recommended
+):
+    with pytest.raises(PermissionDenied):
+        selection.do_set_places(township_officer, selection_round, 1)
+    selection.do_set_places(county_officer, selection_round, 1)
+    with pytest.raises(PermissionDenied):
+        selection.do_mark(city_reviewer, two_recommended[0], selected=True, reason="x")
+    selection.do_mark(county_officer, two_recommended[0], selected=True, reason="第一")
+    selection.do_mark(county_officer, two_recommended[1], selected=False, reason="第二")
+    with pytest.raises(PermissionDenied):
+        selection.do_confirm(county_officer, selection_round, document_number="长计协〔2026〕5号")
+
+
+def test_the_sheet_cannot_bypass_the_selection(
+    county_officer, city_reviewer, selection_round, two_recommended
+):
+    stronger, _weaker = two_recommended
+    with pytest.raises(ValidationError, match="名额"):
+        do_pass(county_officer, stronger)
+    selection.do_set_places(county_officer, selection_round, 1)
+    selection.do_mark(county_officer, stronger, selected=True, reason="第一")
+    stronger.refresh_from_db()
+    with pytest.raises(ValidationError, match="文号"):
+        do_decide(city_reviewer, stronger, award=True)
+
+
+def test_the_city_confirms_with_its_document_number_and_issues_the_title(
+    tree, county_officer, city_reviewer, selection_round, two_recommended
+):
+    stronger, weaker = two_recommended
+    selection.do_set_places(county_officer, selection_round, 1)
+    selection.do_mark(county_officer, stronger, selected=True, reason="第一")
+    with pytest.raises(ValidationError, match="未入选"):
+        selection.do_confirm(city_reviewer, selection_round, document_number="长计协〔2026〕5号")
+    selection.do_mark(county_officer, weaker, selected=False, reason="第二")
+    with pytest.raises(ValidationError, match="文号"):
+        selection.do_confirm(city_reviewer, selection_round, document_number="")
+    with translation.override("zh-hans"):
+        [title] = selection.do_confirm(
+            city_reviewer, selection_round, document_number="长计协〔2026〕5号"
+        )
+    assert (title.unit, title.document_number) == (tree.township_2, "长计协〔2026〕5号")
+    assert title.issuer == "长沙市计划生育协会"
+    with translation.override("zh-hans"):
+        assert certificate_of(title).issuer == "长沙市计划生育协会"
+    assert not AwardedTitle.objects.filter(unit=tree.township_1).exists()
+    assert Selection.objects.get(round=selection_round).confirmed_document == "长计协〔2026〕5号"
+
+
+def test_each_step_is_audited(county_officer, city_reviewer, selection_round, two_recommended):
+    selection.do_set_places(county_officer, selection_round, 1)
+    selection.do_mark(county_officer, two_recommended[0], selected=True, reason="第一")
+    selection.do_mark(county_officer, two_recommended[1], selected=False, reason="第二")
+    selection.do_confirm(city_reviewer, selection_round, document_number="长计协〔2026〕5号")
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="selection.")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["selection.places", "selection.mark", "selection.mark", "selection.confirm"]
