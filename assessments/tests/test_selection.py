@@ -3,6 +3,7 @@ reason within the places it set, and the city confirms with its document number 
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import translation
 
 from assessments import selection
@@ -143,3 +144,70 @@ def test_each_step_is_audited(county_officer, city_reviewer, selection_round, tw
         .values_list("action", flat=True)
     )
     assert actions == ["selection.places", "selection.mark", "selection.mark", "selection.confirm"]
+
+
+# The page and the API
+
+
+def _page(client, round_, data=None):
+    url = reverse("assessments:selection", args=[round_.pk])
+    return client.post(url, data) if data is not None else client.get(url)
+
+
+def test_the_county_sets_places_and_marks_on_the_page(
+    login, county_officer, selection_round, two_recommended
+):
+    stronger, weaker = two_recommended
+    client = login(county_officer)
+    _page(client, selection_round, {"step": "places", "places": "1"})
+    for assessment, choice in ((stronger, "yes"), (weaker, "yes")):
+        _page(
+            client,
+            selection_round,
+            {"step": "mark", "assessment": assessment.pk, "selected": choice, "reason": "得分"},
+        )
+    page = _page(client, selection_round)
+    assert [c.assessment for c in page.context["candidates"]] == [stronger, weaker]
+    assert page.context["selected"] == 1  # the second 入选 was refused: one place
+    assert "名额" in page.content.decode()
+
+
+def test_the_township_sees_the_ranking_but_may_not_mark(
+    login, township_officer, county_officer, selection_round, two_recommended
+):
+    selection.do_set_places(county_officer, selection_round, 1)
+    client = login(township_officer)
+    assert _page(client, selection_round).status_code == 200
+    refused = _page(
+        client,
+        selection_round,
+        {"step": "mark", "assessment": two_recommended[1].pk, "selected": "yes", "reason": "我"},
+    )
+    assert refused.status_code == 403
+
+
+def test_the_city_confirms_over_the_api(
+    as_user, tree, county_officer, city_reviewer, selection_round, two_recommended
+):
+    stronger, weaker = two_recommended
+    county = as_user(county_officer)
+    base = f"/api/v1/selections/rounds/{selection_round.pk}"
+    placed = county.put(f"{base}/places", {"places": 1}, content_type="application/json")
+    assert placed.status_code == 200
+    for assessment, chosen in ((stronger, True), (weaker, False)):
+        county.post(
+            f"/api/v1/selections/assessments/{assessment.pk}/mark",
+            {"selected": chosen, "reason": "按得分"},
+            content_type="application/json",
+        )
+    refused = county.post(
+        f"{base}/confirm", {"document_number": "x"}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    body = as_user(city_reviewer).post(
+        f"{base}/confirm", {"document_number": "长计协〔2026〕5号"}, content_type="application/json"
+    )
+    assert body.status_code == 200
+    assert body.json()["document_number"] == "长计协〔2026〕5号"
+    assert [c["selected"] for c in body.json()["candidates"]] == [True, False]
+    assert AwardedTitle.objects.get(unit=tree.township_2).document_number == "长计协〔2026〕5号"
