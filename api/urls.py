@@ -9,8 +9,8 @@ from api.figures import router as figures_router
 from api.imports import router as imports_router
 from api.members import router as members_router
 from api.records import router as records_router
-from api.selection import router as selection_router
 from api.reports import router as reports_router
+from api.selection import router as selection_router
 from api.standards import router as standards_router
 from api.units import router as units_router
 

@@ -324,3 +324,33 @@ def do_confirm(actor, round_: Round, *, document_number: str) -> list[AwardedTit
             },
         )
     return titles
+
+
+# How many years before a campaign's end a missing selection is worth a warning: a selection
+# needs a year to run, and two must be two to three years apart.
+SHORTFALL_YEARS = 2
+
+
+def selections_between(organiser: OrgUnit, first_year: int, last_year: int) -> list[int]:
+    """The years of the organiser's rounds that select advanced townships, one per round."""
+    return sorted(
+        Round.objects.filter(
+            organiser=organiser,
+            year__range=(first_year, last_year),
+            titles__title=SELECTED_TITLE,
+        ).values_list("year", flat=True)
+    )
+
+
+def shortfall_warning(organiser: OrgUnit, first_year: int, last_year: int, year: int) -> str:
+    """The plan selects advanced townships twice in five years (五年评两次): warn when the
+    campaign is within its last two years and fewer than two selections were organised."""
+    if year < last_year - SHORTFALL_YEARS + 1:
+        return ""
+    held = selections_between(organiser, first_year, last_year)
+    if len(held) >= 2:
+        return ""
+    return _(
+        "The campaign ends in %(last)s and advanced townships have been selected %(count)s "
+        "times since %(first)s: the plan asks for two selections in five years."
+    ) % {"last": last_year, "count": len(held), "first": first_year}

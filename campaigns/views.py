@@ -19,6 +19,7 @@ from accounts.access import (
     root_units,
     visible_ancestors,
 )
+from assessments import selection
 from campaigns import checks, services
 from campaigns import targets as t
 from campaigns.access import forbidden, get_campaign_for_user, get_township_for_user
@@ -193,6 +194,9 @@ def campaign_detail(request, pk: int):
             year=year,
             attainments=t.attainments(counts, services.campaign_targets(campaign)),
             rows=rows,
+            selection_warning=selection.shortfall_warning(
+                campaign.organiser, campaign.first_year, campaign.last_year, year
+            ),
         ),
     )
 

@@ -211,3 +211,33 @@ def test_the_city_confirms_over_the_api(
     assert body.json()["document_number"] == "长计协〔2026〕5号"
     assert [c["selected"] for c in body.json()["candidates"]] == [True, False]
     assert AwardedTitle.objects.get(unit=tree.township_2).document_number == "长计协〔2026〕5号"
+
+
+# 五年评两次
+
+
+def test_it_warns_near_the_campaigns_end_with_fewer_than_two_selections(
+    tree, selection_round, county_officer, township_standard
+):
+    county = tree.county_a
+    assert selection.shortfall_warning(county, 2026, 2030, 2027) == ""  # early: no warning
+    with translation.override("zh-hans"):
+        warning = selection.shortfall_warning(county, 2026, 2030, 2029)
+    assert "只评选了1次" in warning and "五年评两次" in warning
+    do_create_round(
+        county_officer,
+        county,
+        year=2028,
+        name="2028年度先进乡镇评选",
+        standards={TitleKind.ADVANCED_TOWNSHIP: township_standard},
+    )
+    assert selection.shortfall_warning(county, 2026, 2030, 2029) == ""
+
+
+def test_the_campaign_page_shows_the_shortfall(login, tree, county_officer, selection_round):
+    from campaigns.services import do_create_campaign
+
+    campaign = do_create_campaign(county_officer, tree.county_a, name="三联创", first_year=2026)
+    url = reverse("campaigns:campaign", args=[campaign.pk])
+    page = login(county_officer).get(url, {"year": 2030})
+    assert "五年评两次" in page.content.decode()
