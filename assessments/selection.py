@@ -11,10 +11,11 @@ guide, not enforced: a selection ranks, it does not pass a mark.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
@@ -89,8 +90,10 @@ def can_confirm(user, round_: Round) -> bool:
 
 
 def association_name(unit: OrgUnit) -> str:
-    """The formal name of the unit's association, as certificates and lists print it."""
-    return _("%(unit)s Family Planning Association") % {"unit": unit.name}
+    """The formal name of the unit's association, as certificates and lists print it: stored
+    on the title, so in the site's language whatever the confirming user reads in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(unit)s Family Planning Association") % {"unit": unit.name}
 
 
 def _assessments(round_: Round):
