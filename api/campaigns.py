@@ -379,7 +379,7 @@ def campaign_targets(request, campaign_id: int, params: Query[CampaignYearParams
     share's base named, and each township's own targets (blank: the campaign's)."""
     campaign = get_campaign_for_user(request, campaign_id)
     year = plan_year(campaign, params.year)
-    counts = services.current_counts(campaign.organiser, year)
+    counts = services.current_counts(campaign.organiser, year, campaign)
     townships = list(services.townships_of(campaign))
     own = {
         target.township_id: target
@@ -445,7 +445,7 @@ def _township(request, campaign: Campaign, township: OrgUnit, year: int | None) 
         "year": year,
         "targets": _targets(targets),
         "attainments": t.attainments(
-            services.current_counts(township, year), targets, townships=False
+            services.current_counts(township, year, campaign), targets, townships=False
         ),
         "plan_status": plan.status if plan else None,
         "approved_version": approved.number if approved else None,

@@ -37,6 +37,7 @@ class CampaignForm(forms.ModelForm):
             "first_class_share",
             "first_class_base",
             "advanced_townships",
+            "enterprises_count_as_villages",
             "large_township_population",
         ]
         widgets = {
@@ -46,6 +47,10 @@ class CampaignForm(forms.ModelForm):
         }
         help_texts = {
             "advanced_townships": _("How many townships should reach the advanced standard."),
+            "enterprises_count_as_villages": _(
+                "Unticked, enterprise associations keep their own figures and the village "
+                "targets are of villages and communities only."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

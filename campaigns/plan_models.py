@@ -71,6 +71,11 @@ class Campaign(models.Model):
     advanced_townships = models.PositiveSmallIntegerField(
         _("advanced townships (count)"), null=True, blank=True
     )
+    # Whether enterprise associations count among the 村(居) of the village targets; by default
+    # they keep their own figures (the plan's 80 %/25 % are of villages and communities).
+    enterprises_count_as_villages = models.BooleanField(
+        _("enterprise associations count among villages"), default=False
+    )
     large_township_population = models.PositiveIntegerField(
         _("population of a large township"),
         default=30000,
@@ -98,6 +103,13 @@ class Campaign(models.Model):
     @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
+
+    def counts_of(self, figures):
+        """A unit's counts for this campaign's targets: its enterprise associations join the
+        villages only when the campaign counts them among 村(居)."""
+        from campaigns.targets import Counts
+
+        return Counts.of(figures, with_enterprises=self.enterprises_count_as_villages)
 
 
 class TownshipTarget(models.Model):

@@ -49,6 +49,7 @@ CAMPAIGN_FIELDS = (
     *SHARE_FIELDS,
     "first_class_base",
     "advanced_townships",
+    "enterprises_count_as_villages",
     "large_township_population",
 )
 
@@ -164,9 +165,11 @@ def standings(villages, year: int | None = None) -> dict[int, str]:
     return {pk: words[held.get(pk, {}).get(year, "")] for pk in ids}
 
 
-def current_counts(unit: OrgUnit, year: int) -> t.Counts:
-    """The unit's counts for the targets: the roll-ups' figures, kept current by every decision."""
-    return t.Counts.of(rollups.figures(unit, year))
+def current_counts(unit: OrgUnit, year: int, campaign: Campaign | None = None) -> t.Counts:
+    """The unit's counts for the targets: the roll-ups' figures, kept current by every decision,
+    with the enterprise associations among the villages if the campaign counts them."""
+    figures = rollups.figures(unit, year)
+    return campaign.counts_of(figures) if campaign is not None else t.Counts.of(figures)
 
 
 # --- campaigns and targets -------------------------------------------------------------------

@@ -176,7 +176,7 @@ def _plan_states(campaign: Campaign, townships: list[OrgUnit]) -> dict[int, Crea
 def campaign_detail(request, pk: int):
     campaign = get_campaign_for_user(request, pk)
     year = _year(request, campaign)
-    counts = services.current_counts(campaign.organiser, year)
+    counts = services.current_counts(campaign.organiser, year, campaign)
     townships = list(services.townships_of(campaign))
     own = {
         target.township_id: target
@@ -284,7 +284,7 @@ def pilots_overview(request, pk: int):
 def township(request, pk: int, township_pk: int):
     campaign, unit = get_township_for_user(request, pk, township_pk)
     year = _year(request, campaign)
-    counts = services.current_counts(unit, year)
+    counts = services.current_counts(unit, year, campaign)
     targets = services.township_targets(campaign, unit)
     plan = services.plan_for(campaign, unit)
     return render(
