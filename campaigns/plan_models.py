@@ -224,6 +224,10 @@ class CreationPlan(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
+    # 三级联创: the township's own aim, the year it means to be selected an advanced township.
+    advanced_year = models.PositiveSmallIntegerField(
+        _("aims to be an advanced township in"), null=True, blank=True
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -249,6 +253,9 @@ class PlanVersion(models.Model):
     # The checks' messages at submission: [{"severity", "code", "message"}].
     checks = models.JSONField(default=list, blank=True)
     note = models.TextField(_("note to the county"), blank=True)
+    advanced_year = models.PositiveSmallIntegerField(
+        _("aims to be an advanced township in"), null=True, blank=True
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -283,6 +290,10 @@ class PlanEntry(models.Model):
     )
     qualified_year = models.PositiveSmallIntegerField(_("qualified in"), null=True, blank=True)
     first_class_year = models.PositiveSmallIntegerField(_("first-class in"), null=True, blank=True)
+    # 三级联创: the number of the village's groups planned to be five-good by the end of each
+    # year, {"2027": 2, …} (campaigns/plan_levels.py), and its 特色/措施.
+    five_good_groups = models.JSONField(_("five-good groups by year"), default=dict, blank=True)
+    note = models.TextField(_("features and measures"), blank=True)
 
     class Meta:
         ordering = ["plan", "version", "village__division_code", "village__name"]

@@ -22,7 +22,7 @@ from assessments import standing
 from assessments.models import Assessment, AssessmentState
 from assessments.services import outcome_at
 from audit.services import record_change, record_event
-from campaigns import checks, rollups
+from campaigns import checks, plan_levels, rollups
 from campaigns import targets as t
 from campaigns.plan_models import (
     Campaign,
@@ -670,9 +670,14 @@ def plan_rows(
 def plan_findings(
     campaign: Campaign, township: OrgUnit, rows: list[checks.PlanRow]
 ) -> list[checks.Finding]:
+    plan = plan_for(campaign, township)
     return checks.check_plan(
-        rows, campaign.first_year, campaign.last_year, township_targets(campaign, township)
-    )
+        rows,
+        campaign.first_year,
+        campaign.last_year,
+        township_targets(campaign, township),
+        group_steps=plan_levels.group_steps(plan),
+    ) + plan_levels.findings(campaign, plan)
 
 
 def _parse_year(raw, errors: dict, key: str) -> int | None:
@@ -724,7 +729,7 @@ def do_save_plan_draft(
             if old == values:
                 continue
             before[str(village_id)], after[str(village_id)] = list(old), list(values)
-            if values == (None, None):
+            if values == (None, None) and not (entry.five_good_groups or entry.note):
                 entry.delete()
                 continue
             entry = entry or PlanEntry(plan=plan, village_id=village_id)
@@ -779,6 +784,7 @@ def do_submit_plan(actor, campaign: Campaign, township: OrgUnit, *, note: str = 
             )
             for village_id, (q, f) in years.items()
         )
+        plan_levels.freeze(plan, version)
         plan.status = PlanStatus.SUBMITTED
         plan.save()
         record_event(

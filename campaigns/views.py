@@ -20,7 +20,7 @@ from accounts.access import (
     visible_ancestors,
 )
 from assessments import selection
-from campaigns import checks, services
+from campaigns import checks, services, views_plan_levels
 from campaigns import targets as t
 from campaigns.access import forbidden, get_campaign_for_user, get_township_for_user
 from campaigns.forms import (
@@ -436,6 +436,7 @@ def plan(request, pk: int, township_pk: int):
             editable=keeps and not locked,
             keeps_township=keeps,
             **context,
+            **views_plan_levels.context(campaign, unit, creation_plan, villages),
         ),
     )
 

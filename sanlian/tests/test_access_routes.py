@@ -133,6 +133,7 @@ ROUTES = {
     "page campaigns:survey_entry": FETCHES,
     "page campaigns:plan": FETCHES,
     "page campaigns:plan_check": FETCHES,
+    "page campaigns:plan_levels": FETCHES,
     "page campaigns:plan_submit": FETCHES,
     "page campaigns:plan_version": FETCHES,
     "page campaigns:pilots": FETCHES,
