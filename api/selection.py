@@ -21,7 +21,7 @@ from assessments.models import Round, Selection
 router = Router(tags=["assessments"])
 
 
-class CandidateOut(Schema):
+class SelectionCandidateOut(Schema):
     assessment_id: int
     unit_id: int
     unit_name: str
@@ -39,20 +39,20 @@ class SelectionOut(Schema):
     selected: int
     document_number: str
     confirmed_at: datetime.datetime | None
-    candidates: list[CandidateOut]
+    candidates: list[SelectionCandidateOut]
 
 
-class PlacesIn(BodyIn):
+class SelectionPlacesIn(BodyIn):
     places: int = Field(..., ge=1, le=1000)
 
 
-class MarkIn(BodyIn):
+class SelectionMarkIn(BodyIn):
     selected: bool
     reason: Text = Field(..., min_length=1, max_length=1000)
     version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class ConfirmIn(BodyIn):
+class SelectionConfirmIn(BodyIn):
     document_number: Text = Field(..., min_length=1, max_length=100)
 
 
@@ -104,7 +104,7 @@ def get_selection(request, round_id: int):
 
 
 @router.put("/rounds/{round_id}/places", response={200: SelectionOut, **WRITE_ERRORS})
-def set_places(request, round_id: int, payload: PlacesIn):
+def set_places(request, round_id: int, payload: SelectionPlacesIn):
     """The county sets the number of places (名额); never fewer than those already selected."""
     round_ = _round(request, round_id)
     _acting(
@@ -117,7 +117,7 @@ def set_places(request, round_id: int, payload: PlacesIn):
 
 
 @router.post("/assessments/{assessment_id}/mark", response={200: SelectionOut, **WRITE_ERRORS})
-def mark(request, assessment_id: int, payload: MarkIn):
+def mark(request, assessment_id: int, payload: SelectionMarkIn):
     """入选 (passed on to the city) or 未入选 (not awarded), with the reason; never beyond the
     places."""
     assessment = get_assessment_for_user(request, assessment_id)
@@ -138,7 +138,7 @@ def mark(request, assessment_id: int, payload: MarkIn):
 
 
 @router.post("/rounds/{round_id}/confirm", response={200: SelectionOut, **WRITE_ERRORS})
-def confirm(request, round_id: int, payload: ConfirmIn):
+def confirm(request, round_id: int, payload: SelectionConfirmIn):
     """The city confirms the selected townships with its document number (文号) and issues
     their titles."""
     round_ = _round(request, round_id)

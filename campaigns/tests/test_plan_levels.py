@@ -127,3 +127,18 @@ def test_another_township_may_not_save_them(campaign, tree, other_township_offic
     )
     assert response.status_code in (403, 404)
     assert plan_for(campaign, tree.township_1) is None
+
+
+def test_the_county_reads_them_on_the_submitted_version(
+    campaign, tree, township_officer, county_officer, login
+):
+    do_save_plan_draft(
+        township_officer, campaign, tree.township_1, {tree.village_1.pk: (2026, None)}
+    )
+    do_save_plan_levels(
+        township_officer, campaign, tree.township_1, villages=_levels(tree), advanced_year=2029
+    )
+    version = do_submit_plan(township_officer, campaign, tree.township_1)
+    url = reverse("campaigns:plan_version", args=[campaign.pk, tree.township_1.pk, version.number])
+    page = login(county_officer).get(url).content.decode()
+    assert "2029" in page and "依托新农村建设重点村" in page
