@@ -61,6 +61,13 @@ def is_at_selection(assessment: Assessment) -> bool:
     return assessment.is_open and selection_stage(assessment) == assessment.stage
 
 
+def decided_on_selection_page(assessment: Assessment) -> bool:
+    """The chain has reached its selection stage: the places and the city's confirmation are
+    decided on the round's selection page, not on the sheet (services._require_not_a_selection)."""
+    index = selection_stage(assessment)
+    return index is not None and assessment.stage >= index
+
+
 def went_through_selection(assessment: Assessment) -> bool:
     index = selection_stage(assessment)
     return index is not None and assessment.stage > index

@@ -241,3 +241,11 @@ def test_the_campaign_page_shows_the_shortfall(login, tree, county_officer, sele
     url = reverse("campaigns:campaign", args=[campaign.pk])
     page = login(county_officer).get(url, {"year": 2030})
     assert "五年评两次" in page.content.decode()
+
+
+def test_the_sheet_sends_the_county_to_the_selection_page(
+    login, county_officer, selection_round, two_recommended
+):
+    sheet = login(county_officer).get(reverse("assessments:sheet", args=[two_recommended[0].pk]))
+    assert not sheet.context["can_pass"]
+    assert reverse("assessments:selection", args=[selection_round.pk]) in sheet.content.decode()
