@@ -142,3 +142,25 @@ def test_the_county_reads_them_on_the_submitted_version(
     url = reverse("campaigns:plan_version", args=[campaign.pk, tree.township_1.pk, version.number])
     page = login(county_officer).get(url).content.decode()
     assert "2029" in page and "依托新农村建设重点村" in page
+
+
+def test_they_are_read_and_saved_over_the_api(campaign, tree, township_officer, as_user):
+    client = as_user(township_officer)
+    url = f"/api/v1/plan-levels/{campaign.pk}/townships/{tree.township_1.pk}"
+    body = {
+        "advanced_year": 2028,
+        "villages": [
+            {"village_id": tree.village_1.pk, "five_good_groups": {"2027": 2}, "note": "特色"}
+        ],
+    }
+    saved = client.put(url, body, content_type="application/json")
+    assert saved.status_code == 200
+    village = next(v for v in saved.json()["villages"] if v["village_id"] == tree.village_1.pk)
+    assert (village["groups"], village["five_good_groups"], village["note"]) == (
+        2,
+        {"2027": 2},
+        "特色",
+    )
+    too_many = {"villages": [{"village_id": tree.village_1.pk, "five_good_groups": {"2027": 9}}]}
+    assert client.put(url, too_many, content_type="application/json").status_code == 422
+    assert client.get(url).json()["advanced_year"] == 2028

@@ -160,6 +160,8 @@ ROUTES = {
     "page assessments:rerating": FETCHES,
     "page assessments:selection": FETCHES,
     "api GET /selections/rounds/{round_id}": FETCHES,
+    "api GET /plan-levels/{campaign_id}/townships/{township_id}": FETCHES,
+    "api PUT /plan-levels/{campaign_id}/townships/{township_id}": FETCHES,
     "api POST /selections/assessments/{assessment_id}/mark": INPUT_FIRST,
     "api POST /selections/rounds/{round_id}/confirm": INPUT_FIRST,
     "api PUT /selections/rounds/{round_id}/places": INPUT_FIRST,
