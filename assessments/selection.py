@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
-from assessments import selectors, services
+from assessments import selectors
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -29,6 +29,8 @@ from assessments.models import (
     SelectionMark,
     TransitionAction,
 )
+from assessments.services.chain import _locked, _move, is_last_stage, outcome_at, stages_of
+from assessments.services.decisions import _award, holds_title_in
 from audit.services import record_event
 from orgs.models import OrgUnit
 from registers.models import Evidence
@@ -51,7 +53,7 @@ class Candidate:
 
 def selection_stage(assessment: Assessment) -> int | None:
     """The index of the chain's selection stage (评先), if the chain has one."""
-    for index, stage in enumerate(services.stages_of(assessment)):
+    for index, stage in enumerate(stages_of(assessment)):
         if stage.kind == StageKind.SELECTION:
             return index
     return None
@@ -63,7 +65,8 @@ def is_at_selection(assessment: Assessment) -> bool:
 
 def decided_on_selection_page(assessment: Assessment) -> bool:
     """The chain has reached its selection stage: the places and the city's confirmation are
-    decided on the round's selection page, not on the sheet (services._require_not_a_selection)."""
+    decided on the round's selection page, not on the sheet
+    (assessments.services.chain._require_not_a_selection)."""
     index = selection_stage(assessment)
     return index is not None and assessment.stage >= index
 
@@ -210,7 +213,7 @@ def do_mark(
             raise ValidationError(_("Set the number of places before selecting."))
         if selection.confirmed_at:
             raise ValidationError(_("The city has confirmed this selection; it is closed."))
-        assessment = services._locked(assessment, expected_version)
+        assessment = _locked(assessment, expected_version)
         if not is_at_selection(assessment):
             raise ValidationError(_("This township is not waiting for the selection."))
         taken = selected_count(selection)
@@ -222,9 +225,9 @@ def do_mark(
                 )
                 % {"places": selection.places, "count": taken}
             )
-        score = services.outcome_at(assessment).total
+        score = outcome_at(assessment).total
         if not selected:
-            services._move(
+            _move(
                 actor,
                 assessment,
                 TransitionAction.NOT_AWARD,
@@ -232,8 +235,8 @@ def do_mark(
                 _("Not selected: %(reason)s") % {"reason": reason},
                 state=AssessmentState.NOT_AWARDED,
             )
-        elif services.is_last_stage(assessment):
-            services._move(
+        elif is_last_stage(assessment):
+            _move(
                 actor,
                 assessment,
                 TransitionAction.AWARD,
@@ -241,9 +244,9 @@ def do_mark(
                 reason,
                 state=AssessmentState.AWARDED,
             )
-            services._award(actor, assessment)
+            _award(actor, assessment)
         else:
-            services._move(actor, assessment, TransitionAction.PASS, assessment.stage + 1, reason)
+            _move(actor, assessment, TransitionAction.PASS, assessment.stage + 1, reason)
         mark = SelectionMark.objects.create(
             selection=selection,
             assessment=assessment,
@@ -273,7 +276,7 @@ def awaiting_confirmation(round_: Round) -> list[Assessment]:
         for a in _assessments(round_).filter(
             state=AssessmentState.OPEN, selection_mark__selected=True
         )
-        if services.is_last_stage(a)
+        if is_last_stage(a)
     ]
 
 
@@ -300,13 +303,13 @@ def do_confirm(actor, round_: Round, *, document_number: str) -> list[AwardedTit
             )
         titles = []
         for assessment in waiting:
-            assessment = services._locked(assessment, None)
-            if services.holds_title_in(assessment.unit, assessment.title, round_.year):
+            assessment = _locked(assessment, None)
+            if holds_title_in(assessment.unit, assessment.title, round_.year):
                 raise ValidationError(
                     _("%(unit)s already holds this title for %(year)s.")
                     % {"unit": assessment.unit.name, "year": round_.year}
                 )
-            services._move(
+            _move(
                 actor,
                 assessment,
                 TransitionAction.AWARD,
@@ -315,7 +318,7 @@ def do_confirm(actor, round_: Round, *, document_number: str) -> list[AwardedTit
                 % {"issuer": issuer, "document": document_number},
                 state=AssessmentState.AWARDED,
             )
-            title = services._award(actor, assessment)
+            title = _award(actor, assessment)
             title.issuer, title.document_number = issuer, document_number
             title.save(update_fields=["issuer", "document_number"])
             titles.append(title)

@@ -108,13 +108,13 @@ def do_save_plan_levels(
     """Save the draft's five-good group numbers and notes per village id ({"groups": {year:
     count}, "note": text}) and the township's advanced aim. Like the years, the checks do not
     stop a draft."""
-    from campaigns import services
+    from campaigns.selectors import villages_of
+    from campaigns.services.surveys import _require_township_of
+    from campaigns.services.who import _require, keeps_township
 
-    services._require_township_of(campaign, township)
-    services._require(
-        services.keeps_township(actor, township), _("The plan is kept by the township.")
-    )
-    village_ids = list(services.villages_of(township).values_list("pk", flat=True))
+    _require_township_of(campaign, township)
+    _require(keeps_township(actor, township), _("The plan is kept by the township."))
+    village_ids = list(villages_of(township).values_list("pk", flat=True))
     known = {pk: 0 for pk in village_ids} | group_counts(village_ids)
     cleaned, aim = _clean(campaign, villages, known, advanced_year)
     with transaction.atomic():
