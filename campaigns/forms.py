@@ -38,6 +38,7 @@ class CampaignForm(StrictModelForm):
             "first_class_share",
             "first_class_base",
             "advanced_townships",
+            "enterprises_count_as_villages",
             "large_township_population",
         ]
         widgets = {
@@ -47,6 +48,10 @@ class CampaignForm(StrictModelForm):
         }
         help_texts = {
             "advanced_townships": _("How many townships should reach the advanced standard."),
+            "enterprises_count_as_villages": _(
+                "Unticked, enterprise associations keep their own figures and the village "
+                "targets are of villages and communities only."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -18,7 +18,7 @@ from assessments.models import (
 )
 from audit.services import record_event
 from core.errors import OutOfTurn, StateConflict
-from standards.models import Item, Stage, TitleKind
+from standards.models import Item, Stage, StageKind, TitleKind
 from standards.scoring import ItemMark, Outcome, evaluate
 
 VILLAGE_TITLES = (TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE)
@@ -215,6 +215,19 @@ def _move(
 def _move_groups(actor, parent: Assessment, action: str, to_stage: int, reason: str = "") -> None:
     for group in parent.group_ratings.filter(state=AssessmentState.OPEN):
         _move(actor, group, action, to_stage, reason)
+
+
+def _require_not_a_selection(assessment: Assessment) -> None:
+    """评先 is decided against the places on the selection page (assessments/selection.py), and
+    the city confirms it there with its document number: never one by one on the sheet."""
+    reached = stages_of(assessment)[: assessment.stage + 1]
+    if any(stage.kind == StageKind.SELECTION for stage in reached):
+        raise StateConflict(
+            _(
+                "Advanced townships are selected against the places, and confirmed with the "
+                "document number, on the round's selection page."
+            )
+        )
 
 
 def _require_pass_rule(assessment: Assessment) -> None:

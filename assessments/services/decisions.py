@@ -24,6 +24,7 @@ from assessments.services.chain import (
     _locked,
     _move,
     _require_actor,
+    _require_not_a_selection,
     _require_pass_rule,
     _require_separation,
     can_act,
@@ -72,6 +73,7 @@ def do_decide(
             raise StateConflict(_("Only the last stage of the chain decides."))
         _require_separation(actor, assessment)
         if award:
+            _require_not_a_selection(assessment)
             _require_pass_rule(assessment)
             if holds_title_in(assessment.unit, assessment.title, assessment.round.year):
                 raise ValidationError(

@@ -15,6 +15,7 @@ from assessments.services.chain import (
     _move,
     _move_groups,
     _require_actor,
+    _require_not_a_selection,
     _require_pass_rule,
     _require_separation,
     is_last_stage,
@@ -71,6 +72,7 @@ def do_pass(
             raise StateConflict(_("A self-assessment is submitted, not passed."))
         if is_last_stage(assessment):
             raise StateConflict(_("This is the last stage: decide instead."))
+        _require_not_a_selection(assessment)
         _require_separation(actor, assessment)
         _require_pass_rule(assessment)
         leaving = assessment.stage

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns import plan_levels
 from campaigns.plan_models import (
     Campaign,
     CreationPlan,
@@ -72,7 +73,7 @@ def do_save_plan_draft(
             if old == values:
                 continue
             before[str(village_id)], after[str(village_id)] = list(old), list(values)
-            if values == (None, None):
+            if values == (None, None) and not (entry.five_good_groups or entry.note):
                 entry.delete()
                 continue
             entry = entry or PlanEntry(plan=plan, village_id=village_id)
@@ -127,6 +128,7 @@ def do_submit_plan(actor, campaign: Campaign, township: OrgUnit, *, note: str = 
             )
             for village_id, (q, f) in years.items()
         )
+        plan_levels.freeze(plan, version)
         plan.status = PlanStatus.SUBMITTED
         plan.save()
         record_event(
