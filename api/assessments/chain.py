@@ -1,12 +1,12 @@
 """Assessments over the API: listing, applying, scores, evidence and the chain's moves."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import Http404
 from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
-from accounts.access import get_unit_for_user, record_denial
+from accounts.access import get_unit_for_user
 from accounts.access import visible_units as _visible_units
 from api.assessments.common import _acting, _conflict, _detail, _evidence_of, _page, router
 from api.assessments.schemas import (
@@ -31,8 +31,13 @@ from api.schemas import (
     PageParams,
     page_of,
 )
-from assessments import selectors, services
-from assessments.access import get_assessment_for_user, get_round_for_user
+from assessments import services
+from assessments.access import (
+    assessments_to_decide_for_user,
+    decide_many_for_user,
+    get_assessment_for_user,
+    get_round_for_user,
+)
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -83,32 +88,9 @@ def bulk_award(request, payload: BulkAwardIn):
     in its own transaction with the version you read; one refused (changed meanwhile, not your
     turn, the pass rule) leaves the others awarded. Not awarding is decided one by one."""
     chosen = {choice.id: choice.version for choice in payload.items}
-    found = list(selectors.assessments_for_user(request.user).filter(pk__in=chosen))
-    seen = {a.pk for a in found}
-    not_found = [pk for pk in chosen if pk not in seen]
-    for pk in not_found:
-        record_denial(
-            request,
-            request.user,
-            "decide",
-            reason="not_found",
-            object_type="assessments.assessment",
-            object_id=str(pk),
-        )
-    result = services.do_decide_many(
-        request.user, [(a, chosen[a.pk]) for a in found], reason=payload.reason
-    )
-    for refusal in result.refused:
-        if refusal.forbidden:
-            record_denial(
-                request,
-                request.user,
-                "decide",
-                reason="forbidden",
-                unit=refusal.assessment.access_unit,
-            )
-    if found and not result.awarded and all(r.forbidden for r in result.refused):
-        raise PermissionDenied
+    found, not_found = assessments_to_decide_for_user(request, chosen)
+    selection = [(a, chosen[a.pk]) for a in found]
+    result = decide_many_for_user(request, selection, reason=payload.reason)
     return {
         "awarded": [a.pk for a in result.awarded],
         "refused": [
