@@ -13,7 +13,9 @@ from django.dispatch import receiver
 from assessments import signals as title_signals
 from audit.models import AuditEvent, Result
 from campaigns import rollups
+from orgs.actions import OrgAction
 from orgs.models import OrgUnit
+from registers.actions import RegisterAction
 from registers.models import Member, ServiceActivity, Training
 
 # The field that places each register record on a unit.
@@ -30,14 +32,14 @@ COUNTED_FIELDS = {
 # clean-up deletes 100,000 members): a member deleted in the admin needs `rollups refresh`.
 DELETED_ONE_BY_ONE = (Training, ServiceActivity)
 TREE_ACTIONS = {
-    "orgs.unit.create",
-    "orgs.unit.move",
-    "orgs.unit.retire",
-    "orgs.unit.reinstate",
-    "orgs.unit.delete",
+    OrgAction.UNIT_CREATE,
+    OrgAction.UNIT_MOVE,
+    OrgAction.UNIT_RETIRE,
+    OrgAction.UNIT_REINSTATE,
+    OrgAction.UNIT_DELETE,
 }
-BULK_ACTIONS = {"orgs.bulk_load", "registers.bulk_load"}
-IMPORT_ACTION = "registers.import"
+BULK_ACTIONS = {OrgAction.BULK_LOAD, RegisterAction.BULK_LOAD}
+IMPORT_ACTION = RegisterAction.IMPORT
 
 
 @receiver(title_signals.title_awarded)
@@ -116,12 +118,12 @@ def event_recorded(sender, instance: AuditEvent, created: bool, **kwargs: Any) -
 
 
 def tree_changed(action: str, unit: OrgUnit, before: dict) -> None:
-    if action == "orgs.unit.retire":
+    if action == OrgAction.UNIT_RETIRE:
         rollups.retired(unit)
-    elif action == "orgs.unit.delete":
+    elif action == OrgAction.UNIT_DELETE:
         # Written just before the delete, which only a unit without children or records passes.
         rollups.deleting(unit)
-    elif action == "orgs.unit.move":
+    elif action == OrgAction.UNIT_MOVE:
         if before.get("parent"):
             rollups.refresh(before["parent"])
         rollups.refresh(unit.parent_id)

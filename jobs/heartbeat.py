@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from jobs.actions import JobAction
 from jobs.models import ImportJob, Status, WorkerHeartbeat
 
 logger = logging.getLogger("sanlian.jobs.heartbeat")
@@ -94,7 +95,10 @@ def reap(now: datetime | None = None) -> int:
 def _fail_jobs(task_id: str, worker: str, now: datetime) -> None:
     from reports.job_models import ReportJob
 
-    for model, action in ((ImportJob, "imports.worker_lost"), (ReportJob, "reports.worker_lost")):
+    for model, action in (
+        (ImportJob, JobAction.IMPORTS_WORKER_LOST),
+        (ReportJob, JobAction.REPORTS_WORKER_LOST),
+    ):
         jobs = model.objects.select_for_update().filter(
             task_id=task_id, status__in=(Status.QUEUED, Status.RUNNING)
         )

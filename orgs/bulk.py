@@ -24,12 +24,13 @@ from django.utils.translation import gettext as _
 
 from audit.models import Result
 from audit.services import record_event
+from orgs.actions import OrgAction
 from orgs.demo_names import NamePicker, group_name
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 from orgs.services import copy_ancestor_columns, normalise_unit
 
 DEFAULT_BATCH_SIZE = 1000
-BULK_LOAD_ACTION = "orgs.bulk_load"
+BULK_LOAD_ACTION = OrgAction.BULK_LOAD
 
 # Code space under one parent: cities and counties take two digits, townships and villages three.
 MAX_CITIES = 99

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from orgs.actions import OrgAction
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 
 EDITABLE_FIELDS = (
@@ -60,7 +61,7 @@ def do_create_unit(actor, *, parent: OrgUnit | None, **fields: Any) -> OrgUnit:
             unit.save(update_fields=[f"{LEVEL_COLUMNS[unit.level]}"])
         record_event(
             actor=actor,
-            action="orgs.unit.create",
+            action=OrgAction.UNIT_CREATE,
             obj=unit,
             unit_id=unit.pk,
             after=unit_snapshot(unit),
@@ -83,7 +84,7 @@ def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
         after = unit_snapshot(unit)
         record_change(
             actor=actor,
-            action="orgs.unit.update",
+            action=OrgAction.UNIT_UPDATE,
             obj=unit,
             unit_id=unit.pk,
             before=before,
@@ -112,7 +113,7 @@ def do_move_unit(actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
         moved = OrgUnit.objects.subtree_of(unit).update(**above)
         record_event(
             actor=actor,
-            action="orgs.unit.move",
+            action=OrgAction.UNIT_MOVE,
             obj=unit,
             unit_id=unit.pk,
             before={"parent": old_parent_id},
@@ -137,7 +138,7 @@ def do_retire_unit(actor, unit: OrgUnit, reason: str) -> int:
         )
         record_event(
             actor=actor,
-            action="orgs.unit.retire",
+            action=OrgAction.UNIT_RETIRE,
             obj=unit,
             unit_id=unit.pk,
             before={"status": Status.ACTIVE},
@@ -157,7 +158,7 @@ def do_reinstate_unit(actor, unit: OrgUnit) -> OrgUnit:
         unit.save()
         record_event(
             actor=actor,
-            action="orgs.unit.reinstate",
+            action=OrgAction.UNIT_REINSTATE,
             obj=unit,
             unit_id=unit.pk,
             before={"status": Status.RETIRED},
@@ -179,7 +180,7 @@ def do_delete_unit(actor, unit: OrgUnit) -> None:
             snapshot = unit_snapshot(unit)
             record_event(
                 actor=actor,
-                action="orgs.unit.delete",
+                action=OrgAction.UNIT_DELETE,
                 obj=unit,
                 unit_id=unit.parent_id,
                 before=snapshot,

@@ -13,6 +13,7 @@ from django.db.models.functions import ExtractYear
 
 from assessments import standing
 from assessments.models import AwardedTitle
+from campaigns.actions import CampaignAction
 from orgs.models import LEVEL_COLUMNS, Level, OrgUnit, Status
 from registers.models import Member, ServiceActivity, Training
 from registers.selectors import on_register_in
@@ -33,8 +34,8 @@ FIELDS = (
 )
 ANCESTORS = tuple(LEVEL_COLUMNS.values())  # province, city, county, township, village
 STRUCTURE = {Level.GROUP: "groups", Level.VILLAGE: "villages", Level.TOWNSHIP: "townships"}
-REBUILD_ACTION = "campaigns.rollups.rebuild"
-REFRESH_ACTION = "campaigns.rollups.refresh"
+REBUILD_ACTION = CampaignAction.ROLLUPS_REBUILD
+REFRESH_ACTION = CampaignAction.ROLLUPS_REFRESH
 BATCH = 5000
 
 Values = dict[str, int]

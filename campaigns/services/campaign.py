@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     FirstClassBase,
@@ -103,7 +104,7 @@ def do_create_campaign(
         _save_campaign(campaign)
         record_event(
             actor=actor,
-            action="campaigns.campaign.create",
+            action=CampaignAction.CAMPAIGN_CREATE,
             obj=campaign,
             unit_id=organiser.pk,
             after=_campaign_snapshot(campaign),
@@ -144,7 +145,7 @@ def do_update_campaign(actor, campaign: Campaign, **changes: Any) -> Campaign:
         _save_campaign(campaign)
         record_change(
             actor=actor,
-            action="campaigns.campaign.update",
+            action=CampaignAction.CAMPAIGN_UPDATE,
             obj=campaign,
             unit_id=campaign.organiser_id,
             before=before,
@@ -199,7 +200,7 @@ def do_set_township_target(
             own.save()
         record_change(
             actor=actor,
-            action="campaigns.township_target.set",
+            action=CampaignAction.TOWNSHIP_TARGET_SET,
             obj=own or campaign,
             unit_id=township.pk,
             before=before,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     CreationPlan,
@@ -83,7 +84,7 @@ def do_save_plan_draft(
         plan.save()
         record_change(
             actor=actor,
-            action="campaigns.plan.save_draft",
+            action=CampaignAction.PLAN_SAVE_DRAFT,
             obj=plan,
             unit_id=township.pk,
             before=before,
@@ -130,7 +131,7 @@ def do_submit_plan(actor, campaign: Campaign, township: OrgUnit, *, note: str = 
         plan.save()
         record_event(
             actor=actor,
-            action="campaigns.plan.submit",
+            action=CampaignAction.PLAN_SUBMIT,
             obj=version,
             unit_id=township.pk,
             after={
@@ -166,7 +167,11 @@ def _decide(actor, version: PlanVersion, status: str, reason: str) -> PlanVersio
         plan.save()
         record_event(
             actor=actor,
-            action=f"campaigns.plan.{'approve' if status == PlanStatus.APPROVED else 'return'}",
+            action=(
+                CampaignAction.PLAN_APPROVE
+                if status == PlanStatus.APPROVED
+                else CampaignAction.PLAN_RETURN
+            ),
             obj=version,
             unit_id=township.pk,
             before={"status": PlanStatus.SUBMITTED.value},

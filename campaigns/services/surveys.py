@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     Standing,
@@ -53,7 +54,7 @@ def do_save_survey(actor, campaign: Campaign, township: OrgUnit) -> int:
         if lines:
             record_event(
                 actor=actor,
-                action="campaigns.survey.save",
+                action=CampaignAction.SURVEY_SAVE,
                 object_type="campaigns.surveyentry",
                 object_id=f"{campaign.pk}:{township.pk}",
                 object_label=f"{campaign.name} · {township.name}",
@@ -113,7 +114,7 @@ def do_update_survey_entry(
         entry.save()
         record_change(
             actor=actor,
-            action="campaigns.survey.update",
+            action=CampaignAction.SURVEY_UPDATE,
             obj=entry,
             unit_id=village.pk,
             before=before,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from orgs.models import Level, OrgUnit
+from registers.actions import RegisterAction
 from registers.identity import (
     clean_text,
 )
@@ -175,7 +176,7 @@ def do_appoint_post(
             ) from error
         record_event(
             actor=actor,
-            action="registers.post.appoint",
+            action=RegisterAction.POST_APPOINT,
             obj=post,
             unit_id=unit.pk,
             after=post_snapshot(post),
@@ -191,7 +192,7 @@ def _end_post(actor, post: Post, end_date: date, reason: str = "") -> Post:
         after["reason"] = reason
     record_event(
         actor=actor,
-        action="registers.post.end",
+        action=RegisterAction.POST_END,
         obj=post,
         unit_id=post.unit_id,
         before={"end_date": None},

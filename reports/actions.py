@@ -1,0 +1,8 @@
+"""The audit actions of reports."""
+
+from audit.actions import AuditAction
+
+
+class ReportAction(AuditAction):
+    PROGRESS_QUEUE = "reports.progress.queue"
+    PROGRESS_STALLED = "reports.progress.stalled"
