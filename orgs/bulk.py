@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Result
 from audit.services import record_event
+from orgs import signals
 from orgs.actions import OrgAction
 from orgs.demo_names import NamePicker, group_name
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
@@ -119,8 +120,10 @@ def count_summary(counts: dict[int, int]) -> dict[str, int]:
 
 
 def record_bulk_load(*, root: OrgUnit, counts: dict[int, int], result=Result.OK, **details):
-    """The one audit event of a bulk load, scoped to the unit the load hangs under."""
-    return record_event(
+    """The one audit event of a bulk load, scoped to the unit the load hangs under; a complete
+    load also tells the apps above (`signals.units_loaded`), since bulk writes send no model
+    signals."""
+    event = record_event(
         actor=None,
         action=BULK_LOAD_ACTION,
         object_type="orgs.orgunit",
@@ -130,6 +133,9 @@ def record_bulk_load(*, root: OrgUnit, counts: dict[int, int], result=Result.OK,
         after={"units": count_summary(counts), **details},
         result=result,
     )
+    if result == Result.OK:
+        signals.units_loaded.send(sender=BULK_LOAD_ACTION, root=root)
+    return event
 
 
 def split_evenly(total: int, parts: int) -> list[int]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from orgs import signals
 from orgs.actions import OrgAction
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 
@@ -66,6 +67,7 @@ def do_create_unit(actor, *, parent: OrgUnit | None, **fields: Any) -> OrgUnit:
             unit_id=unit.pk,
             after=unit_snapshot(unit),
         )
+        signals.unit_changed.send(sender=OrgAction.UNIT_CREATE, unit=unit, before={})
     return unit
 
 
@@ -119,6 +121,9 @@ def do_move_unit(actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
             before={"parent": old_parent_id},
             after={"parent": new_parent.pk, "units_moved": moved},
         )
+        signals.unit_changed.send(
+            sender=OrgAction.UNIT_MOVE, unit=unit, before={"parent": old_parent_id}
+        )
     return unit
 
 
@@ -144,6 +149,7 @@ def do_retire_unit(actor, unit: OrgUnit, reason: str) -> int:
             before={"status": Status.ACTIVE},
             after={"status": Status.RETIRED, "reason": reason, "units_retired": retired},
         )
+        signals.unit_changed.send(sender=OrgAction.UNIT_RETIRE, unit=unit, before={})
     return retired
 
 
@@ -164,6 +170,7 @@ def do_reinstate_unit(actor, unit: OrgUnit) -> OrgUnit:
             before={"status": Status.RETIRED},
             after={"status": Status.ACTIVE},
         )
+        signals.unit_changed.send(sender=OrgAction.UNIT_REINSTATE, unit=unit, before={})
     return unit
 
 
@@ -185,6 +192,7 @@ def do_delete_unit(actor, unit: OrgUnit) -> None:
                 unit_id=unit.parent_id,
                 before=snapshot,
             )
+            signals.unit_changed.send(sender=OrgAction.UNIT_DELETE, unit=unit, before={})
             unit.delete()
     except ProtectedError as error:
         raise ValidationError(

@@ -36,6 +36,7 @@ from registers.imports.records import ActivityImporter, PostImporter, TrainingIm
 from registers.models import (
     Member,
 )
+from registers.signals import records_loaded
 from spreadsheets.columns import Column, Header
 from spreadsheets.reading import UnreadableFile
 from spreadsheets.table import Table, TableSheet, open_table
@@ -169,12 +170,13 @@ def run_import(
         if report.rows == 0:
             raise UnreadableFile(_("The file has a header row but no data rows."))
         if keep and (report.created or report.updated):
+            common_unit_id = importer.common_unit_id()
             record_event(
                 actor=actor,
                 action=IMPORT_ACTION,
                 object_type=OBJECT_TYPES[kind],
                 object_label=str(filename)[:200],
-                unit_id=importer.common_unit_id(),
+                unit_id=common_unit_id,
                 after={
                     "kind": kind,
                     "file": str(filename)[:200],
@@ -186,6 +188,8 @@ def run_import(
                     "only_valid": only_valid,
                 },
             )
+            if kind == "members":  # bulk-written: no model signals were sent
+                records_loaded.send(sender=IMPORT_ACTION, unit_id=common_unit_id)
         report.imported = keep
         if not keep:
             transaction.set_rollback(True)
