@@ -1,4 +1,4 @@
-"""The audit actions of background jobs (a lost worker's report job is failed here too)."""
+"""The audit actions of background import jobs."""
 
 from audit.actions import AuditAction
 
@@ -8,4 +8,3 @@ class JobAction(AuditAction):
     IMPORTS_CONFIRM = "imports.confirm"
     IMPORTS_STALLED = "imports.stalled"
     IMPORTS_WORKER_LOST = "imports.worker_lost"
-    REPORTS_WORKER_LOST = "reports.worker_lost"

@@ -50,18 +50,6 @@ EXCEPTIONS = {
     ("accounts/templates/accounts/home.html", "assessments"): _HOME,
     ("accounts/templates/accounts/home.html", "registers"): _HOME,
     ("accounts/templates/accounts/home.html", "dashboards"): _HOME,
-    ("jobs/management/commands/prune_jobs.py", "reports"): (
-        "prunes ReportJob files; removed when ReportJob moves to reports and "
-        "prune_jobs to sanlian/management (issue 15, step 3)"
-    ),
-    ("jobs/heartbeat.py", "reports"): (
-        "fails the ReportJob of a lost worker; removed when ReportJob moves to reports and "
-        "registers its own worker-lost handler (issue 15, step 3)"
-    ),
-    ("jobs/management/commands/prune_jobs.py", "sanlian"): (
-        "prunes the idempotency keys kept by sanlian/idempotency.py; removed when prune_jobs "
-        "moves to sanlian/management (issue 15, step 3)"
-    ),
     ("registers/imports/running.py", "campaigns"): (
         "an import defers the roll-ups' maintenance to the end of its run "
         "(campaigns.rollups.deferred, the lock order of issue 14); removed by the domain "
