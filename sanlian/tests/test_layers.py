@@ -11,10 +11,6 @@ from sanlian.tests.layering import LAYERS, Dependency, stale_exceptions, upward_
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_HOME = (
-    "the home page (工作台) and its navigation compose higher apps; removed when it "
-    "moves up to dashboards or sanlian (issue 15, step 3)"
-)
 _FORMS = (
     "add_validation_errors lives in sanlian/forms.py; removed when it moves to a "
     "bottom `core` app (issue 15, step 3)"
@@ -44,12 +40,6 @@ EXCEPTIONS = {
     ("assessments/views_titles.py", "sanlian"): _FORMS,
     ("campaigns/views/frame.py", "sanlian"): _FORMS,
     ("campaigns/views/townships.py", "sanlian"): _FORMS,
-    ("accounts/context_processors.py", "registers"): _HOME,
-    ("accounts/views.py", "dashboards"): _HOME,
-    ("accounts/views.py", "registers"): _HOME,
-    ("accounts/templates/accounts/home.html", "assessments"): _HOME,
-    ("accounts/templates/accounts/home.html", "registers"): _HOME,
-    ("accounts/templates/accounts/home.html", "dashboards"): _HOME,
     ("registers/imports/running.py", "campaigns"): (
         "an import defers the roll-ups' maintenance to the end of its run "
         "(campaigns.rollups.deferred, the lock order of issue 14); removed by the domain "
