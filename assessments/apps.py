@@ -11,3 +11,8 @@ class AssessmentsConfig(AppConfig):
         from assessments import importers
 
         importers.register()
+        # The unit page's titles and their timeline (orgs must not name them).
+        from orgs.panels import register_unit_section
+
+        register_unit_section("assessments/_unit_titles.html")
+        register_unit_section("assessments/_unit_title_timeline.html")

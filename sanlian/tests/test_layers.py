@@ -15,10 +15,6 @@ _FORMS = (
     "add_validation_errors lives in sanlian/forms.py; removed when it moves to a "
     "bottom `core` app (issue 15, step 3)"
 )
-_PANELS = (
-    "the unit page links to and includes higher apps' panels; removed by a panel "
-    "registry filled by the higher apps (issue 15, step 3)"
-)
 _PRINTED = (
     "links to the printed forms and certificates of reports; removed by a panel "
     "registry filled by reports (issue 15, step 3)"
@@ -50,9 +46,6 @@ EXCEPTIONS = {
         " they move to assessments/metrics.py, registered through "
         "standards.metrics.register (issue 12's home for title standing)"
     ),
-    ("orgs/templates/orgs/unit_detail.html", "registers"): _PANELS,
-    ("orgs/templates/orgs/unit_detail.html", "dashboards"): _PANELS,
-    ("orgs/templates/orgs/unit_detail.html", "assessments"): _PANELS,
     ("assessments/templates/assessments/_printed_forms.html", "reports"): _PRINTED,
     ("assessments/templates/assessments/_unit_titles.html", "reports"): _PRINTED,
     ("assessments/templates/assessments/round_detail.html", "reports"): _PRINTED,
