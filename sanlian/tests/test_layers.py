@@ -11,10 +11,6 @@ from sanlian.tests.layering import LAYERS, Dependency, stale_exceptions, upward_
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_FORMS = (
-    "add_validation_errors lives in sanlian/forms.py; removed when it moves to a "
-    "bottom `core` app (issue 15, step 3)"
-)
 _PRINTED = (
     "links to the printed forms and certificates of reports; removed by a panel "
     "registry filled by reports (issue 15, step 3)"
@@ -27,15 +23,6 @@ EXCEPTIONS = {
         "the pages move above accounts or the rule 'web modules may import "
         "accounts.access' is adopted (issue 15, step 3)"
     ),
-    ("orgs/views.py", "sanlian"): _FORMS,
-    ("registers/views/members.py", "sanlian"): _FORMS,
-    ("registers/views/records.py", "sanlian"): _FORMS,
-    ("standards/views.py", "sanlian"): _FORMS,
-    ("assessments/views.py", "sanlian"): _FORMS,
-    ("assessments/views_sheet.py", "sanlian"): _FORMS,
-    ("assessments/views_titles.py", "sanlian"): _FORMS,
-    ("campaigns/views/frame.py", "sanlian"): _FORMS,
-    ("campaigns/views/townships.py", "sanlian"): _FORMS,
     ("registers/imports/running.py", "campaigns"): (
         "an import defers the roll-ups' maintenance to the end of its run "
         "(campaigns.rollups.deferred, the lock order of issue 14); removed by the domain "
