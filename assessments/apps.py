@@ -12,7 +12,7 @@ class AssessmentsConfig(AppConfig):
 
         importers.register()
         # The unit page's titles and their timeline (orgs must not name them).
-        from orgs.panels import register_unit_section
+        from core.panels import register_panel
 
-        register_unit_section("assessments/_unit_titles.html")
-        register_unit_section("assessments/_unit_title_timeline.html")
+        register_panel("unit_sections", "assessments/_unit_titles.html")
+        register_panel("unit_sections", "assessments/_unit_title_timeline.html")

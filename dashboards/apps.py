@@ -7,6 +7,6 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self) -> None:
-        from orgs.panels import register_unit_links
+        from core.panels import register_panel
 
-        register_unit_links("dashboards/_unit_link.html")
+        register_panel("unit_links", "dashboards/_unit_link.html")

@@ -19,7 +19,7 @@ from accounts.access import (
     visible_units,
 )
 from core.forms import add_validation_errors
-from orgs import panels, selectors, services
+from orgs import selectors, services
 from orgs.forms import MoveForm, RetireForm, UnitForm
 from orgs.models import Category, Level, OrgUnit
 from orgs.validation import accepts_child, allowed_parent_levels, child_level_for
@@ -86,8 +86,6 @@ def unit_detail(request, pk: int):
             (group, can(request.user, Action.VIEW, group))
             for group in unit.migrant_groups.filter(status="active").select_related("parent")
         ],
-        "unit_links": panels.UNIT_LINKS,
-        "unit_sections": panels.UNIT_SECTIONS,
         "nav_active": "units",
     }
     return render(request, "orgs/unit_detail.html", context)

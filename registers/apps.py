@@ -8,6 +8,6 @@ class RegistersConfig(AppConfig):
 
     def ready(self) -> None:
         # The unit page's buttons to the unit's registers (orgs must not name them).
-        from orgs.panels import register_unit_links
+        from core.panels import register_panel
 
-        register_unit_links("registers/_unit_links.html")
+        register_panel("unit_links", "registers/_unit_links.html")

@@ -11,10 +11,6 @@ from sanlian.tests.layering import LAYERS, Dependency, stale_exceptions, upward_
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_PRINTED = (
-    "links to the printed forms and certificates of reports; removed by a panel "
-    "registry filled by reports (issue 15, step 3)"
-)
 
 # (file, the app it reaches up to) → why it is allowed for now, and what removes it.
 EXCEPTIONS = {
@@ -33,10 +29,6 @@ EXCEPTIONS = {
         " they move to assessments/metrics.py, registered through "
         "standards.metrics.register (issue 12's home for title standing)"
     ),
-    ("assessments/templates/assessments/_printed_forms.html", "reports"): _PRINTED,
-    ("assessments/templates/assessments/_unit_titles.html", "reports"): _PRINTED,
-    ("assessments/templates/assessments/round_detail.html", "reports"): _PRINTED,
-    ("dashboards/templates/dashboards/unit.html", "reports"): _PRINTED,
 }
 
 
