@@ -19,11 +19,6 @@ EXCEPTIONS = {
         "the pages move above accounts or the rule 'web modules may import "
         "accounts.access' is adopted (issue 15, step 3)"
     ),
-    ("registers/imports/running.py", "campaigns"): (
-        "an import defers the roll-ups' maintenance to the end of its run "
-        "(campaigns.rollups.deferred, the lock order of issue 14); removed by the domain "
-        "signals that replace the audit-table listener (issue 15, step 4)"
-    ),
     ("standards/metrics.py", "assessments"): (
         "the title metrics read AwardedTitle through apps.get_model; removed when"
         " they move to assessments/metrics.py, registered through "
