@@ -8,20 +8,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.access import keeps_campaign
 from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     FirstClassBase,
     TownshipTarget,
 )
-from campaigns.selectors import SHARE_FIELDS, in_campaign
-from campaigns.services.who import (
-    CAMPAIGN_FIELDS,
-    DEFAULT_YEARS,
-    _require,
-    keeps_campaign,
-    takes_plan,
-)
+from campaigns.selectors import SHARE_FIELDS, in_campaign, takes_plan
+from campaigns.services.who import CAMPAIGN_FIELDS, DEFAULT_YEARS, _require
 from orgs.models import Level, OrgUnit
 
 # --- campaigns and targets -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from campaigns import checks
+from campaigns.access import keeps_township
 from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
@@ -15,7 +16,7 @@ from campaigns.plan_models import (
 )
 from campaigns.selectors import pilots_of
 from campaigns.services.surveys import _require_township_of
-from campaigns.services.who import _require, keeps_township
+from campaigns.services.who import _require
 from orgs.models import Level, OrgUnit
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.access import approves_plans, keeps_township
 from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
@@ -19,7 +20,7 @@ from campaigns.plan_models import (
 )
 from campaigns.selectors import draft_years, plan_findings, plan_rows, villages_of
 from campaigns.services.surveys import _require_township_of
-from campaigns.services.who import _require, approves_plans, keeps_township
+from campaigns.services.who import _require
 from orgs.models import OrgUnit
 
 

@@ -7,14 +7,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.access import keeps_township
 from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     Standing,
     SurveyEntry,
 )
-from campaigns.selectors import in_campaign, prefilled_line, standings, survey_lines
-from campaigns.services.who import _require, keeps_township, takes_plan
+from campaigns.selectors import in_campaign, prefilled_line, standings, survey_lines, takes_plan
+from campaigns.services.who import _require
 from orgs.models import Level, OrgUnit
 
 
