@@ -8,7 +8,7 @@ from ninja.files import UploadedFile
 
 from accounts.access import get_unit_for_user
 from accounts.access import visible_units as _visible_units
-from api.assessments.common import _acting, _conflict, _detail, _evidence_of, _page, router
+from api.assessments.common import _conflict, _detail, _evidence_of, router
 from api.assessments.schemas import (
     ApplyIn,
     AssessmentDetail,
@@ -25,6 +25,7 @@ from api.assessments.schemas import (
     ScoresIn,
     TransitionIn,
 )
+from api.errors import acting
 from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -79,7 +80,7 @@ def list_assessments(request, params: Query[AssessmentParams]):
             if a.stage < len(services.stages_of(a)) and services.can_act(request.user, a)
         ]
         rows = rows.filter(pk__in=mine)
-    return _page(rows, params)
+    return page_of(rows, params)
 
 
 @router.post("/bulk-award", response={200: BulkAwardOut, **WRITE_ERRORS})
@@ -113,7 +114,7 @@ def apply(request, payload: ApplyIn):
     village). A village's application carries its groups' ratings."""
     unit = get_unit_for_user(request, payload.unit_id)
     round_ = get_round_for_user(request, payload.round_id)
-    assessment = _acting(
+    assessment = acting(
         request,
         unit,
         "assessment.apply",
@@ -129,7 +130,7 @@ def save_scores(request, assessment_id: Id, payload: ScoresIn):
     assessment = get_assessment_for_user(request, assessment_id)
     entries = [services.ScoreInput(**entry.dict()) for entry in payload.entries]
     try:
-        _acting(
+        acting(
             request,
             assessment.access_unit,
             "assessment.score",
@@ -159,7 +160,7 @@ def attach_evidence(
         item = Item.objects.filter(pk=item_id, section__standard=assessment.standard_id).first()
         if item is None:
             raise Http404
-    evidence = _acting(
+    evidence = acting(
         request,
         assessment.access_unit,
         "assessment.evidence",
@@ -171,7 +172,7 @@ def attach_evidence(
 def _move(request, assessment_id: int, action: str, call):
     assessment = get_assessment_for_user(request, assessment_id)
     try:
-        _acting(request, assessment.access_unit, action, lambda: call(assessment))
+        acting(request, assessment.access_unit, action, lambda: call(assessment))
     except ValidationError as error:
         if conflict := _conflict(error):
             return conflict

@@ -3,8 +3,9 @@
 from ninja import Status
 
 from accounts.access import Action, missing, require
-from api.assessments.common import _acting, router
+from api.assessments.common import router
 from api.assessments.schemas import Id, InspectionIn, SpotCheckEntryOut, SpotCheckIn, SpotCheckOut
+from api.errors import acting
 from api.schemas import (
     WRITE_ERRORS,
 )
@@ -23,7 +24,7 @@ def draw_spot_check(request, round_id: Id, payload: SpotCheckIn):
     """Draw a sample of the round's awarded units, a `share` or a `count` per township, with a
     recorded `seed` (drawn at random when left out) so that anyone can draw it again."""
     round_ = get_round_for_user(request, round_id)
-    check = _acting(
+    check = acting(
         request,
         round_.organiser,
         "spot_check.draw",
@@ -50,7 +51,7 @@ def record_inspection(request, entry_id: Id, payload: InspectionIn):
     if entry is None:
         raise missing(request, "assessments.spotcheckentry", entry_id)
     require(request, Action.VIEW, entry.assessment.access_unit)
-    entry = _acting(
+    entry = acting(
         request,
         entry.assessment.access_unit,
         "spot_check.inspect",
