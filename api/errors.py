@@ -21,6 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from accounts.access import record_denial
+from core.errors import OutOfTurn, StateConflict
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,9 @@ def install(api: NinjaAPI) -> None:
             }
         else:
             errors = {NON_FIELD: [str(m) for m in exc.messages]}
+        if isinstance(exc, StateConflict):
+            # The object's present state refuses the write: a conflict, as a stale version.
+            return reply(request, 409, " ".join(exc.messages), errors)
         return reply(request, 422, _("The data is not valid."), errors)
 
     @api.exception_handler(Http404)
@@ -204,6 +208,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc):
+        if isinstance(exc, OutOfTurn):
+            return reply(request, 409, " ".join(str(a) for a in exc.args))
         return reply(request, 403, _("Not allowed for your role."))
 
     @api.exception_handler(AuthenticationError)

@@ -23,3 +23,6 @@ class AssessmentAction(AuditAction):
     SPOT_CHECK_DRAW = "spot_check.draw"
     SPOT_CHECK_INSPECT = "spot_check.inspect"
     BULK_LOAD = "assessments.bulk_load"
+    SELECTION_PLACES = "selection.places"
+    SELECTION_MARK = "selection.mark"
+    SELECTION_CONFIRM = "selection.confirm"

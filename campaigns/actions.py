@@ -11,6 +11,7 @@ class CampaignAction(AuditAction):
     SURVEY_UPDATE = "campaigns.survey.update"
     PLAN_SAVE_DRAFT = "campaigns.plan.save_draft"
     PLAN_SUBMIT = "campaigns.plan.submit"
+    PLAN_SAVE_LEVELS = "campaigns.plan.save_levels"
     PLAN_APPROVE = "campaigns.plan.approve"
     PLAN_RETURN = "campaigns.plan.return"
     PILOT_ADD = "campaigns.pilot.add"

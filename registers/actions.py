@@ -11,6 +11,7 @@ class RegisterAction(AuditAction):
     MEMBER_TRANSFER = "registers.member.transfer"
     MEMBER_UNMASK = "registers.member.unmask"
     MEMBER_SEARCH_IDENTITY = "registers.member.search_identity"
+    MEMBER_ID_REGISTERED_ELSEWHERE = "registers.member.id_registered_elsewhere"
     POST_APPOINT = "registers.post.appoint"
     POST_END = "registers.post.end"
     POST_CREATE = "registers.post.create"

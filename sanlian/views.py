@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import Action, can, root_units
-from accounts.models import Role
+from accounts.models import Role, RoleKind
 from dashboards import board
 from orgs.models import Level
 from orgs.selectors import subtree_counts
@@ -28,12 +28,16 @@ def home(request):
         for unit in units
     ]
     roles = Role.objects.filter(user=request.user).select_related("unit")
+    # A leader only reads: their home leads with the targets and what waits at their level,
+    # not with an empty work queue of their own.
+    reads_only = bool(roles) and all(role.kind == RoleKind.LEADER for role in roles)
     return render(
         request,
         "sanlian/home.html",
         {
             "summaries": summaries,
             "roles": roles,
+            "reads_only": reads_only,
             "nav_active": "home",
             "levels": Level,
             "year": year,

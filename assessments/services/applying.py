@@ -17,6 +17,7 @@ from assessments.models import (
 )
 from assessments.services.chain import VILLAGE_TITLES
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import Category, Level, OrgUnit
 from standards.models import TITLE_LEVELS, TitleKind
 
@@ -43,7 +44,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     """Open an application; a village's carries its groups' five-good ratings (its migrant groups
     included) when the round rates groups."""
     if round_.status != RoundStatus.OPEN:
-        raise ValidationError(_("This round is closed: it takes no more applications."))
+        raise StateConflict(_("This round is closed: it takes no more applications."))
     round_title = RoundTitle.objects.filter(round=round_, title=title).first()
     if round_title is None:
         raise ValidationError(_("This round does not assess that title."))
@@ -62,7 +63,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     if not acts_at_level(actor, unit, first.level):
         raise PermissionDenied(_("Only the unit itself applies for its title."))
     if Assessment.objects.filter(round=round_, title=title, unit=unit).exists():
-        raise ValidationError(_("This unit has already applied for this title in this round."))
+        raise StateConflict(_("This unit has already applied for this title in this round."))
     with transaction.atomic():
         try:
             # Two clicks (or two operators) at once: the unique constraint decides, and the
@@ -77,7 +78,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
                     created_by=actor,
                 )
         except IntegrityError:
-            raise ValidationError(
+            raise StateConflict(
                 _("This unit has already applied for this title in this round.")
             ) from None
         Transition.objects.create(

@@ -22,20 +22,38 @@ def _written_as_text(value: ast.expr) -> bool:
     )
 
 
+def _text_constants(tree: ast.Module) -> set[str]:
+    """Module-level names bound to text (`X_ACTION = "…"`)."""
+    return {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign) and _written_as_text(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
 def untyped_actions(root: Path) -> list[str]:
-    """`file:line` of each record_event/record_change call whose action is written as text."""
+    """`file:line` of each record_event/record_change call whose action is written as text, or
+    is a module-level name bound to text."""
     found = []
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
         if _SKIPPED_FOLDERS & set(relative.parts):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = _text_constants(tree)
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             called = node.func.attr if isinstance(node.func, ast.Attribute) else ""
             called = called or getattr(node.func, "id", "")
             action = next((k.value for k in node.keywords if k.arg == "action"), None)
-            if called in _RECORDERS and action is not None and _written_as_text(action):
+            textual = action is not None and (
+                _written_as_text(action)
+                or (isinstance(action, ast.Name) and action.id in constants)
+            )
+            if called in _RECORDERS and textual:
                 found.append(f"{relative}:{node.lineno}")
     return found
 
@@ -54,13 +72,16 @@ def test_it_finds_an_action_written_as_text(tmp_path):
         'record_change(actor=None, action=f"orgs.{verb}", obj=None, unit_id=None, before={},'
         " after={})\n"
         'record_event(actor=None, action="a" if x else OrgAction.UNIT_MOVE)\n'
-        "record_event(actor=None, action=OrgAction.UNIT_MOVE)\n",
+        "record_event(actor=None, action=OrgAction.UNIT_MOVE)\n"
+        'PLANTED_ACTION = "orgs.planted"\n'
+        "record_event(actor=None, action=PLANTED_ACTION)\n",
         encoding="utf-8",
     )
     assert untyped_actions(tmp_path) == [
         "orgs/planted.py:1",
         "orgs/planted.py:2",
         "orgs/planted.py:3",
+        "orgs/planted.py:6",
     ]
 
 
