@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     Round,
@@ -92,7 +93,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
             created_groups = _open_group_ratings(actor, round_, assessment)
         record_event(
             actor=actor,
-            action="assessment.apply",
+            action=AssessmentAction.ASSESSMENT_APPLY,
             obj=assessment,
             unit_id=unit.pk,
             after={

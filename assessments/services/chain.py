@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -203,7 +204,7 @@ def _move(
     )
     record_event(
         actor=actor,
-        action=f"assessment.{action}",
+        action=AssessmentAction(f"assessment.{action}"),
         obj=assessment,
         unit_id=assessment.unit_id,
         before={"stage": from_stage},

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import signals
+from assessments.actions import AssessmentAction
 from assessments.models import (
     AwardedTitle,
     Round,
@@ -150,7 +151,7 @@ def do_create_round(
                 StageDeadline.objects.create(round_title=round_title, stage=stage, due=due)
         record_event(
             actor=actor,
-            action="round.create",
+            action=AssessmentAction.ROUND_CREATE,
             obj=round_,
             unit_id=organiser.pk,
             after={
@@ -183,7 +184,7 @@ def do_close_round(actor, round_: Round) -> Round:
         round_.save(update_fields=["status"])
         record_event(
             actor=actor,
-            action="round.close",
+            action=AssessmentAction.ROUND_CLOSE,
             obj=round_,
             unit_id=round_.organiser_id,
             before={"status": RoundStatus.OPEN},

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     Comment,
@@ -172,7 +173,7 @@ def do_save_scores(
             assessment.version = locked.version
             record_event(
                 actor=actor,
-                action="assessment.score",
+                action=AssessmentAction.ASSESSMENT_SCORE,
                 obj=locked,
                 unit_id=locked.unit_id,
                 after={
@@ -219,7 +220,7 @@ def do_comment(actor, assessment: Assessment, text: str, item: Item | None = Non
         )
         record_event(
             actor=actor,
-            action="assessment.comment",
+            action=AssessmentAction.ASSESSMENT_COMMENT,
             obj=assessment,
             unit_id=assessment.unit_id,
             after={"item": item.number if item else None, "text": text[:500]},
@@ -250,7 +251,7 @@ def do_attach_evidence(
     def audit(evidence: Evidence) -> None:
         record_event(
             actor=actor,
-            action="assessment.evidence",
+            action=AssessmentAction.ASSESSMENT_EVIDENCE,
             obj=assessment,
             unit_id=assessment.unit_id,
             after={

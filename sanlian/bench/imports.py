@@ -33,6 +33,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries, transaction
 from django.utils.translation import gettext as _
 
+from registers.actions import RegisterAction
+
 MEMBERS_PER_VILLAGE = 300
 VILLAGES_PER_TOWNSHIP = 20
 GROUPS_PER_VILLAGE = 5
@@ -516,7 +518,7 @@ class Command(BaseCommand):
                     OrgUnit.objects.filter(province=root, level=level).delete()
                 record_event(
                     actor=None,
-                    action="registers.bench_cleanup",
+                    action=RegisterAction.BENCH_CLEANUP,
                     object_type="orgs.orgunit",
                     object_id=root.pk,
                     object_label=root.name,
