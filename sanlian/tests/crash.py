@@ -252,8 +252,9 @@ def kill_web_worker_mid_request(url: str, tmp_path: Path, pause_at: str, send) -
     return outcome[0]
 
 
-def send_json(base: str, method: str, path: str, body: dict, token: str) -> int:
-    """One API request with a token; its status (raises when the connection dies)."""
+def send_json(base: str, method: str, path: str, body: dict, token: str, key: str = "") -> int:
+    """One API request with a token (and an Idempotency-Key); its status (raises when the
+    connection dies)."""
     import json
     import urllib.error
     import urllib.request
@@ -262,7 +263,11 @@ def send_json(base: str, method: str, path: str, body: dict, token: str) -> int:
         base + path,
         data=json.dumps(body).encode(),
         method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            **({"Idempotency-Key": key} if key else {}),
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as answer:

@@ -3,10 +3,12 @@ same one-time token; a campaign name clash is a form error (sanlian/idempotency.
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services as assessment_services
 from assessments.models import Round
@@ -16,6 +18,7 @@ from campaigns.services import do_create_campaign
 from orgs import services as org_services
 from orgs.models import Level, OrgUnit
 from registers.models import Training
+from sanlian.idempotency import ABANDONED_AFTER
 from sanlian.models import Submission
 from standards.models import Standard, TitleKind
 
@@ -204,3 +207,13 @@ def test_it_answers_a_round_name_clash_in_a_race_with_a_form_error(
         )
     assert "name" in caught.value.message_dict
     assert Round.objects.count() == 1
+
+
+def test_a_repeat_takes_over_the_key_of_a_request_killed_long_ago(as_user, village_operator, tree):
+    Submission.objects.create(scope=f"user:{village_operator.pk}", key="k-4", path=API)
+    Submission.objects.update(created_at=timezone.now() - ABANDONED_AFTER - timedelta(seconds=1))
+
+    response = _post_api(as_user(village_operator), _training(tree), key="k-4")
+
+    assert response.status_code == 201
+    assert Training.objects.count() == 1
