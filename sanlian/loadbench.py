@@ -74,6 +74,7 @@ class Samples:
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     busy: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    error_statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     retried: int = 0
     logins: list[tuple[float, float]] = field(default_factory=list)  # (start, duration)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -341,6 +342,9 @@ def _timed(samples: Samples, action: str, call, ok_statuses=(200,)):
         samples.add(action, time.perf_counter() - start, False)
         return None
     samples.add(action, time.perf_counter() - start, status in ok_statuses, headers)
+    if status not in ok_statuses:
+        with samples.lock:
+            samples.error_statuses[f"{action} {status}"] += 1
     return status, headers, _body
 
 
@@ -652,6 +656,11 @@ def run(options: dict, write) -> int:
         f"busy answers: deadlocks {deadlocks}, lock timeouts {timeouts}, "
         f"other {sum(busy.values())}; requests retried after a deadlock: {samples.samples.retried}"
     )
+    if samples.samples.error_statuses:
+        write(
+            "errors by answer: "
+            + ", ".join(f"{k} ×{n}" for k, n in sorted(samples.samples.error_statuses.items()))
+        )
     for imported in samples.imports:
         state = "not finished" if imported.exit_code is None else f"exit {imported.exit_code}"
         took = imported.end - imported.start if imported.end else 0.0
