@@ -1,17 +1,15 @@
 """`sanlian bench load`: many users at once against the configured database (issue 14).
 
 It starts gunicorn with --processes workers and --workers task workers (`sanlian db_worker`) on
-127.0.0.1, measures a trivial view (the anonymous login page) for the ratio, then drives a bounded
-mixed workload for --seconds from --clients threads: log-ins by every role, the main pages of
-each role, and writes through the API (members created and edited, trainings recorded), while a
-members import of --import-rows rows and an org import run through `sanlian import`. It prints,
-per page and action, the throughput, p50, p99 and errors; the busy answers by cause (deadlock,
-lock timeout) and the retries; how long log-ins took while an import ran; and at the end runs
+127.0.0.1, measures a trivial view (the anonymous login page), then each main page of each role
+alone for --page-seconds (its throughput as a share of the trivial view's), then drives a bounded
+mixed workload for --seconds from --clients threads: log-ins by every role, the main pages of each
+role, writes through the API (members created and edited, trainings recorded, scores saved on the
+bench village's application) and progress report requests by the county, while a members import of
+--import-rows rows and an org import run through `sanlian import`. It prints, per page and action,
+the throughput, p50, p99 and errors; the busy answers by cause (deadlock, lock timeout) and the
+retries; how long log-ins took while an import ran; the report jobs by outcome; and at the end runs
 `rollups verify` and `audit verify`. A benchmark, not a test: nothing is asserted.
-
-The accounts it uses are `bench_<role>` on the first county that has villages (created once,
-with a new random password each run); what it writes stays in the database.
-"""
 
 from __future__ import annotations
 
