@@ -11,6 +11,10 @@ the throughput, p50, p99 and errors; the busy answers by cause (deadlock, lock t
 retries; how long log-ins took while an import ran; the report jobs by outcome; and at the end runs
 `rollups verify` and `audit verify`. A benchmark, not a test: nothing is asserted.
 
+The accounts it uses are `bench_<role>` on the first county that has villages (created once,
+with a new random password each run); what it writes stays in the database.
+"""
+
 from __future__ import annotations
 
 import http.cookiejar
