@@ -1,7 +1,7 @@
 """Roll-ups: per unit and year, the campaign's figures over the unit's whole subtree.
 
 Derived data, kept current in the same transaction as the change that moves it
-(campaigns/rollups.py) and rebuildable from the raw rows (`sanlian rollups rebuild`)."""
+(campaigns/rollups/) and rebuildable from the raw rows (`sanlian rollups rebuild`)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,15 @@ class RollupFigure(models.Model):
     first_class_villages = models.IntegerField(_("first-class villages"), default=0)
     townships = models.IntegerField(_("townships"), default=0)
     advanced_townships = models.IntegerField(_("advanced townships"), default=0)
+    # Enterprise associations keep their own figures, outside `villages`
+    # (rollups.ENTERPRISE_FIELDS).
+    enterprises = models.IntegerField(_("enterprise associations"), default=0)
+    qualified_enterprises = models.IntegerField(
+        _("enterprise associations qualified (not first-class)"), default=0
+    )
+    first_class_enterprises = models.IntegerField(
+        _("first-class enterprise associations"), default=0
+    )
     active_members = models.IntegerField(_("active members"), default=0)
     trainings = models.IntegerField(_("trainings"), default=0)
     service_activities = models.IntegerField(_("service activities"), default=0)

@@ -18,12 +18,14 @@ from campaigns.rollup_models import RollupFigure
 from campaigns.tests.test_rollups import award, close_round
 from orgs.services import do_move_unit, do_reinstate_unit, do_retire_unit
 from registers.models import Carrier, Member, MemberStatus, Training
-from registers.record_services import (
+from registers.services import (
+    do_change_member_status,
     do_create_activity,
+    do_create_member,
     do_create_training,
     do_delete_training,
+    do_transfer_member,
 )
-from registers.services import do_change_member_status, do_create_member, do_transfer_member
 from standards.models import TitleKind
 
 OPERATIONS = [

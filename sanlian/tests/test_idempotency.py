@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services as assessment_services
 from assessments.models import Round
-from campaigns import services as campaign_services
+from assessments.services import rounds as round_services
 from campaigns.models import Campaign
+from campaigns.services import campaign as campaign_services
 from campaigns.services import do_create_campaign
 from orgs import services as org_services
 from orgs.models import Level, OrgUnit
@@ -189,16 +189,16 @@ def test_it_answers_a_unit_name_clash_in_a_race_with_a_form_error(tree, monkeypa
 def test_it_answers_a_round_name_clash_in_a_race_with_a_form_error(
     tree, county_officer, monkeypatch
 ):
-    real_create = assessment_services._create_round
+    real_create = round_services._create_round
 
     def a_colleague_first(actor, organiser, year, name, standards, deadlines):
         Round.objects.create(organiser=organiser, year=year, name=name)
         return real_create(actor, organiser, year, name, standards, deadlines)
 
-    monkeypatch.setattr(assessment_services, "_create_round", a_colleague_first)
+    monkeypatch.setattr(round_services, "_create_round", a_colleague_first)
     standard = Standard.objects.filter(title=TitleKind.QUALIFIED_VILLAGE).first()
     with pytest.raises(ValidationError) as caught:
-        assessment_services.do_create_round(
+        round_services.do_create_round(
             None,
             tree.county_a,
             year=2026,
