@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,20 +55,27 @@ def do_create_unit(actor, *, parent: OrgUnit | None, **fields: Any) -> OrgUnit:
     unit = OrgUnit(parent=parent, **fields)
     normalise_unit(unit)
     unit.full_clean()
-    with transaction.atomic():
-        copy_ancestor_columns(unit, parent)
-        unit.save()
-        if unit.level in LEVEL_COLUMNS:
-            setattr(unit, f"{LEVEL_COLUMNS[unit.level]}_id", unit.pk)
-            unit.save(update_fields=[f"{LEVEL_COLUMNS[unit.level]}"])
-        record_event(
-            actor=actor,
-            action=OrgAction.UNIT_CREATE,
-            obj=unit,
-            unit_id=unit.pk,
-            after=unit_snapshot(unit),
-        )
-        signals.unit_changed.send(sender=OrgAction.UNIT_CREATE, unit=unit, before={})
+    try:
+        with transaction.atomic():
+            copy_ancestor_columns(unit, parent)
+            unit.save()
+            if unit.level in LEVEL_COLUMNS:
+                setattr(unit, f"{LEVEL_COLUMNS[unit.level]}_id", unit.pk)
+                unit.save(update_fields=[f"{LEVEL_COLUMNS[unit.level]}"])
+            record_event(
+                actor=actor,
+                action=OrgAction.UNIT_CREATE,
+                obj=unit,
+                unit_id=unit.pk,
+                after=unit_snapshot(unit),
+            )
+            signals.unit_changed.send(sender=OrgAction.UNIT_CREATE, unit=unit, before={})
+    except IntegrityError:
+        # A double submit (or a colleague) saved the same name or code just before: the
+        # check, run again now that it is committed, names the clash instead of a 500.
+        unit.pk = None
+        unit.full_clean()
+        raise
     return unit
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
@@ -143,6 +143,26 @@ def do_create_round(
         getattr(actor, "is_superuser", False) or acts_at_level(actor, organiser, organiser.level)
     ):
         raise PermissionDenied(_("Rounds are opened by the organising level itself."))
+    try:
+        round_ = _create_round(actor, organiser, year, name, standards, deadlines)
+    except IntegrityError:
+        # Two submits at once: the unique name decides, and the loser hears why.
+        if Round.objects.filter(organiser=organiser, year=year, name=name).exists():
+            raise ValidationError(
+                {"name": _("This unit already has a round of that name.")}
+            ) from None
+        raise
+    return round_, cadence_warnings(organiser, year, standards, exclude_round=round_)
+
+
+def _create_round(
+    actor,
+    organiser: OrgUnit,
+    year: int,
+    name: str,
+    standards: dict[str, Standard],
+    deadlines: dict[str, dict[int, date]] | None,
+) -> Round:
     with transaction.atomic():
         round_ = Round.objects.create(organiser=organiser, year=year, name=name, created_by=actor)
         for title, standard in standards.items():
@@ -160,7 +180,7 @@ def do_create_round(
                 "standards": {t: s.pk for t, s in standards.items()},
             },
         )
-    return round_, cadence_warnings(organiser, year, standards, exclude_round=round_)
+    return round_
 
 
 def can_close_round(user, round_: Round) -> bool:

@@ -158,7 +158,7 @@ def do_save_scores(
                     current_state=(entry.current_state or "").strip(),
                     measures=(entry.measures or "").strip(),
                     suggested=suggested,
-                    metric_value=reading.display if reading else "",
+                    metric_value=_stored_reading(reading),
                     override_reason=(entry.override_reason or "").strip(),
                     author=actor,
                 )
@@ -188,6 +188,14 @@ def do_save_scores(
                 },
             )
     return saved
+
+
+def _stored_reading(reading: metrics.Reading | None) -> str:
+    """The registers' reading as kept with the score: a long one (a village with many vacant
+    posts names each) is cut to the column, which answered 500 on PostgreSQL before."""
+    limit = Score._meta.get_field("metric_value").max_length
+    text = reading.display if reading else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _same(previous: Score, points, entry: ScoreInput) -> bool:

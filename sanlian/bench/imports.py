@@ -257,6 +257,7 @@ LOAD_OPTIONS = [
     ("seconds", 60, "bench load: length of the mixed run in seconds (default %(default)s)."),
     ("clients", 8, "bench load: concurrent clients (default %(default)s)."),
     ("trivial-seconds", 5, "bench load: seconds on the trivial view (default %(default)s)."),
+    ("page-seconds", 3, "bench load: seconds on each main page alone, 0 to skip (default 3)."),
     ("import-rows", 5000, "bench load: rows of the members import run meanwhile, 0 for none."),
     ("org-rows", 200, "bench load: rows of the org import run meanwhile (default %(default)s)."),
     ("port", 0, "bench load: port on 127.0.0.1 (default: a free one)."),
