@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
-from assessments import signals
+from assessments import group_rules, signals
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -115,7 +115,7 @@ def can_act(user, assessment: Assessment) -> bool:
     """Whether the user acts at the assessment's current stage (level and subtree)."""
     if not assessment.is_open or assessment.parent_id:
         return False
-    return acts_at_level(user, assessment.access_unit, current_stage(assessment).level)
+    return group_rules.acts_for(user, assessment, current_stage(assessment).level)
 
 
 def _require_actor(actor, assessment: Assessment) -> None:
@@ -127,7 +127,7 @@ def _require_actor(actor, assessment: Assessment) -> None:
         raise ValidationError(
             _("A group's rating moves with its village's assessment; act on that one.")
         )
-    if not acts_at_level(actor, assessment.access_unit, current_stage(assessment).level):
+    if not group_rules.acts_for(actor, assessment, current_stage(assessment).level):
         raise PermissionDenied(_("It is not your level's turn to act on this assessment."))
 
 
@@ -391,15 +391,13 @@ def _migrant_groups(village: OrgUnit):
     )
 
 
-def groups_rated_with(village: OrgUnit):
-    own = Q(parent=village, level=Level.GROUP, status="active")
-    migrant = Q(level=Level.GROUP, home_village=village, status="active")
-    return OrgUnit.objects.filter(own | migrant).order_by("parent_id", "name", "pk")
+groups_rated_with = group_rules.groups_rated_with
 
 
 def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
-    """Open an application; a village's carries its groups' five-good ratings (its migrant groups
-    included) when the round rates groups."""
+    """Open an application. A village's opens its groups' five-good ratings too (its migrant
+    groups included) when the round rates groups and they are not open yet: they are rated and
+    decided on their own (assessments/group_rules.py), not with the application."""
     if round_.status != RoundStatus.OPEN:
         raise ValidationError(_("This round is closed: it takes no more applications."))
     round_title = RoundTitle.objects.filter(round=round_, title=title).first()
@@ -464,10 +462,15 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
 
 
 def _open_group_ratings(actor, round_: Round, village_assessment: Assessment) -> list[Assessment]:
+    return open_group_ratings(actor, round_, village_assessment.unit)
+
+
+def open_group_ratings(actor, round_: Round, village: OrgUnit) -> list[Assessment]:
+    """Open the round's rating of every group the village rates that has none yet; each stands
+    on its own (no parent). The caller checks who acts and records the event."""
     group_title = RoundTitle.objects.filter(round=round_, title=TitleKind.FIVE_GOOD_GROUP).first()
     if group_title is None:
         return []
-    village = village_assessment.unit
     rated = set(
         Assessment.objects.filter(round=round_, title=TitleKind.FIVE_GOOD_GROUP).values_list(
             "unit_id", flat=True
@@ -484,9 +487,15 @@ def _open_group_ratings(actor, round_: Round, village_assessment: Assessment) ->
                 standard=group_title.standard,
                 unit=group,
                 access_unit=village,
-                parent=village_assessment,
                 created_by=actor,
             )
+        )
+        Transition.objects.create(
+            assessment=created[-1],
+            action=TransitionAction.APPLY,
+            from_stage=0,
+            to_stage=0,
+            actor=actor,
         )
     return created
 
@@ -597,6 +606,8 @@ def do_save_scores(
             previous = current.get(item.pk)
             if previous and _same(previous, points, entry):
                 continue
+            if item.metric == group_rules.FIVE_GOOD_METRIC and stage > 0:
+                group_rules.require_groups_settled(assessment)
             reading = metrics.reading_for(item, assessment.unit, year) if item.metric else None
             suggested = reading.suggested if reading else None
             overridden = suggested is not None and points is not None and points != suggested
@@ -772,6 +783,8 @@ def _move(
     if state != AssessmentState.OPEN:
         assessment.decided_at = timezone.now()
     assessment.save()
+    if state == AssessmentState.NOT_AWARDED:
+        signals.rating_not_kept.send(sender=Assessment, assessment=assessment)
     transition = Transition.objects.create(
         assessment=assessment,
         action=action,
@@ -845,11 +858,17 @@ def do_pass(
             raise ValidationError(_("This is the last stage: decide instead."))
         _require_separation(actor, assessment)
         _require_pass_rule(assessment)
+        _require_group_results(assessment)
         leaving = assessment.stage
         _move(actor, assessment, TransitionAction.PASS, leaving + 1, reason)
         if leaving == 1:
             _settle_group_ratings(actor, assessment, unverified_groups)
     return assessment
+
+
+def _require_group_results(assessment: Assessment) -> None:
+    if group_rules.reads_group_results(assessment):
+        group_rules.require_groups_settled(assessment)
 
 
 def _require_pass_rule(assessment: Assessment) -> None:
@@ -926,6 +945,7 @@ def do_decide(
         _require_separation(actor, assessment)
         if award:
             _require_pass_rule(assessment)
+            _require_group_results(assessment)
             if holds_title_in(assessment.unit, assessment.title, assessment.round.year):
                 raise ValidationError(
                     _("The unit already holds this title for %(year)s.")
