@@ -30,7 +30,7 @@ from api.schemas import (
     Text,
     page_of,
 )
-from assessments import selectors, services
+from assessments import group_rules, selectors, services
 from assessments.access import get_assessment_for_user, get_round_for_user
 from assessments.models import (
     Assessment,
@@ -380,7 +380,7 @@ def _detail(request, assessment: Assessment) -> dict:
         },
         scores=list(Score.objects.filter(assessment=assessment).order_by("id")),
         transitions=list(Transition.objects.filter(assessment=assessment).order_by("id")),
-        group_rating_ids=list(assessment.group_ratings.values_list("pk", flat=True)),
+        group_rating_ids=list(group_rules.ratings_with(assessment).values_list("pk", flat=True)),
     )
     return body
 

@@ -50,3 +50,16 @@ def get_awarding_round_for_user(request, pk, title: str) -> Round:
     if round_ is None or title not in round_.titles.values_list("title", flat=True):
         raise missing(request, "assessments.round", f"{pk}:{title}")
     return round_
+
+
+def get_group_village_for_user(request, pk, village_pk) -> tuple[Round, OrgUnit]:
+    """A round and one of its villages whose groups it rates, both visible to the user; else
+    one recorded 404."""
+    from orgs.models import Level
+
+    round_ = selectors.rounds_for_user(request.user).filter(pk=pk).first()
+    village = OrgUnit.objects.filter(pk=village_pk, level=Level.VILLAGE).first()
+    if round_ is None or village is None or not round_.organiser.contains(village):
+        raise missing(request, "assessments.group_ratings", f"{pk}:{village_pk}")
+    require(request, Action.VIEW, village)
+    return round_, village

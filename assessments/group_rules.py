@@ -101,3 +101,11 @@ def require_groups_settled(assessment: Assessment) -> None:
             )
             % {"groups": "、".join(g.name for g in waiting)}
         )
+
+
+def ratings_with(assessment: Assessment) -> QuerySet[Assessment]:
+    """The group ratings shown beside a village's assessment: the round's ratings of its groups
+    (those opened with the application before groups stood on their own included)."""
+    if assessment.title not in (TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE):
+        return Assessment.objects.none()
+    return group_ratings_of(assessment.round, assessment.unit)

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from assessments import views, views_bulk, views_rerating, views_sheet, views_titles
+from assessments import (
+    views,
+    views_bulk,
+    views_groups,
+    views_rerating,
+    views_sheet,
+    views_titles,
+)
 
 app_name = "assessments"
 urlpatterns = [
@@ -12,6 +19,12 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/apply/", views.apply, name="apply"),
     path("rounds/<int:pk>/rerating/", views_rerating.rerating, name="rerating"),
+    path("rounds/<int:pk>/groups/", views_groups.group_villages, name="group_villages"),
+    path(
+        "rounds/<int:pk>/groups/<int:village_pk>/",
+        views_groups.village_groups,
+        name="group_ratings",
+    ),
     path("rounds/<int:pk>/spot-checks/", views_titles.spot_checks, name="spot_checks"),
     path("spot-checks/<int:pk>/", views_titles.spot_check, name="spot_check"),
     path("spot-checks/entries/<int:pk>/", views_titles.inspect, name="inspect"),
