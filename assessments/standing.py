@@ -166,9 +166,7 @@ def closed_ratings() -> ClosedRatings:
     )
     # A closed round already covers its own decisions; only the open rounds' ones are added.
     not_kept = (
-        Assessment.objects.filter(
-            state=AssessmentState.NOT_AWARDED, round__status=RoundStatus.OPEN
-        )
+        Assessment.objects.filter(state=AssessmentState.NOT_AWARDED, round__status=RoundStatus.OPEN)
         .values_list("unit_id", "title", "round__year")
         .order_by()
     )
