@@ -142,7 +142,7 @@ def _act(request, round_, village):
                 group_ratings.do_submit_group_ratings(user, round_, village)
                 messages.success(request, _("The group ratings are sent to the township."))
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, _("The ratings are saved."))
         elif action == "decide":
             rows, _items = _rows(round_, village, user)
             decisions = _decisions(request.POST, rows)

@@ -157,6 +157,8 @@ ROUTES = {
     "page healthz": PUBLIC,
     "page readyz": PUBLIC,
     "page assessments:rerating": FETCHES,
+    "page assessments:group_villages": FETCHES,
+    "page assessments:group_ratings": FETCHES,
     "page registers:import_help": WORD,
     "api GET /assessments/rounds/{round_id}/spot-checks": FETCHES,
     "api GET /assessments/{assessment_id}/evidence": FETCHES,
