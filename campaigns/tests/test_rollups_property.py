@@ -1,6 +1,6 @@
 """Random sequences of decisions, carried-in titles, revocations, closed yearly ratings (lapses),
-register and tree changes: the incrementally kept roll-ups always equal a rebuild from the raw
-rows."""
+yearly ratings decided "not awarded" in an open round (lapses at once), register and tree
+changes: the incrementally kept roll-ups always equal a rebuild from the raw rows."""
 
 import contextlib
 from datetime import date
@@ -31,6 +31,7 @@ OPERATIONS = [
     "award",
     "carry_in",
     "close_round",
+    "not_award",
     "revoke",
     "member",
     "member",
@@ -47,6 +48,39 @@ steps = st.lists(
     st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 999), st.integers(2022, 2026)),
     max_size=14,
 )
+
+
+def fail_rating(unit, title: str, year: int) -> None:
+    """The year's rating of the unit decided "not awarded" through the chain's own move."""
+    from assessments.models import Assessment, AssessmentState, Round, TransitionAction
+    from assessments.services import _move
+    from orgs.models import Level
+    from standards.models import Stage, StageKind, Standard
+
+    round_, _created = Round.objects.get_or_create(
+        organiser_id=unit.county_id, year=year, name=f"{year}年度"
+    )
+    standard, created = Standard.objects.get_or_create(
+        title=title, version=1, defaults={"name": title}
+    )
+    if created:
+        Stage.objects.create(
+            standard=standard, position=0, kind=StageKind.DECISION, level=Level.COUNTY
+        )
+    if Assessment.objects.filter(round=round_, title=title, unit=unit).exists():
+        return
+    assessment = Assessment.objects.create(
+        round=round_, title=title, standard=standard, unit=unit, access_unit=unit
+    )
+    with transaction.atomic():
+        _move(
+            None,
+            assessment,
+            TransitionAction.NOT_AWARD,
+            0,
+            "复查未达标",
+            state=AssessmentState.NOT_AWARDED,
+        )
 
 
 def _pick(items: list, n: int):
@@ -84,6 +118,15 @@ def _apply(tree, officer, operation: str, n: int, year: int) -> None:
         do_carry_in_title(officer, unit, title=title, year=year - 3, issuer="县计生协")
     elif operation == "close_round":
         close_round(tree.county_a, year)
+    elif operation == "not_award":
+        unit, title = _pick(
+            [
+                *((g, TitleKind.FIVE_GOOD_GROUP) for g in groups),
+                *((v, TitleKind.QUALIFIED_VILLAGE) for v in villages),
+            ],
+            n,
+        )
+        fail_rating(unit, title, year)
     elif operation == "revoke":
         title = _pick(list(AwardedTitle.objects.filter(status=TitleStatus.AWARDED)), n)
         if title is not None:
