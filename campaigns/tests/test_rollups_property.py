@@ -15,7 +15,7 @@ from assessments.models import AwardedTitle, TitleStatus
 from assessments.services import do_revoke_title
 from campaigns import rollups
 from campaigns.rollup_models import RollupFigure
-from campaigns.tests.test_rollups import award, close_round
+from campaigns.tests.test_rollups import award, close_round, rating
 from orgs.services import do_move_unit, do_reinstate_unit, do_retire_unit
 from registers.models import Carrier, Member, MemberStatus, Training
 from registers.record_services import (
@@ -52,34 +52,21 @@ steps = st.lists(
 
 def fail_rating(unit, title: str, year: int) -> None:
     """The year's rating of the unit decided "not awarded" through the chain's own move."""
-    from assessments.models import Assessment, AssessmentState, Round, TransitionAction
+    from assessments.models import Assessment, AssessmentState, TransitionAction
     from assessments.services import _move
-    from orgs.models import Level
-    from standards.models import Stage, StageKind, Standard
 
-    round_, _created = Round.objects.get_or_create(
-        organiser_id=unit.county_id, year=year, name=f"{year}年度"
-    )
-    standard, created = Standard.objects.get_or_create(
-        title=title, version=1, defaults={"name": title}
-    )
-    if created:
-        Stage.objects.create(
-            standard=standard, position=0, kind=StageKind.DECISION, level=Level.COUNTY
-        )
-    if Assessment.objects.filter(round=round_, title=title, unit=unit).exists():
+    rated = Assessment.objects.filter(round__year=year, title=title, unit=unit)
+    if rated.exists():
         return
-    assessment = Assessment.objects.create(
-        round=round_, title=title, standard=standard, unit=unit, access_unit=unit
-    )
     with transaction.atomic():
+        not_awarded = AssessmentState.NOT_AWARDED
         _move(
             None,
-            assessment,
+            rating(unit, title, year),
             TransitionAction.NOT_AWARD,
             0,
-            "复查未达标",
-            state=AssessmentState.NOT_AWARDED,
+            "复查",
+            state=not_awarded,
         )
 
 
