@@ -1,4 +1,4 @@
-"""Spreadsheet imports over the API, the pages' flow (registers.views_imports): upload a workbook or
+"""Spreadsheet imports over the API, the pages' flow (registers.views.imports): upload a workbook or
 CSV, which starts its dry run in the background; poll the job until the preview is done; confirm
 (all rows, or only the valid ones); poll again for the import's report. The job, its checks, its
 audit events and its worker are the pages' own."""
@@ -17,7 +17,7 @@ from jobs import services as jobs
 from jobs.models import ImportJob
 from registers import tasks
 from registers.forms_imports import UploadForm
-from registers.views_imports import _job_for_user, _require_importer, _state_context
+from registers.views.imports import _job_for_user, _require_importer, _state_context
 
 router = Router(tags=["imports"])
 

@@ -1,7 +1,7 @@
 """Trainings, service activities, 三纳入四同时, profiles and evidence files over the API.
 
 Thin: every unit and record is reached through accounts.access (the pages' helpers), every write
-goes through registers.record_services, and every error has the one shape of api.errors.
+goes through registers.services, and every error has the one shape of api.errors.
 """
 
 import datetime
@@ -15,7 +15,7 @@ from accounts.access import Action, get_unit_for_user
 from api.schemas import READ_ERRORS, WRITE_ERRORS, BodyIn, ErrorOut, PageParams, Text, page_of
 from api.schemas import Count as CountInt
 from orgs.models import OrgUnit, subtree_q
-from registers import record_services as services
+from registers import services
 from registers.access import (
     get_activity_for_user,
     get_evidence_for_user,
@@ -34,7 +34,7 @@ from registers.models import (
     Training,
 )
 from registers.services import ConflictError
-from registers.views_records import download_name, evidence_response
+from registers.views.records import download_name, evidence_response
 
 router = Router(tags=["records"])
 

@@ -16,7 +16,7 @@ from assessments.carried import can_carry_in, check_title, do_carry_in_title
 from assessments.models import AwardedTitle, TitleStatus
 from orgs.models import LEVEL_COLUMNS
 from registers.exporters import register_export
-from registers.importers import RecordImporter, Row, register_kind, unit_reference
+from registers.imports import RecordImporter, Row, register_kind, unit_reference
 from spreadsheets.columns import Column
 from standards.models import TitleKind
 

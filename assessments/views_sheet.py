@@ -26,7 +26,7 @@ from assessments.forms import (
 from assessments.models import Assessment, Score, TransitionAction
 from orgs.selectors import group_sort_key
 from registers.models import Evidence
-from registers.record_services import do_delete_evidence
+from registers.services import do_delete_evidence
 from sanlian.forms import add_validation_errors
 from standards.models import Item
 

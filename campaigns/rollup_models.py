@@ -1,7 +1,7 @@
 """Roll-ups: per unit and year, the campaign's figures over the unit's whole subtree.
 
 Derived data, kept current in the same transaction as the change that moves it
-(campaigns/rollups.py) and rebuildable from the raw rows (`sanlian rollups rebuild`)."""
+(campaigns/rollups/) and rebuildable from the raw rows (`sanlian rollups rebuild`)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

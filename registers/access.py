@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Action, get_unit_for_user, missing, record_denial, require
 from orgs.models import OrgUnit
-from registers import record_services, services
+from registers import services
 from registers.models import Evidence, Member, ServiceActivity, Training
 
 
@@ -78,7 +78,7 @@ def get_evidence_for_user(request, pk, action: Action = Action.VIEW) -> Evidence
 def get_inclusion_unit_for_user(request, pk: int, action: Action = Action.VIEW) -> OrgUnit:
     """A township that keeps 三纳入四同时."""
     unit = get_unit_for_user(request, pk, action)
-    if not record_services.takes_inclusion(unit):
+    if not services.takes_inclusion(unit):
         raise Http404("三纳入四同时 is kept for townships only.")
     return unit
 
@@ -86,6 +86,6 @@ def get_inclusion_unit_for_user(request, pk: int, action: Action = Action.VIEW) 
 def get_profile_unit_for_user(request, pk: int, action: Action = Action.VIEW) -> OrgUnit:
     """A township-level or village-level association, which keeps a profile."""
     unit = get_unit_for_user(request, pk, action)
-    if not record_services.takes_profile(unit):
+    if not services.takes_profile(unit):
         raise Http404("Profiles are kept by township-level and village-level associations.")
     return unit

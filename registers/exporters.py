@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.access import visible_units
 from orgs.models import Level, OrgUnit
 from registers import pii
-from registers.importers import (
+from registers.imports import (
     ACTIVITY_COLUMNS,
     AUDIENCE_WORDS,
     CATEGORY_WORDS,

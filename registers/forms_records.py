@@ -1,5 +1,5 @@
 """Forms of the trainings, service activities, 三纳入四同时 and profile pages. They parse what the
-user typed; the rules live in registers.record_services."""
+user typed; the rules live in registers.services."""
 
 from decimal import Decimal
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgs.models import Level
 from registers.models import Audience, Carrier, InclusionItem, Need, ProfileItem
-from registers.record_services import FIRST_YEAR, carrier_choices, eligible_attendees
+from registers.services import FIRST_YEAR, carrier_choices, eligible_attendees
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}

@@ -319,7 +319,7 @@ class InclusionRecord(models.Model):
     date = models.DateField(_("date"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     # Raised at every change of the item; the checklist's version is the sum over its items
-    # (record_services.inclusion_version), which any save raises.
+    # (registers.services.inclusion_version), which any save raises.
     version = models.PositiveIntegerField(default=1)
     evidence = GenericRelation(Evidence)
 

@@ -33,8 +33,13 @@ from registers.models import (
     ServiceActivity,
     Training,
 )
-from registers.record_services import json_list_has
-from registers.services import PostGap, holds_register, post_gaps, record_identity_search
+from registers.services import (
+    PostGap,
+    holds_register,
+    json_list_has,
+    post_gaps,
+    record_identity_search,
+)
 
 SORTS = {
     "name": ("name", "id"),

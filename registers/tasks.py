@@ -125,7 +125,7 @@ def import_file_name(job: ImportJob) -> str:
 @task()
 def run_import_job(job_id: str) -> dict:
     """Preview (dry run) or import the file of one job, as its stage says."""
-    from registers.importers import UnreadableFile, run_import
+    from registers.imports import UnreadableFile, run_import
 
     job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
     if job is None or not jobs.mark_running(job.pk, job.stage):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from registers.views_exports import export
+from registers.views.exports import export
 
 app_name = "registers"
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registers import views_imports as views
+from registers.views import imports as views
 
 urlpatterns = [
     path("import/", views.import_start, name="import"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registers import views_members as views
+from registers.views import members as views
 
 urlpatterns = [
     path("members/", views.members_home, name="members_home"),

@@ -15,8 +15,7 @@ import pytest
 from django.test import Client
 
 from registers.models import Carrier
-from registers.record_services import do_create_activity
-from registers.services import do_create_member
+from registers.services import do_create_activity, do_create_member
 
 CASES_PER_OPERATION = 14  # the budget: about 1,000 requests, under a minute in CI
 SEED = 16

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from registers.models import Carrier, Evidence
-from registers.record_services import do_create_activity
+from registers.services import do_create_activity
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 

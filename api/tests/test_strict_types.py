@@ -11,7 +11,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from registers.models import AssociationProfile, InclusionRecord
-from registers.record_services import do_save_inclusion, do_save_profile
+from registers.services import do_save_inclusion, do_save_profile
 
 YEAR = 2025
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

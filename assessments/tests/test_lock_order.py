@@ -24,11 +24,11 @@ from assessments.tests.helpers import chain_to_last_stage
 from audit import services as audit_services
 from audit.services import record_event, verify_chain
 from campaigns import rollups
+from campaigns.rollups import maintenance as rollup_maintenance
 from orgs.models import Level
 from orgs.services import do_create_unit, do_retire_unit
-from registers.importers import run_import
-from registers.record_services import do_create_training
-from registers.services import do_create_member, do_update_member
+from registers.imports import run_import
+from registers.services import do_create_member, do_create_training, do_update_member
 from registers.tests.import_files import member_row, members_csv
 
 pytestmark = [
@@ -109,7 +109,7 @@ class PauseAfterFirstLock:
     def __init__(self, monkeypatch):
         self.holder: threading.Thread | None = None
         self.locked, self.go = threading.Event(), threading.Event()
-        for module, name in ((audit_services, "_locked_head"), (rollups, "_lock")):
+        for module, name in ((audit_services, "_locked_head"), (rollup_maintenance, "_lock")):
             monkeypatch.setattr(module, name, self._wrap(getattr(module, name)))
 
     def _wrap(self, function):
@@ -195,7 +195,7 @@ def test_it_lets_any_two_writers_interleave_without_a_deadlock(first, second, pr
 @pytest.mark.django_db(transaction=True)
 def test_it_deadlocks_with_the_old_order_which_shows_the_harness_catches_one(prepare, monkeypatch):
     writes = prepare("member created", "group created")
-    monkeypatch.setattr(rollups, "lock_head", lambda: None)
+    monkeypatch.setattr(rollup_maintenance, "lock_head", lambda: None)
 
     outcome = run_interleaved("member created", "group created", writes, monkeypatch)
 

@@ -13,7 +13,7 @@ from django.utils import translation
 from assessments.models import AwardedTitle
 from campaigns import rollups
 from registers.exporters import template_workbook
-from registers.importers import run_import
+from registers.imports import run_import
 from spreadsheets.tests.files import write_csv, write_xlsx
 from standards.models import TitleKind
 

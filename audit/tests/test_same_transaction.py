@@ -23,10 +23,9 @@ from orgs.services import (
     do_retire_unit,
     do_update_unit,
 )
-from registers.importers import run_import
+from registers.imports import run_import
 from registers.models import Carrier
-from registers.record_services import do_create_activity
-from registers.services import do_create_member, do_update_member
+from registers.services import do_create_activity, do_create_member, do_update_member
 from registers.tests.import_files import member_row, members_csv
 from standards.models import Standard
 from standards.services import do_copy_standard

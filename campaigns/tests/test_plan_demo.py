@@ -5,8 +5,8 @@ import pytest
 from audit.services import verify_chain
 from campaigns import checks
 from campaigns.models import Campaign, CreationPlan, Pilot, PlanStatus, SurveyEntry
-from campaigns.plan_demo import build_demo_plans
 from campaigns.services import plan_findings, plan_rows, version_years
+from sanlian.demo.plans import build_demo_plans
 
 
 @pytest.fixture(autouse=True)

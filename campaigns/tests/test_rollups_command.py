@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEvent
 from campaigns import rollups
 from campaigns.rollup_models import RollupFigure
-from registers.importers import run_import
+from registers.imports import run_import
 from registers.models import Member
 from registers.tests.import_files import VILLAGE_B, member_row, members_csv
 

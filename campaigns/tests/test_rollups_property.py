@@ -18,12 +18,14 @@ from campaigns.rollup_models import RollupFigure
 from campaigns.tests.test_rollups import award, close_round, rating
 from orgs.services import do_move_unit, do_reinstate_unit, do_retire_unit
 from registers.models import Carrier, Member, MemberStatus, Training
-from registers.record_services import (
+from registers.services import (
+    do_change_member_status,
     do_create_activity,
+    do_create_member,
     do_create_training,
     do_delete_training,
+    do_transfer_member,
 )
-from registers.services import do_change_member_status, do_create_member, do_transfer_member
 from standards.models import TitleKind
 
 OPERATIONS = [
@@ -53,7 +55,7 @@ steps = st.lists(
 def fail_rating(unit, title: str, year: int) -> None:
     """The year's rating of the unit decided "not awarded" through the chain's own move."""
     from assessments.models import Assessment, AssessmentState, TransitionAction
-    from assessments.services import _move
+    from assessments.services.chain import _move
 
     rated = Assessment.objects.filter(round__year=year, title=title, unit=unit)
     if rated.exists():

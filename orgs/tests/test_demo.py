@@ -1,4 +1,5 @@
-"""The demo tree builder (orgs.demo); the `sanlian demo` command is tested in sanlian/tests."""
+"""The demo tree builder (sanlian.demo.tree); the `sanlian demo` command is tested in
+sanlian/tests."""
 
 import hashlib
 from collections import defaultdict
@@ -8,10 +9,10 @@ from django.db import connection, transaction
 
 from audit.models import AuditEvent
 from conftest import restore_migration_data
-from orgs import demo
 from orgs.bulk import BULK_LOAD_ACTION
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit
 from orgs.services import do_create_unit
+from sanlian.demo import tree as demo
 
 LEVEL_COLUMNS_ORDER = list(LEVEL_COLUMNS.values())
 

@@ -11,8 +11,7 @@ from django.contrib.auth.models import Permission
 from django.utils import translation
 
 from registers.models import Carrier, RecruitmentCategory
-from registers.record_services import do_create_activity
-from registers.services import do_create_member
+from registers.services import do_create_activity, do_create_member
 
 # Valid, fictional ID numbers (checksums right); born 1960, 1975, 1988, 1990, 1955.
 ID_WANG = "430121196003050017"

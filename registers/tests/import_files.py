@@ -45,3 +45,11 @@ def member_row(n: int, **values) -> list[str]:
 def members_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
     lines = [",".join(header), *(",".join(r) for r in rows)]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def batches_of(monkeypatch, size: int) -> None:
+    """Make the members' importer work in batches of `size` rows (both places that read it)."""
+    from registers.imports import members, running
+
+    for module in (running, members):
+        monkeypatch.setattr(module, "BATCH_SIZE", size)

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from registers.models import Carrier, Evidence, ServiceActivity
-from registers.record_services import (
+from registers.services import (
     do_add_evidence,
     do_create_activity,
     do_update_activity,

@@ -1,4 +1,5 @@
-"""The demo registers (registers.demo) on small trees: what a county office would expect to see."""
+"""The demo registers (sanlian.demo.registers) on small trees: what a county office would
+expect to see."""
 
 import hashlib
 from collections import Counter, defaultdict
@@ -14,7 +15,7 @@ from conftest import restore_migration_data
 from orgs.bulk import GenerateOptions, generate_tree
 from orgs.models import Category, Level, OrgUnit
 from orgs.services import do_create_unit
-from registers import demo, pii
+from registers import pii
 from registers.forms_records import ProfileForm
 from registers.identity import (
     birth_date_from_id,
@@ -39,6 +40,8 @@ from registers.models import (
     ServiceActivity,
     Training,
 )
+from sanlian.demo import register_parts
+from sanlian.demo import registers as demo
 
 TODAY = date(2025, 10, 20)
 YEAR_START = date(TODAY.year, 1, 1)
@@ -246,7 +249,7 @@ class TestTheDemoRegisters:
             assert profile.spending >= 0
 
     def test_it_writes_one_audit_event_with_the_counts(self, db, county):
-        event = AuditEvent.objects.get(action=demo.BULK_LOAD_ACTION)
+        event = AuditEvent.objects.get(action=register_parts.BULK_LOAD_ACTION)
         counts = event.after["registers"]
         assert counts == county.counts
         assert counts["members"] == Member.objects.count()
@@ -268,7 +271,7 @@ class TestTheDemoRegisters:
 
 def test_it_inserts_every_column_of_a_member():
     columns = {f.column for f in Member._meta.concrete_fields if not f.primary_key}
-    assert set(demo.MEMBER_COLUMNS) == columns
+    assert set(register_parts.MEMBER_COLUMNS) == columns
 
 
 def _digest() -> str:

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from audit.models import AuditEvent
 from registers.models import Evidence
-from registers.record_services import do_add_evidence
+from registers.services import do_add_evidence
 from registers.uploads import JPEG, PDF, PNG, WEBP, sniff
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from registers.exporters import export_workbook, template_workbook
-from registers.importers import MEMBER_COLUMNS, ORG_COLUMNS, run_import
+from registers.imports import MEMBER_COLUMNS, ORG_COLUMNS, run_import
 from registers.models import Member
 from registers.tests.test_import_members import HEADER, WANG, ZHANG, row
 from spreadsheets.tests.files import write_csv

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from registers.models import Carrier
-from registers.record_services import do_create_activity, do_create_training
-from registers.services import do_create_member
+from registers.services import do_create_activity, do_create_member, do_create_training
 
 
 def _rows(response) -> list[list]:

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from registers.importers import run_import
+from registers.imports import run_import
 from registers.models import Training
 from registers.services import do_change_member_status, do_create_member
 from registers.tests.conftest import ID_LI, ID_WANG

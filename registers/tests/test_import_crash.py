@@ -9,7 +9,7 @@ import pytest
 
 from audit.models import AuditEvent
 from audit.services import verify_chain
-from registers.importers import IMPORT_ACTION, run_import
+from registers.imports import IMPORT_ACTION, run_import
 from registers.models import Member
 from registers.tests.import_files import member_row, members_csv
 from sanlian.tests import crash
@@ -17,14 +17,15 @@ from sanlian.tests import crash
 WRITER = """
 from pathlib import Path
 from django.contrib.auth import get_user_model
-from registers import importers
+from registers import imports as importers
+from registers.imports import members, running
 
 actor = get_user_model().objects.get(pk=ARGS["actor"])
 report = importers.run_import("members", Path(ARGS["first"]), filename="first.csv", actor=actor)
 assert report.imported and not report.errors, report.errors
 ack("first", report.created)
 
-importers.BATCH_SIZE = 5  # the second file: three batches in one transaction
+members.BATCH_SIZE = running.BATCH_SIZE = 5  # the second file: three batches in one transaction
 if ARGS["where"] == "between_batches":
     importer = importers.IMPORTERS["members"]
     original_process = importer.process
@@ -38,13 +39,13 @@ if ARGS["where"] == "between_batches":
 
     importer.process = process
 else:
-    original_record_event = importers.record_event
+    original_record_event = running.record_event
 
     def record_event(**fields):
         original_record_event(**fields)
         die_here()
 
-    importers.record_event = record_event
+    running.record_event = record_event
 importers.run_import("members", Path(ARGS["second"]), filename="second.csv", actor=actor)
 ack("second")
 """

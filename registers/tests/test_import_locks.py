@@ -6,8 +6,9 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from audit.services import verify_chain
 from campaigns import rollups
+from campaigns.rollups import maintenance as rollup_maintenance
 from orgs.models import OrgUnit
-from registers.importers import run_import
+from registers.imports import run_import
 from spreadsheets.tests.files import write_csv
 
 HEADER = ["单位名称", "层级", "上级代码"]
@@ -39,8 +40,10 @@ def test_it_records_every_row_event_and_refreshes_the_village_once(tree, tmp_pat
     path = _groups_file(tmp_path, tree.village_1, 5)
     events_before = AuditEvent.objects.count()
     locked = []
-    real_lock = rollups._lock
-    monkeypatch.setattr(rollups, "_lock", lambda ids: locked.append(ids) or real_lock(ids))
+    real_lock = rollup_maintenance._lock
+    monkeypatch.setattr(
+        rollup_maintenance, "_lock", lambda ids: locked.append(ids) or real_lock(ids)
+    )
 
     report = run_import("orgs", path, filename="orgs.csv", actor=None)
 

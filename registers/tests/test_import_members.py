@@ -6,8 +6,9 @@ import pytest
 from django.utils import translation
 
 from registers import pii
-from registers.importers import run_import
+from registers.imports import run_import
 from registers.models import Member
+from registers.tests.import_files import batches_of
 from spreadsheets.tests.files import write_csv, write_xlsx
 
 HEADER = [
@@ -313,9 +314,7 @@ def test_it_imports_a_gbk_csv(tree, tmp_path):
 
 
 def test_it_reports_progress(tree, tmp_path, monkeypatch):
-    from registers import importers
-
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     rows = [row(姓名=f"会员{i}", 身份证号码="", 出生日期=f"1980-01-{i + 1:02d}") for i in range(5)]
     calls = []
     path = write_csv(tmp_path / "m.csv", [HEADER, *rows])
@@ -336,9 +335,7 @@ def test_it_imports_members_of_an_urban_branch_by_code_and_name(tree, tmp_path):
 
 def test_it_imports_nothing_when_a_later_batch_has_a_bad_row(tree, tmp_path, monkeypatch):
     """Batches already written are rolled back with the rest: never half a file."""
-    from registers import importers
-
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     rows = [row(姓名=f"会员{i}", 身份证号码="", 出生日期=f"1980-01-{i + 1:02d}") for i in range(5)]
     rows.append(row(姓名="坏行", 身份证号码="123"))
     report = imported(tmp_path, rows)
@@ -347,9 +344,7 @@ def test_it_imports_nothing_when_a_later_batch_has_a_bad_row(tree, tmp_path, mon
 
 
 def test_it_finds_duplicates_across_batches(tree, tmp_path, monkeypatch):
-    from registers import importers
-
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     others = [
         row(姓名=f"会员{i}", 身份证号码="", 出生日期=f"1980-01-{i + 1:02d}") for i in range(3)
     ]

@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 from orgs.models import Category, Level, OrgUnit
-from registers.importers import run_import
+from registers.imports import run_import
 from spreadsheets.tests.files import write_csv
 
 HEADER = [

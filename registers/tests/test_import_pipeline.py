@@ -1,5 +1,5 @@
 """The members import's background writer: batch k is inserted by a writer thread while batch
-k+1 is read (registers.importers.BatchWriter, MemberWrites). What it writes must read back as the
+k+1 is read (registers.imports.writing). What it writes must read back as the
 ORM writes it, and a failure on either side must leave nothing written and no thread behind."""
 
 import datetime
@@ -12,9 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from orgs.models import OrgUnit
-from registers import importers, pii
-from registers.importers import run_import
+from registers import imports as importers
+from registers import pii
+from registers.imports import run_import, writing
 from registers.models import Education, Member, Sex
+from registers.tests.import_files import batches_of
 from registers.tests.test_import_members import HEADER, WANG, ZHANG, row
 from spreadsheets.tests.files import write_csv
 
@@ -89,8 +91,8 @@ def test_rows_written_in_the_background_read_back_as_stored_by_the_orm(tree, tmp
 
 
 def test_a_file_of_many_batches_imports_as_one(tree, tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "BATCH_SIZE", 3)
-    monkeypatch.setattr(importers, "ROWS_PER_INSERT", 2)  # on SQLite, 2 statements a batch
+    batches_of(monkeypatch, 3)
+    monkeypatch.setattr(writing, "ROWS_PER_INSERT", 2)  # on SQLite, 2 statements a batch
     rows = [
         *_plain_rows(4),
         row(身份证号码=IDS[0], 出生日期="", 性别="", 姓名="甲"),
@@ -109,7 +111,7 @@ def test_a_file_of_many_batches_imports_as_one(tree, tmp_path, monkeypatch):
 def test_a_later_batch_matches_a_member_an_earlier_batch_created(tree, tmp_path, monkeypatch):
     """The ID number of a person created without one two batches earlier is filled in: the
     main thread waits for the writer before matching."""
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     rows = [
         row(身份证号码=""),
         *_plain_rows(3),
@@ -123,7 +125,7 @@ def test_a_later_batch_matches_a_member_an_earlier_batch_created(tree, tmp_path,
 def test_a_failing_insert_surfaces_and_leaves_nothing_written(tree, tmp_path, monkeypatch):
     """A key drawn twice: the writer's IntegrityError is raised in the main thread at its next
     sync, as Django's, and the run's transaction is rolled back."""
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     keys, drawn = importers.MemberWrites.keys, []
 
     def same_keys(self, count):
@@ -147,7 +149,7 @@ def test_a_writer_failure_in_the_last_batch_surfaces_at_the_end(tree, tmp_path, 
             raise RuntimeError("disk full")
         sent(self, raw, rows)
 
-    monkeypatch.setattr(importers, "BATCH_SIZE", 3)
+    batches_of(monkeypatch, 3)
     monkeypatch.setattr(importers.RowSink, "send", fail_last)
     with pytest.raises(RuntimeError, match="disk full"):
         _import(tmp_path, _plain_rows(5))
@@ -157,7 +159,7 @@ def test_a_writer_failure_in_the_last_batch_surfaces_at_the_end(tree, tmp_path, 
 def test_a_main_thread_failure_mid_file_waits_for_the_writer(tree, tmp_path, monkeypatch):
     """An interrupt while a batch is being written: the writer finishes it, is joined, and only
     then is the transaction rolled back."""
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     sent, read = importers.RowSink.send, importers.MemberImporter._read
     finished = []
 
@@ -181,7 +183,7 @@ def test_a_main_thread_failure_mid_file_waits_for_the_writer(tree, tmp_path, mon
 
 
 def test_an_unreadable_row_mid_file_leaves_nothing(tree, tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     read = importers.MemberImporter._read
 
     def unreadable(self, source_row):
@@ -196,7 +198,7 @@ def test_an_unreadable_row_mid_file_leaves_nothing(tree, tmp_path, monkeypatch):
 
 
 def test_dry_run_and_only_valid_keep_their_meaning(tree, tmp_path, monkeypatch):
-    monkeypatch.setattr(importers, "BATCH_SIZE", 2)
+    batches_of(monkeypatch, 2)
     rows = [
         *_plain_rows(3),
         row(姓名="坏行", 身份证号码="123"),

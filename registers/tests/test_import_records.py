@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from registers.importers import run_import
+from registers.imports import run_import
 from registers.models import Post, PostKind, ServiceActivity, Training
 from spreadsheets.tests.files import write_csv
 

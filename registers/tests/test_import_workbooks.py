@@ -11,7 +11,7 @@ from django.utils import translation
 
 from orgs.models import OrgUnit
 from registers.exporters import template_workbook
-from registers.importers import LAYOUTS, run_import
+from registers.imports import LAYOUTS, run_import
 from registers.models import Member, Post, ServiceActivity, Training
 from spreadsheets.tests.files import INSTRUCTIONS, write_workbook
 

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from registers.models import Evidence, InclusionItem, InclusionRecord
-from registers.record_services import do_save_inclusion
+from registers.services import do_save_inclusion
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 YEAR = 2025

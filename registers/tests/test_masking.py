@@ -176,7 +176,7 @@ def test_it_keeps_personal_information_out_of_the_application_log(
 ):
     """Whatever the app logs while members are created, refused, unmasked without the
     permission, looked at by an outsider and imported with bad rows holds no plain number."""
-    from registers.importers import run_import
+    from registers.imports import run_import
     from registers.tests.import_files import id_number, member_row, members_csv
 
     new_id, bad_id, new_phone = id_number(50), "430121196003050018", "13700002222"

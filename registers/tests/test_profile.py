@@ -13,8 +13,7 @@ from django.utils import translation
 
 from audit.models import AuditEvent
 from registers.models import AssociationProfile, Evidence, ProfileItem
-from registers.record_services import do_save_profile
-from registers.services import ConflictError
+from registers.services import ConflictError, do_save_profile
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 YEAR = 2025

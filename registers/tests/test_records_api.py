@@ -10,8 +10,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from registers.models import AssociationProfile, Carrier, Evidence, ServiceActivity, Training
-from registers.record_services import do_create_activity, do_create_training
-from registers.services import do_create_member
+from registers.services import do_create_activity, do_create_member, do_create_training
 
 API = "/api/v1/records"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40

@@ -10,8 +10,12 @@ from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from registers.models import Training
-from registers.record_services import do_create_training, do_update_training
-from registers.services import do_change_member_status, do_create_member
+from registers.services import (
+    do_change_member_status,
+    do_create_member,
+    do_create_training,
+    do_update_training,
+)
 
 
 @pytest.fixture

@@ -1,17 +1,8 @@
-"""assessments.demo: the demo campaign's decided rounds and the current one in progress, built
-on the small base tree with the personas standing in for the demo accounts."""
+"""sanlian.demo.assessments: the demo campaign's decided rounds and the current one in progress,
+built on the small base tree with the personas standing in for the demo accounts."""
 
 import pytest
 
-from assessments.demo import (
-    BULK_LOAD_ACTION,
-    GROUPS_HISTORY_ACTION,
-    HISTORY_ACTION,
-    SCORE_COLUMNS,
-    TRANSITION_COLUMNS,
-    DemoUnits,
-    build_demo_assessments,
-)
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -24,6 +15,15 @@ from assessments.models import (
 from assessments.selectors import assessments_for_user, waiting_for
 from audit.models import AuditEvent
 from audit.services import verify_chain
+from sanlian.demo.assessment_parts import (
+    BULK_LOAD_ACTION,
+    GROUPS_HISTORY_ACTION,
+    HISTORY_ACTION,
+    SCORE_COLUMNS,
+    TRANSITION_COLUMNS,
+    DemoUnits,
+)
+from sanlian.demo.assessments import build_demo_assessments
 from standards.models import TitleKind
 
 

@@ -20,8 +20,7 @@ from audit.models import AuditEvent
 from audit.services import current_head
 from campaigns import rollups
 from registers.models import Carrier, Evidence, Member
-from registers.record_services import do_add_evidence, do_create_activity
-from registers.services import do_create_member
+from registers.services import do_add_evidence, do_create_activity, do_create_member
 from sanlian.evidence import CHANGED, LOST, SWAPPED, verify_evidence
 from sanlian.keys import fingerprint
 

@@ -24,8 +24,8 @@ from audit.services import verify_chain
 from conftest import restore_migration_data
 from orgs.bulk import BULK_LOAD_ACTION
 from orgs.models import Category, Level, OrgUnit
-from registers import demo as register_demo
 from registers.models import AssociationProfile, Member, MemberStatus, Post, PostKind
+from sanlian.demo import register_parts as register_demo
 from sanlian.management.commands import demo
 
 PASSWORD = "demo-password-for-tests"

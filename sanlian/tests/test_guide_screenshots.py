@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from PIL import Image
 
-from orgs.demo import DEFAULT_SEED, build_demo_tree
+from sanlian.demo.tree import DEFAULT_SEED, build_demo_tree
 from sanlian.management.commands.demo import build_demo_campaign, create_demo_accounts
 from sanlian.tests.guide_shots import SHOTS, linked_shots, take_shots
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campaigns import services as campaign_services
 from campaigns.models import Campaign
+from campaigns.services import campaign as campaign_services
 from campaigns.services import do_create_campaign
 from registers.models import Training
 from sanlian.models import Submission

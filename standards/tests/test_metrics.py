@@ -8,8 +8,13 @@ from django.utils import timezone
 
 from assessments.models import AwardedTitle
 from registers.models import Carrier, InclusionItem, PostKind, RecruitmentCategory
-from registers.record_services import do_create_activity, do_create_training, do_save_inclusion
-from registers.services import do_appoint_post, do_create_member
+from registers.services import (
+    do_appoint_post,
+    do_create_activity,
+    do_create_member,
+    do_create_training,
+    do_save_inclusion,
+)
 from standards import metrics
 from standards.metrics import reading_for
 from standards.models import Item

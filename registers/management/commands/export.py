@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from orgs.models import OrgUnit
 from registers.exporters import EXPORT_KINDS, export_workbook
-from registers.importers import KINDS
+from registers.imports import KINDS
 
 
 class Command(BaseCommand):

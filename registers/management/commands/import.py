@@ -1,4 +1,4 @@
-"""`sanlian import KIND FILE`: check and import a spreadsheet (see registers.importers)."""
+"""`sanlian import KIND FILE`: check and import a spreadsheet (see registers.imports)."""
 
 import json
 import sys
@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries
 from django.utils.translation import gettext as _
 
-from registers.importers import KINDS, UnreadableFile, run_import
+from registers.imports import KINDS, UnreadableFile, run_import
 
 EXIT_IMPORTED, EXIT_ROWS_REFUSED, EXIT_UNREADABLE = 0, 1, 2
 

@@ -1,8 +1,8 @@
 """`sanlian demo`: a demo province, city and county with named accounts and filled registers,
 in an empty database.
 
-The tree comes from `orgs.demo.build_demo_tree`, the registers of both counties from
-`registers.demo.build_demo_registers`; the tree, the registers, their bulk-load audit events
+The tree comes from `sanlian.demo.tree.build_demo_tree`, the registers of both counties from
+`sanlian.demo.registers.build_demo_registers`; the tree, the registers, their bulk-load audit events
 and the accounts are created in one transaction. A database that already has org units is never
 touched: the command then only prints the demo accounts it finds.
 """
@@ -22,19 +22,20 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleKind
 from accounts.services import do_create_user, do_grant_role
-from assessments.demo import DemoUnits, build_demo_assessments
 from campaigns import rollups
-from campaigns.plan_demo import build_demo_plans
 from orgs.bulk import count_summary, refresh_statistics
-from orgs.demo import (  # noqa: F401  (re-exported for callers of the command module)
+from orgs.models import OrgUnit
+from sanlian.demo.assessment_parts import DemoUnits
+from sanlian.demo.assessments import build_demo_assessments
+from sanlian.demo.plans import build_demo_plans
+from sanlian.demo.registers import build_demo_registers, refresh_register_statistics
+from sanlian.demo.tree import (  # noqa: F401  (re-exported for callers of the command module)
     DEFAULT_SEED,
     MAIN_COUNTY,
     SECOND_COUNTY,
     DemoTree,
     build_demo_tree,
 )
-from orgs.models import OrgUnit
-from registers.demo import build_demo_registers, refresh_register_statistics
 
 PASSWORD_ENV = "SANLIAN_DEMO_PASSWORD"
 CREDENTIALS_FILE = "demo-credentials.txt"
@@ -77,8 +78,8 @@ def create_demo_accounts(tree: DemoTree, password: str) -> list:
 
 
 def build_demo_campaign(tree: DemoTree, users: list, seed: int) -> dict:
-    """The assessment rounds of the demo county (assessments.demo), its campaign frame
-    (campaigns.plan_demo), then its roll-ups: the rounds' history is written in bulk, which sends
+    """The assessment rounds of the demo county (sanlian.demo.assessments), its campaign frame
+    (sanlian.demo.plans), then its roll-ups: the rounds' history is written in bulk, which sends
     no title signals."""
     units = DemoUnits(
         city=tree.city,
