@@ -209,6 +209,7 @@ class _Writer:
         self.counts["assessments"] += len(top)
         self.counts["group_ratings"] += len(children)
         self.planned, self.group_only = [], []
+        _analyze_assessments()
 
     def _insert(self, plans: list[_Planned]) -> None:
         rows = []
@@ -387,6 +388,17 @@ TRANSITION_COLUMNS = [
     "actor",
     "created_at",
 ]
+
+
+def _analyze_assessments() -> None:
+    """Refresh PostgreSQL's statistics after a round's bulk history: inside the demo's one
+    transaction autovacuum never sees the rows, and the planner, taking the tables for nearly
+    empty, nested-looped the spot check's join over tens of thousands of ratings for minutes."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Assessment, AwardedTitle, Score, Transition)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def _raw_insert(model, names: list[str], rows: list[tuple]) -> None:
