@@ -2,10 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Result
+from core.strict_forms import StrictForm
+from core.widgets import DateTextField
 from orgs.models import OrgUnit
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(StrictForm):
     unit = forms.ModelChoiceField(
         label=_("Unit"), queryset=OrgUnit.objects.all(), required=False, widget=forms.HiddenInput
     )
@@ -14,12 +16,8 @@ class AuditFilterForm(forms.Form):
     result = forms.ChoiceField(
         label=_("Result"), required=False, choices=[("", _("All"))] + list(Result.choices)
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DateTextField(label=_("From"), required=False)
+    date_to = DateTextField(label=_("To"), required=False)
 
     def clean(self):
         data = super().clean()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts import audit_log as audit_log_selectors
 from accounts.access import Action, can, record_denial, root_units
 from accounts.forms import AuditFilterForm
-from accounts.models import Role
+from accounts.models import Role, RoleKind
 from dashboards import board
 from orgs.models import Level
 from orgs.selectors import subtree_counts
@@ -35,12 +35,16 @@ def home(request):
         for unit in units
     ]
     roles = Role.objects.filter(user=request.user).select_related("unit")
+    # A leader only reads: their home leads with the targets and what waits at their level,
+    # not with an empty work queue of their own.
+    reads_only = bool(roles) and all(role.kind == RoleKind.LEADER for role in roles)
     return render(
         request,
         "accounts/home.html",
         {
             "summaries": summaries,
             "roles": roles,
+            "reads_only": reads_only,
             "nav_active": "home",
             "levels": Level,
             "year": year,

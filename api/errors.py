@@ -20,6 +20,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from core.errors import OutOfTurn, StateConflict
+
 logger = logging.getLogger(__name__)
 
 NON_FIELD = "__all__"
@@ -184,6 +186,9 @@ def install(api: NinjaAPI) -> None:
             }
         else:
             errors = {NON_FIELD: [str(m) for m in exc.messages]}
+        if isinstance(exc, StateConflict):
+            # The object's present state refuses the write: a conflict, as a stale version.
+            return reply(request, 409, " ".join(exc.messages), errors)
         return reply(request, 422, _("The data is not valid."), errors)
 
     @api.exception_handler(Http404)
@@ -192,6 +197,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request, exc):
+        if isinstance(exc, OutOfTurn):
+            return reply(request, 409, " ".join(str(a) for a in exc.args))
         return reply(request, 403, _("Not allowed for your role."))
 
     @api.exception_handler(AuthenticationError)

@@ -10,6 +10,8 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from assessments.models import AssessmentState, RevocationCause
 from assessments.services import ScoreInput
+from core.strict_forms import StrictForm
+from core.widgets import DateTextField, PickedFileInput
 from standards.models import TitleKind
 
 MAX_STAGES = 4
@@ -23,7 +25,7 @@ def due_field_name(title: str, position: int) -> str:
     return f"due_{title}_{position}"
 
 
-class RoundForm(forms.Form):
+class RoundForm(StrictForm):
     organiser = forms.ModelChoiceField(label=_("Organised by"), queryset=None, empty_label=None)
     year = forms.IntegerField(label=_("Campaign year"), min_value=2000, max_value=2100)
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -52,11 +54,7 @@ class RoundForm(forms.Form):
                     else _("Stage %(number)s") % {"number": position + 1}
                 )
                 field_name = due_field_name(title, position)
-                self.fields[field_name] = forms.DateField(
-                    label=label,
-                    required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}),
-                )
+                self.fields[field_name] = DateTextField(label=label, required=False)
                 if position < len(stages):
                     dues.append(self[field_name])
             self.title_rows.append((title, self[name], dues))
@@ -97,12 +95,12 @@ class RoundForm(forms.Form):
         return data
 
 
-class RoundFilterForm(forms.Form):
+class RoundFilterForm(StrictForm):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
 
 
-class OverviewFilterForm(forms.Form):
+class OverviewFilterForm(StrictForm):
     q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
     township = forms.ModelChoiceField(
         label=pgettext_lazy("assessment", "Township"),
@@ -135,7 +133,7 @@ class OverviewFilterForm(forms.Form):
 REVOKED_FILTER = "revoked"
 
 
-class WaitingFilterForm(forms.Form):
+class WaitingFilterForm(StrictForm):
     """待我处理's filters: the unit's name, the title, overdue only."""
 
     q = forms.CharField(label=_("Unit name"), required=False, max_length=100)
@@ -160,7 +158,7 @@ class WaitingFilterForm(forms.Form):
 VETO_CHOICES = [("", "—"), ("clear", pgettext_lazy("veto", "Clear")), ("violated", _("Violated"))]
 
 
-class SheetForm(forms.Form):
+class SheetForm(StrictForm):
     """The current stage's column: one set of fields per item the user may change."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -281,18 +279,16 @@ class SheetForm(forms.Form):
         return entries
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(StrictForm):
     item = forms.IntegerField(required=False, widget=forms.HiddenInput)
     file = forms.FileField(
         label=_("Evidence file"),
         help_text=_("JPEG, PNG or WebP images, or PDF documents."),
-        widget=forms.ClearableFileInput(
-            {"accept": "image/jpeg,image/png,image/webp,application/pdf"}
-        ),
+        widget=PickedFileInput({"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(StrictForm):
     item = forms.TypedChoiceField(label=_("About"), required=False, coerce=int, empty_value=None)
     text = forms.CharField(
         label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -305,7 +301,7 @@ class CommentForm(forms.Form):
         ]
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(StrictForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -378,7 +374,7 @@ def award_reason_message(count: int) -> str:
     ) % {"count": count}
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(StrictForm):
     cause = forms.ChoiceField(label=_("Cause"), choices=RevocationCause.choices)
     reason = forms.CharField(
         label=pgettext_lazy("assessment", "Reason"),
@@ -398,8 +394,15 @@ class RevokeForm(forms.Form):
     )
 
 
-class SpotCheckForm(forms.Form):
+class SpotCheckForm(StrictForm):
     title = forms.ChoiceField(label=pgettext_lazy("assessment", "Title"))
+    township = forms.ModelChoiceField(
+        label=pgettext_lazy("assessment", "Township"),
+        queryset=None,
+        required=False,
+        empty_label=_("All townships"),
+        help_text=_("Leave at all townships, or draw only among one township's units."),
+    )
     share = forms.DecimalField(
         label=_("Share per township (%)"),
         help_text=_("Fill in either the share or the count, not both."),
@@ -423,9 +426,10 @@ class SpotCheckForm(forms.Form):
         help_text=_("Leave empty for a random seed; it is recorded so anyone can re-draw."),
     )
 
-    def __init__(self, *args, titles, **kwargs):
+    def __init__(self, *args, titles, townships, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].choices = [(t, TitleKind(t).label) for t in titles]
+        self.fields["township"].queryset = townships
 
     def clean(self):
         data = super().clean()
@@ -434,7 +438,7 @@ class SpotCheckForm(forms.Form):
         return data
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(StrictForm):
     result = forms.ChoiceField(
         label=_("Result"),
         choices=[("passed", _("Passed")), ("failed", _("Failed: revoke the title"))],

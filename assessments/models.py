@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgs.models import LEVEL_COLUMNS
@@ -42,6 +43,18 @@ class Round(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_expired(self) -> bool:
+        """Still open although its year is over: nobody closed it, but no work goes on in it."""
+        return self.status == RoundStatus.OPEN and self.year < timezone.localdate().year
+
+    @property
+    def status_label(self) -> str:
+        """The status as lists show it: an open round of a past year reads as expired."""
+        if self.is_expired:
+            return _("Expired (not closed)")
+        return self.get_status_display()
 
 
 class RoundTitle(models.Model):
@@ -332,6 +345,15 @@ class SpotCheck(models.Model):
         _("share per township"), max_digits=4, decimal_places=3, null=True, blank=True
     )
     count = models.PositiveSmallIntegerField(_("count per township"), null=True, blank=True)
+    # Blank: every township of the round; set: the draw is only among that township's units.
+    township = models.ForeignKey(
+        "orgs.OrgUnit",
+        verbose_name=_("township"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     seed = models.BigIntegerField(_("seed"))
     # The ordered population the sample was drawn from (assessment ids), kept for re-drawing.
     population = models.JSONField(default=list)
@@ -380,3 +402,51 @@ class SpotCheckEntry(models.Model):
 
     def __str__(self):
         return f"{self.spot_check} · {self.assessment_id}: {self.result}"
+
+
+class Selection(models.Model):
+    """评先: the organiser's selection of advanced townships in a round, against the number of
+    places (名额) it sets. The county marks each recommended township 入选 or 未入选; the city
+    confirms those selected with its document number (文号), and the titles are then the city's."""
+
+    round = models.OneToOneField(Round, on_delete=models.PROTECT, related_name="selection")
+    places = models.PositiveSmallIntegerField(_("places"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_document = models.CharField(_("document number"), max_length=100, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("selection of the advanced")
+        verbose_name_plural = _("selections of the advanced")
+
+    def __str__(self):
+        return f"{self.round} · {self.places}"
+
+
+class SelectionMark(models.Model):
+    """The county's 入选 or 未入选 for one recommended township, with its reason."""
+
+    selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="marks")
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="selection_mark"
+    )
+    selected = models.BooleanField(_("selected"))
+    reason = models.TextField(_("reason"))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=1)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(_("marked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["selection", "-selected", "-score", "id"]
+        verbose_name = _("selection mark")
+        verbose_name_plural = _("selection marks")
+
+    def __str__(self):
+        return f"{self.assessment} · {self.selected}"

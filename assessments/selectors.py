@@ -1,6 +1,7 @@
 """Reads of the assessment chain shared by the pages: what a user may see, what waits for them,
 and the rows of the assessment sheet."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -204,6 +205,15 @@ def above_suggestion(assessment: Assessment, readings=None) -> list[AboveSuggest
     return found
 
 
+def count_above_suggestion(rows: "Iterable[Row]") -> None:
+    """Set `row.above` to the number of items scored above the registers' suggestion, for the
+    rows under review (past the self-assessment); None for the others. Metrics are read per unit,
+    so callers pass only the page shown."""
+    for row in rows:
+        under_review = row.assessment.stage > 0
+        row.above = len(above_suggestion(row.assessment)) if under_review else None
+
+
 def review_figures(assessment: Assessment, readings=None) -> ReviewFigures:
     outcome = outcome_at(assessment)
     above = above_suggestion(assessment, readings)
@@ -244,6 +254,8 @@ class Row:
     assessment: Assessment
     stage: Stage | None
     due: date | None = None
+    # Items scored above the registers' suggestion, once counted (count_above_suggestion).
+    above: int | None = None
 
     @property
     def overdue(self) -> bool:
@@ -281,6 +293,24 @@ def waiting_for(user) -> list[Row]:
         and row.stage.level in levels
         and acts_at_level(user, row.assessment.access_unit, row.stage.level)
     ]
+    far = date.max
+    rows.sort(key=lambda r: (not r.overdue, r.due or far, r.assessment.unit.name))
+    return rows
+
+
+def waiting_at(user, unit: OrgUnit) -> list[Row]:
+    """Open assessments the user sees in the unit's subtree whose current stage is decided at the
+    unit's own level (what its officers have on their desks), overdue first: a leader's view."""
+    column = LEVEL_COLUMNS.get(unit.level)
+    if column is None:
+        return []
+    candidates = (
+        assessments_for_user(user)
+        .filter(state=AssessmentState.OPEN, parent__isnull=True)
+        .filter(Q(unit=unit) | Q(**{f"unit__{column}": unit}))
+        .select_related("unit", "unit__township", "round", "access_unit", "standard")
+    )
+    rows = [row for row in rows_for(candidates) if row.stage and row.stage.level == unit.level]
     far = date.max
     rows.sort(key=lambda r: (not r.overdue, r.due or far, r.assessment.unit.name))
     return rows

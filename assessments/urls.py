@@ -5,6 +5,7 @@ from assessments import (
     views_bulk,
     views_groups,
     views_rerating,
+    views_selection,
     views_sheet,
     views_titles,
 )
@@ -25,6 +26,7 @@ urlpatterns = [
         views_groups.village_groups,
         name="group_ratings",
     ),
+    path("rounds/<int:pk>/selection/", views_selection.selection_page, name="selection"),
     path("rounds/<int:pk>/spot-checks/", views_titles.spot_checks, name="spot_checks"),
     path("spot-checks/<int:pk>/", views_titles.spot_check, name="spot_check"),
     path("spot-checks/entries/<int:pk>/", views_titles.inspect, name="inspect"),

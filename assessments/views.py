@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import get_unit_for_user, record_denial, roles_of
 from accounts.models import RoleKind
-from assessments import selectors, services
+from assessments import selection, selectors, services
 from assessments.access import get_round_for_user
 from assessments.forms import (
     REVOKED_FILTER,
@@ -229,6 +229,7 @@ def round_detail(request, pk: int):
             "query": query.urlencode(),
             "applicable": selectors.applicable_units(request.user, round_),
             "can_draw": services.acts_at_level(request.user, round_.organiser, Level.COUNTY),
+            "selects": selection.selects_in(round_),
             "deadlines": StageDeadline.objects.filter(round_title__round=round_).select_related(
                 "round_title"
             ),
@@ -277,6 +278,7 @@ def waiting(request):
         shown = selectors.filter_waiting(rows, **data)
         shown = selectors.sort_waiting(shown, outcomes, passing_only, sort)
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.count_above_suggestion(page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

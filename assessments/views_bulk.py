@@ -18,12 +18,13 @@ from accounts.access import record_denial
 from assessments import selectors, services
 from assessments.forms import award_reason_message
 from assessments.models import Assessment
+from core.strict_forms import StrictForm
 
 FIELD = "a"
 RESULT_KEY = "assessments.bulk_award"  # the last bulk award's outcome, in the session
 
 
-class BulkAwardForm(forms.Form):
+class BulkAwardForm(StrictForm):
     reason = forms.CharField(
         label=pgettext_lazy("assessment", "Note"),
         required=False,

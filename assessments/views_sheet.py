@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import missing
-from assessments import group_rules, selectors, services
+from assessments import group_rules, selection, selectors, services
 from assessments.access import forbidden, get_assessment_for_user
 from assessments.forms import (
     CommentForm,
@@ -103,6 +103,7 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
             for row in entry.rows:
                 row.returned = not returned.items or row.item.pk in returned.items
     acting = services.can_act(request.user, assessment)
+    selecting = assessment.stage > 0 and selection.decided_on_selection_page(assessment)
     outcome = services.outcome_at(assessment)
     last = len(stages) - 1
     context.update(
@@ -113,7 +114,8 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
             "acting": acting,
             "can_submit": acting and assessment.stage == 0,
             "can_withdraw": acting and assessment.stage == 0,
-            "can_pass": acting and 0 < assessment.stage < last,
+            "can_pass": acting and 0 < assessment.stage < last and not selecting,
+            "selecting": selecting,
             "can_return": acting and assessment.stage > 0,
             "can_decide": acting and assessment.stage == last and assessment.stage > 0,
             "can_upload": bool(editable),

@@ -74,7 +74,9 @@ def spot_checks(request, pk: int):
     titles = [
         t for t in round_.titles.values_list("title", flat=True) if t != TitleKind.FIVE_GOOD_GROUP
     ]
-    form = SpotCheckForm(request.POST or None, titles=titles)
+    form = SpotCheckForm(
+        request.POST or None, titles=titles, townships=services.spot_check_townships(round_)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         share = data["share"] / Decimal(100) if data["share"] is not None else None
@@ -86,14 +88,12 @@ def spot_checks(request, pk: int):
                 share=share,
                 count=data["count"],
                 seed=data["seed"],
+                township=data["township"],
             )
         except PermissionDenied as error:
             form.add_error(None, " ".join(str(a) for a in error.args))
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "share" in error.message_dict:
-                form.add_error("share", error.message_dict["share"])
-            else:
-                add_validation_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,
@@ -101,7 +101,7 @@ def spot_checks(request, pk: int):
                 % {"count": check.entries.count(), "seed": check.seed},
             )
             return redirect("assessments:spot_check", check.pk)
-    checks = round_.spot_checks.select_related("drawn_by").order_by("-drawn_at")
+    checks = round_.spot_checks.select_related("drawn_by", "township").order_by("-drawn_at")
     return render(
         request,
         "assessments/spot_checks.html",

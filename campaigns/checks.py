@@ -271,9 +271,16 @@ def check_rush(rows: Iterable[PlanRow], first_year: int) -> list[Finding]:
     ]
 
 
-def check_every_village(rows: Iterable[PlanRow]) -> list[Finding]:
-    """全面创立: every village not yet qualified has a planned year to become qualified."""
-    missing = [row.name for row in rows if row.standing == NONE and row.qualified_year is None]
+def check_every_village(
+    rows: Iterable[PlanRow], group_steps: frozenset[int] | set[int] = frozenset()
+) -> list[Finding]:
+    """全面创立: every village not yet qualified has a planned step: a year to become qualified,
+    or five-good groups (`group_steps`, the villages whose plan has some)."""
+    missing = [
+        row.name
+        for row in rows
+        if row.standing == NONE and row.qualified_year is None and row.village_id not in group_steps
+    ]
     if not missing:
         return []
     return [
@@ -287,7 +294,11 @@ def check_every_village(rows: Iterable[PlanRow]) -> list[Finding]:
 
 
 def check_plan(
-    rows: Sequence[PlanRow], first_year: int, last_year: int, targets: t.Targets
+    rows: Sequence[PlanRow],
+    first_year: int,
+    last_year: int,
+    targets: t.Targets,
+    group_steps: frozenset[int] | set[int] = frozenset(),
 ) -> list[Finding]:
     """Every check of a five-year creation plan, errors first."""
     findings = (
@@ -296,7 +307,7 @@ def check_plan(
         + check_targets(rows, last_year, targets)
         + check_pileup(rows, last_year)
         + check_rush(rows, first_year)
-        + check_every_village(rows)
+        + check_every_village(rows, group_steps)
     )
     return sorted(findings, key=lambda f: f.severity != ERROR)
 

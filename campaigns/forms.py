@@ -6,12 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.plan_models import Campaign, FirstClassBase, Standing
+from core.strict_forms import StrictForm, StrictModelForm
 from orgs.models import OrgUnit
 
 PERCENT_WIDGET = forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "100"})
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(StrictModelForm):
     last_year = forms.IntegerField(
         label=_("last year"),
         required=False,
@@ -37,6 +38,7 @@ class CampaignForm(forms.ModelForm):
             "first_class_share",
             "first_class_base",
             "advanced_townships",
+            "enterprises_count_as_villages",
             "large_township_population",
         ]
         widgets = {
@@ -46,6 +48,10 @@ class CampaignForm(forms.ModelForm):
         }
         help_texts = {
             "advanced_townships": _("How many townships should reach the advanced standard."),
+            "enterprises_count_as_villages": _(
+                "Unticked, enterprise associations keep their own figures and the village "
+                "targets are of villages and communities only."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -59,7 +65,7 @@ class CampaignForm(forms.ModelForm):
         pass
 
 
-class TownshipTargetForm(forms.Form):
+class TownshipTargetForm(StrictForm):
     five_good_share = forms.DecimalField(
         label=_("groups five-good (%)"),
         required=False,
@@ -86,7 +92,7 @@ class TownshipTargetForm(forms.Form):
     )
 
 
-class SurveyEntryForm(forms.Form):
+class SurveyEntryForm(StrictForm):
     standing = forms.ChoiceField(label=_("current standing"), choices=Standing.choices)
     gaps = forms.CharField(
         label=_("gaps to the next title"),
@@ -126,7 +132,7 @@ class SurveyEntryForm(forms.Form):
         ]
 
 
-class PlanForm(forms.Form):
+class PlanForm(StrictForm):
     """Two year choices per village: when it is planned to reach qualified and first-class."""
 
     def __init__(self, *args, villages: list[OrgUnit], years: list[int], **kwargs):
@@ -154,7 +160,7 @@ class PlanForm(forms.Form):
         return [(v, self[f"q_{v.pk}"], self[f"f_{v.pk}"]) for v in self.villages]
 
 
-class SubmitPlanForm(forms.Form):
+class SubmitPlanForm(StrictForm):
     note = forms.CharField(
         label=_("note to the county"),
         required=False,
@@ -163,7 +169,7 @@ class SubmitPlanForm(forms.Form):
     )
 
 
-class ApprovePlanForm(forms.Form):
+class ApprovePlanForm(StrictForm):
     reason = forms.CharField(
         label=_("comment"),
         required=False,
@@ -172,7 +178,7 @@ class ApprovePlanForm(forms.Form):
     )
 
 
-class ReturnPlanForm(forms.Form):
+class ReturnPlanForm(StrictForm):
     reason = forms.CharField(
         label=_("reason for returning"),
         max_length=1000,
@@ -181,7 +187,7 @@ class ReturnPlanForm(forms.Form):
     )
 
 
-class PilotForm(forms.Form):
+class PilotForm(StrictForm):
     village = forms.ModelChoiceField(label=_("village"), queryset=OrgUnit.objects.none())
     note = forms.CharField(label=_("note"), required=False, max_length=200)
 

@@ -71,6 +71,11 @@ class Campaign(models.Model):
     advanced_townships = models.PositiveSmallIntegerField(
         _("advanced townships (count)"), null=True, blank=True
     )
+    # Whether enterprise associations count among the 村(居) of the village targets; by default
+    # they keep their own figures (the plan's 80 %/25 % are of villages and communities).
+    enterprises_count_as_villages = models.BooleanField(
+        _("enterprise associations count among villages"), default=False
+    )
     large_township_population = models.PositiveIntegerField(
         _("population of a large township"),
         default=30000,
@@ -98,6 +103,13 @@ class Campaign(models.Model):
     @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
+
+    def counts_of(self, figures):
+        """A unit's counts for this campaign's targets: its enterprise associations join the
+        villages only when the campaign counts them among 村(居)."""
+        from campaigns.targets import Counts
+
+        return Counts.of(figures, with_enterprises=self.enterprises_count_as_villages)
 
 
 class TownshipTarget(models.Model):
@@ -212,6 +224,10 @@ class CreationPlan(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
+    # 三级联创: the township's own aim, the year it means to be selected an advanced township.
+    advanced_year = models.PositiveSmallIntegerField(
+        _("aims to be an advanced township in"), null=True, blank=True
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -237,6 +253,9 @@ class PlanVersion(models.Model):
     # The checks' messages at submission: [{"severity", "code", "message"}].
     checks = models.JSONField(default=list, blank=True)
     note = models.TextField(_("note to the county"), blank=True)
+    advanced_year = models.PositiveSmallIntegerField(
+        _("aims to be an advanced township in"), null=True, blank=True
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -271,6 +290,10 @@ class PlanEntry(models.Model):
     )
     qualified_year = models.PositiveSmallIntegerField(_("qualified in"), null=True, blank=True)
     first_class_year = models.PositiveSmallIntegerField(_("first-class in"), null=True, blank=True)
+    # 三级联创: the number of the village's groups planned to be five-good by the end of each
+    # year, {"2027": 2, …} (campaigns/plan_levels.py), and its 特色/措施.
+    five_good_groups = models.JSONField(_("five-good groups by year"), default=dict, blank=True)
+    note = models.TextField(_("features and measures"), blank=True)
 
     class Meta:
         ordering = ["plan", "version", "village__division_code", "village__name"]

@@ -26,6 +26,15 @@ class RollupFigure(models.Model):
     first_class_villages = models.IntegerField(_("first-class villages"), default=0)
     townships = models.IntegerField(_("townships"), default=0)
     advanced_townships = models.IntegerField(_("advanced townships"), default=0)
+    # Enterprise associations keep their own figures, outside `villages`
+    # (rollups.ENTERPRISE_FIELDS).
+    enterprises = models.IntegerField(_("enterprise associations"), default=0)
+    qualified_enterprises = models.IntegerField(
+        _("enterprise associations qualified (not first-class)"), default=0
+    )
+    first_class_enterprises = models.IntegerField(
+        _("first-class enterprise associations"), default=0
+    )
     active_members = models.IntegerField(_("active members"), default=0)
     trainings = models.IntegerField(_("trainings"), default=0)
     service_activities = models.IntegerField(_("service activities"), default=0)

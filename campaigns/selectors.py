@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from assessments import standing
 from assessments.models import Assessment, AssessmentState
 from assessments.services import outcome_at
-from campaigns import checks, rollups
+from campaigns import checks, plan_levels, rollups
 from campaigns import targets as t
 from campaigns.plan_models import (
     Campaign,
@@ -102,9 +102,11 @@ def standings(villages, year: int | None = None) -> dict[int, str]:
     return {pk: words[held.get(pk, {}).get(year, "")] for pk in ids}
 
 
-def current_counts(unit: OrgUnit, year: int) -> t.Counts:
-    """The unit's counts for the targets: the roll-ups' figures, kept current by every decision."""
-    return t.Counts.of(rollups.figures(unit, year))
+def current_counts(unit: OrgUnit, year: int, campaign: Campaign | None = None) -> t.Counts:
+    """The unit's counts for the targets: the roll-ups' figures, kept current by every decision,
+    with the enterprise associations among the villages if the campaign counts them."""
+    figures = rollups.figures(unit, year)
+    return campaign.counts_of(figures) if campaign is not None else t.Counts.of(figures)
 
 
 # --- baseline survey -------------------------------------------------------------------------
@@ -315,9 +317,14 @@ def plan_rows(
 def plan_findings(
     campaign: Campaign, township: OrgUnit, rows: list[checks.PlanRow]
 ) -> list[checks.Finding]:
+    plan = plan_for(campaign, township)
     return checks.check_plan(
-        rows, campaign.first_year, campaign.last_year, township_targets(campaign, township)
-    )
+        rows,
+        campaign.first_year,
+        campaign.last_year,
+        township_targets(campaign, township),
+        group_steps=plan_levels.group_steps(plan),
+    ) + plan_levels.findings(campaign, plan)
 
 
 def approved_version(plan: CreationPlan | None) -> PlanVersion | None:

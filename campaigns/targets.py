@@ -34,6 +34,13 @@ BASE_LABELS = {
 
 ONE_DECIMAL = Decimal("0.1")
 
+# The roll-ups' enterprise figures beside the village figures they may join (campaigns.rollups).
+ENTERPRISE_FIELDS = {
+    "villages": "enterprises",
+    "qualified_villages": "qualified_enterprises",
+    "first_class_villages": "first_class_enterprises",
+}
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -50,8 +57,14 @@ class Counts:
     advanced_townships: int = 0
 
     @classmethod
-    def of(cls, figures) -> "Counts":
-        return cls(**{name: int(getattr(figures, name, 0) or 0) for name in cls.__annotations__})
+    def of(cls, figures, *, with_enterprises: bool = False) -> "Counts":
+        """The counts of `figures`; enterprise associations, kept apart by the roll-ups, join
+        the villages only when the campaign counts them among 村(居) (`with_enterprises`)."""
+        counts = {name: int(getattr(figures, name, 0) or 0) for name in cls.__annotations__}
+        if with_enterprises:
+            for village_field, enterprise_field in ENTERPRISE_FIELDS.items():
+                counts[village_field] += int(getattr(figures, enterprise_field, 0) or 0)
+        return cls(**counts)
 
     @property
     def qualified_or_better(self) -> int:

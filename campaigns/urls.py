@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import views
+from campaigns import views, views_plan_levels
 
 app_name = "campaigns"
 
@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("<int:pk>/townships/<int:township_pk>/plan/", views.plan, name="plan"),
     path("<int:pk>/townships/<int:township_pk>/plan/check/", views.plan_check, name="plan_check"),
+    path(
+        "<int:pk>/townships/<int:township_pk>/plan/levels/",
+        views_plan_levels.plan_levels_save,
+        name="plan_levels",
+    ),
     path(
         "<int:pk>/townships/<int:township_pk>/plan/submit/", views.plan_submit, name="plan_submit"
     ),

@@ -242,7 +242,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     targets = selectors.targets_for(campaign, unit)
     indicator = indicator if indicator in SHARE_INDICATORS else default_indicator(unit)
     has_townships = unit.level <= Level.COUNTY
-    counts = t.Counts.of(rollups.figures(unit, year))
+    counts = campaign.counts_of(rollups.figures(unit, year))
     baseline = campaign.first_year - 1
     start = pace_from(campaign, year)
 
@@ -263,8 +263,8 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     for fig in now:
         child = fig.unit
         target = child_targets[child.pk]
-        attained = attainment_of(indicator, t.Counts.of(fig), target)
-        earlier = attainment_of(indicator, t.Counts.of(before.get(child.pk)), target)
+        attained = attainment_of(indicator, campaign.counts_of(fig), target)
+        earlier = attainment_of(indicator, campaign.counts_of(before.get(child.pk)), target)
         rows.append(
             ChildRow(
                 unit=child,
@@ -272,7 +272,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
                 attainment=attained,
                 start=earlier,
                 projection=_project(attained, earlier, year, campaign.last_year, start),
-                counts=t.Counts.of(fig),
+                counts=campaign.counts_of(fig),
                 planned=checks.yearly_totals(by_child[child.pk], [year])[0]
                 if child.pk in by_child
                 else None,
@@ -286,7 +286,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
                 else None,
             )
         )
-    matrix = _matrix(now, before, child_targets, year, campaign.last_year, start)
+    matrix = _matrix(now, before, child_targets, year, campaign, start)
     # League order: the share reached, then the count, then the name (stable for equal shares).
     rows.sort(
         key=lambda r: (
@@ -303,7 +303,7 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     trend = [
         TrendRow(
             year=fig_year,
-            counts=(year_counts := t.Counts.of(fig)),
+            counts=(year_counts := campaign.counts_of(fig)),
             attainments=t.attainments(year_counts, targets, townships=False),
             is_baseline=fig_year == baseline,
         )
@@ -346,17 +346,20 @@ def build(unit: OrgUnit, year: int, campaign: Campaign, indicator: str | None = 
     return board
 
 
-def _matrix(now, before, child_targets, year: int, last_year: int, start: int) -> list[MatrixRow]:
+def _matrix(
+    now, before, child_targets, year: int, campaign: Campaign, start: int
+) -> list[MatrixRow]:
     """Every subordinate unit on every indicator, from the figures the league already read."""
+    last_year = campaign.last_year
     rows = []
     for fig in now:
         child = fig.unit
-        counts = t.Counts.of(fig)
+        counts = campaign.counts_of(fig)
         cells = []
         for indicator in SHARE_INDICATORS:
             target = child_targets[child.pk]
             attained = attainment_of(indicator, counts, target)
-            then = attainment_of(indicator, t.Counts.of(before.get(child.pk)), target)
+            then = attainment_of(indicator, campaign.counts_of(before.get(child.pk)), target)
             single_village = child.level == Level.VILLAGE and indicator != t.FIVE_GOOD
             cells.append(
                 MatrixCell(
@@ -561,6 +564,6 @@ def standing(unit: OrgUnit, year: int) -> list:
     if campaign is None:
         return []
     year = min(max(year, campaign.first_year - 1), campaign.last_year)
-    counts = t.Counts.of(rollups.figures(unit, year))
+    counts = campaign.counts_of(rollups.figures(unit, year))
     targets = selectors.targets_for(campaign, unit)
     return t.attainments(counts, targets, townships=unit.level <= Level.COUNTY)

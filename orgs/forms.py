@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.strict_forms import StrictForm, StrictModelForm
 from orgs.models import CATEGORIES_BY_LEVEL, Category, Level, OrgUnit
 from orgs.services import EDITABLE_FIELDS
 
 
-class UnitForm(forms.ModelForm):
+class UnitForm(StrictModelForm):
     class Meta:
         model = OrgUnit
         fields = list(EDITABLE_FIELDS)
@@ -33,11 +34,11 @@ class UnitForm(forms.ModelForm):
         self.fields["name"].widget.attrs.update({"autofocus": True, "maxlength": 100})
 
 
-class RetireForm(forms.Form):
+class RetireForm(StrictForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class MoveForm(forms.Form):
+class MoveForm(StrictForm):
     new_parent = forms.ModelChoiceField(label=_("New parent unit"), queryset=OrgUnit.objects.none())
 
     def __init__(self, *args, candidates, **kwargs):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from core.errors import StateConflict
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 
 EDITABLE_FIELDS = (
@@ -129,7 +130,7 @@ def do_retire_unit(actor, unit: OrgUnit, reason: str) -> int:
     with transaction.atomic():
         unit = OrgUnit.objects.select_for_update(no_key=True).get(pk=unit.pk)
         if not unit.is_active:
-            raise ValidationError(_("“%(name)s” is already retired.") % {"name": unit.name})
+            raise StateConflict(_("“%(name)s” is already retired.") % {"name": unit.name})
         retired = (
             OrgUnit.objects.subtree_of(unit)
             .active()

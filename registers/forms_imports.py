@@ -12,6 +12,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.strict_forms import StrictForm
+from core.widgets import PickedFileInput
+
 IMPORT_MAX_MB = 20
 SNIFF_BYTES = 64 * 1024
 
@@ -48,9 +51,17 @@ def sniff_spreadsheet(head: bytes) -> str | None:
     return None
 
 
-class UploadForm(forms.Form):
+class UploadForm(StrictForm):
     kind = forms.ChoiceField(label=gettext_lazy("Register"), choices=list(KIND_LABELS.items()))
-    file = forms.FileField(label=gettext_lazy("File"))
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        widget=PickedFileInput(
+            {
+                "accept": ".xlsx,.csv,application/vnd.openxmlformats-officedocument"
+                ".spreadsheetml.sheet,text/csv"
+            }
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

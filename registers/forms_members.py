@@ -5,6 +5,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.strict_forms import StrictForm
+from core.widgets import DateTextField, DateTextInput
 from orgs.models import OrgUnit
 from registers.models import (
     Education,
@@ -23,10 +25,10 @@ def _label(model, name):
     return capfirst(model._meta.get_field(name).verbose_name)
 
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateTextInput()
 
 
-class MemberForm(forms.Form):
+class MemberForm(StrictForm):
     """A member's fields. ID number and phone are typed in full; on an edit they stay empty and
     an empty box keeps what is stored (the page shows the masked form beside it)."""
 
@@ -41,7 +43,7 @@ class MemberForm(forms.Form):
         help_text=_("18 characters; a 15-digit old number is converted."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    birth_date = forms.DateField(label=_label(Member, "birth_date"), required=False, widget=DATE)
+    birth_date = DateTextField(label=_label(Member, "birth_date"), required=False, widget=DATE)
     phone = forms.CharField(
         label=_label(Member, "phone_masked"),
         max_length=30,
@@ -53,7 +55,7 @@ class MemberForm(forms.Form):
     )
     occupation = forms.CharField(label=_label(Member, "occupation"), max_length=50, required=False)
     group = forms.ModelChoiceField(label=_label(Member, "group"), queryset=None, required=False)
-    join_date = forms.DateField(label=_label(Member, "join_date"), required=False, widget=DATE)
+    join_date = DateTextField(label=_label(Member, "join_date"), required=False, widget=DATE)
     categories = forms.ModelMultipleChoiceField(
         label=_label(Member, "categories"),
         queryset=RecruitmentCategory.objects.filter(is_active=True),
@@ -81,13 +83,13 @@ class MemberForm(forms.Form):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(StrictForm):
     status = forms.ChoiceField(
         label=_label(Member, "status"),
         choices=[("", _("Choose the new status")), *MemberStatus.choices],
         error_messages={"required": _("Choose the new status.")},
     )
-    status_date = forms.DateField(label=_label(Member, "status_date"), required=False, widget=DATE)
+    status_date = DateTextField(label=_label(Member, "status_date"), required=False, widget=DATE)
     status_reason = forms.CharField(
         label=_label(Member, "status_reason"),
         max_length=200,
@@ -97,7 +99,7 @@ class StatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class TransferForm(forms.Form):
+class TransferForm(StrictForm):
     to_unit = forms.ModelChoiceField(label=_("New association"), queryset=None)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -110,7 +112,7 @@ MEMBER_LIST_LIMIT = 300  # beyond this many candidates the post form searches th
 MEMBER_MATCHES = 50
 
 
-class PostForm(forms.Form):
+class PostForm(StrictForm):
     kind = forms.ChoiceField(label=_label(Post, "kind"), choices=PostKind.choices)
     group = forms.ModelChoiceField(
         label=_label(Member, "group"),
@@ -127,7 +129,7 @@ class PostForm(forms.Form):
     holder_name = forms.CharField(
         label=_("Name (not on the register)"), max_length=50, required=False
     )
-    start_date = forms.DateField(label=_label(Post, "start_date"), widget=DATE)
+    start_date = DateTextField(label=_label(Post, "start_date"), widget=DATE)
     note = forms.CharField(label=_label(Post, "note"), max_length=200, required=False)
 
     def __init__(self, *args, groups, members, member_search="", **kwargs):
@@ -169,5 +171,5 @@ class PostForm(forms.Form):
         return data
 
 
-class EndPostForm(forms.Form):
-    end_date = forms.DateField(label=_label(Post, "end_date"), widget=DATE)
+class EndPostForm(StrictForm):
+    end_date = DateTextField(label=_label(Post, "end_date"), widget=DATE)

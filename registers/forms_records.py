@@ -8,11 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.strict_forms import StrictForm
+from core.widgets import DateTextField, DateTextInput, PickedFileInput
 from orgs.models import Level
 from registers.models import Audience, Carrier, InclusionItem, Need, ProfileItem
 from registers.services import FIRST_YEAR, carrier_choices, eligible_attendees
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateTextInput()
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
 
 
@@ -41,8 +43,8 @@ class CarrierField(forms.ModelChoiceField):
         return obj.name
 
 
-class TrainingForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+class TrainingForm(StrictForm):
+    date = DateTextField(label=_("Date"), widget=DATE_INPUT)
     title = forms.CharField(label=_("Title"), max_length=100)
     audiences = forms.MultipleChoiceField(
         label=_("Audience"), choices=Audience.choices, widget=forms.CheckboxSelectMultiple
@@ -90,8 +92,8 @@ class TrainingForm(forms.Form):
         return [v for v in (raw or []) if str(v).isdigit()]
 
 
-class ActivityForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+class ActivityForm(StrictForm):
+    date = DateTextField(label=_("Date"), widget=DATE_INPUT)
     carrier = CarrierField(label=_("Carrier or project"), queryset=None)
     needs = forms.MultipleChoiceField(
         label=_("Needs served"),
@@ -117,17 +119,15 @@ class ActivityForm(forms.Form):
         self.fields["carrier"].queryset = queryset
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(StrictForm):
     file = forms.FileField(
         label=_("Evidence file"),
         help_text=_("JPEG, PNG or WebP images, or PDF documents."),
-        widget=forms.ClearableFileInput(
-            {"accept": "image/jpeg,image/png,image/webp,application/pdf"}
-        ),
+        widget=PickedFileInput({"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
     )
 
 
-class TrainingFilterForm(forms.Form):
+class TrainingFilterForm(StrictForm):
     q = forms.CharField(label=_("Title"), required=False, max_length=100)
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
     audience = forms.ChoiceField(label=_("Audience"), required=False)
@@ -138,7 +138,7 @@ class TrainingFilterForm(forms.Form):
         self.fields["audience"].choices = [("", _("All audiences")), *Audience.choices]
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(StrictForm):
     q = forms.CharField(label=_("Title"), required=False, max_length=100)
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
     carrier = forms.ModelChoiceField(
@@ -155,7 +155,7 @@ class ActivityFilterForm(forms.Form):
         self.fields["need"].choices = [("", _("All needs")), *Need.choices]
 
 
-class InclusionForm(forms.Form):
+class InclusionForm(StrictForm):
     """One row per item: achieved, date, note (fields named `<item>-achieved` and so on)."""
 
     FORM_ID = "inclusion-form"
@@ -173,10 +173,8 @@ class InclusionForm(forms.Form):
             self.fields[f"{item.value}-achieved"] = forms.BooleanField(
                 label=item.label, required=False, widget=forms.CheckboxInput(tie)
             )
-            self.fields[f"{item.value}-date"] = forms.DateField(
-                label=_("Date"),
-                required=False,
-                widget=forms.DateInput({"type": "date", **tie}, format="%Y-%m-%d"),
+            self.fields[f"{item.value}-date"] = DateTextField(
+                label=_("Date"), required=False, widget=DateTextInput(tie)
             )
             self.fields[f"{item.value}-note"] = forms.CharField(
                 label=_("Note"), required=False, max_length=300, widget=forms.TextInput(tie)
@@ -205,7 +203,7 @@ class InclusionForm(forms.Form):
         }
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(StrictForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     has_venue = forms.BooleanField(label=_("Has an activity venue"), required=False)
     venue_area = forms.DecimalField(

@@ -22,10 +22,18 @@ class Education(models.TextChoices):
 
 
 class MemberStatus(models.TextChoices):
+    """On the register, or left it (退会) for one of the plan's reasons: 劝退 is only the members
+    asked to leave, so its count means what it says."""
+
     ACTIVE = "active", _("On the register")
     WITHDRAWN = "withdrawn", _("Withdrawn by persuasion")
+    RESIGNED = "resigned", _("Left of their own will")
     MOVED = "moved", _("Moved away")
-    DECEASED = "deceased", _("Deceased")
+    DECEASED = "deceased", _("Died")
+
+
+# Words in an old 劝退 reason that show the member in fact left of their own will.
+VOLUNTARY_LEAVE_WORDS = ("自愿", "本人申请", "本人同意", "主动退")
 
 
 class RecruitmentCategory(models.Model):

@@ -89,7 +89,9 @@ def certificate_of(title: AwardedTitle) -> Certificate:
         unit_name=full_name(unit),
         title=str(CERTIFICATE_TITLES[title.title]),
         year=title.year,
-        issuer=issuer_of(organiser),
+        # A title names its issuer when it was recorded: a city's confirmation (评先) or the body
+        # that issued a carried-in title.
+        issuer=title.issuer or issuer_of(organiser),
         issued_on=timezone.localtime(title.awarded_at).date(),
         township=township,
         division_code=unit.division_code or "",

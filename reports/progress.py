@@ -113,8 +113,10 @@ def runs_in_background(unit: OrgUnit, kind: str, size: int | None = None) -> boo
     return (size_of(unit) if size is None else size) > BACKGROUND_ABOVE_UNITS[kind]
 
 
-def _attainments(figures: rollups.Figures, targets: t.Targets) -> dict[str, t.Attainment]:
-    counts = t.Counts.of(figures)
+def _attainments(
+    figures: rollups.Figures, targets: t.Targets, campaign: Campaign
+) -> dict[str, t.Attainment]:
+    counts = campaign.counts_of(figures)
     return {a.indicator: a for a in t.attainments(counts, targets, townships=False)}
 
 
@@ -141,7 +143,7 @@ def build(
                     LevelRow(
                         figures=figures,
                         parent=parent if parent.pk != unit.pk else None,
-                        attainments=_attainments(figures, targets),
+                        attainments=_attainments(figures, targets, campaign),
                         outlook=str(outlooks[child.pk].label)
                         if outlooks.get(child.pk) is not None
                         else "",

@@ -392,7 +392,6 @@ def register_facts(unit: OrgUnit, year: int) -> list[Fact]:
         Fact(_("Number of association groups"), groups_text),
         Fact(_("Number of members"), str(members)),
         Fact(_("Per-capita income"), None, not_held),
-        Fact(_("Births outside the policy this year"), None, not_held),
         Fact(
             _("Association funds invested by the village"),
             funds,

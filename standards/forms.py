@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.strict_forms import StrictForm
 from orgs.models import Level
 from standards.metrics import METRICS
 from standards.models import StageKind, TitleKind
@@ -17,7 +18,7 @@ def _levels():
     return [(value, label) for value, label in Level.choices if value != Level.GROUP]
 
 
-class StandardForm(forms.Form):
+class StandardForm(StrictForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
         label=pgettext_lazy("standards", "Description"),
@@ -50,7 +51,7 @@ class StandardForm(forms.Form):
         ]
 
 
-class SectionForm(forms.Form):
+class SectionForm(StrictForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     points = forms.DecimalField(label=_("Points"), **POINTS)
     min_points = forms.DecimalField(
@@ -65,7 +66,7 @@ class SectionForm(forms.Form):
     )
 
 
-class ItemForm(forms.Form):
+class ItemForm(StrictForm):
     number = forms.CharField(label=_("Number"), max_length=10)
     text = forms.CharField(
         label=pgettext_lazy("standards", "Item"), widget=forms.Textarea(attrs={"rows": 2})
@@ -105,13 +106,13 @@ class ItemForm(forms.Form):
             raise forms.ValidationError(error.messages) from None
 
 
-class StageForm(forms.Form):
+class StageForm(StrictForm):
     kind = forms.ChoiceField(label=pgettext_lazy("standards", "Stage"), choices=StageKind.choices)
     level = forms.TypedChoiceField(label=_("Acting level"), coerce=int, choices=_levels)
     is_spot_check = forms.BooleanField(label=_("Spot check of a sample (抽查)"), required=False)
 
 
-class SearchForm(forms.Form):
+class SearchForm(StrictForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     title = forms.ChoiceField(
         label=pgettext_lazy("standards", "Title"),

@@ -224,6 +224,7 @@ class SpotCheckIn(BodyIn):
     share: Decimal | None = Field(None, gt=0, le=1, decimal_places=3)
     count: int | None = Field(None, ge=1, le=services.MAX_SAMPLE_COUNT)
     seed: int | None = Field(None, ge=0, le=services.MAX_SEED)
+    township_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 class SpotCheckEntryOut(Schema):
@@ -247,6 +248,7 @@ class SpotCheckOut(Schema):
     share: Decimal | None
     count: int | None
     seed: int
+    township_id: int | None
     population: int
     drawn_at: datetime.datetime
     entries: list[SpotCheckEntryOut]

@@ -21,21 +21,25 @@ from assessments.models import (
 @router.post("/rounds/{round_id}/spot-checks", response={201: SpotCheckOut, **WRITE_ERRORS})
 def draw_spot_check(request, round_id: Id, payload: SpotCheckIn):
     """Draw a sample of the round's awarded units, a `share` or a `count` per township, with a
-    recorded `seed` (drawn at random when left out) so that anyone can draw it again."""
+    recorded `seed` (drawn at random when left out) so that anyone can draw it again; with
+    `township_id`, only among that township's units."""
     round_ = get_round_for_user(request, round_id)
-    check = _acting(
-        request,
-        round_.organiser,
-        "spot_check.draw",
-        lambda: services.do_draw_spot_check(
+
+    def draw():
+        township = None
+        if payload.township_id is not None:
+            township = services.spot_check_township(round_, payload.township_id)
+        return services.do_draw_spot_check(
             request.user,
             round_,
             payload.title.value,
             share=payload.share,
             count=payload.count,
             seed=payload.seed,
-        ),
-    )
+            township=township,
+        )
+
+    check = _acting(request, round_.organiser, "spot_check.draw", draw)
     return Status(201, SpotCheck.objects.get(pk=check.pk))
 
 

@@ -127,7 +127,7 @@ def _township(request, campaign: Campaign, township: OrgUnit, year: int | None) 
         "year": year,
         "targets": _targets(targets),
         "attainments": t.attainments(
-            services.current_counts(township, year), targets, townships=False
+            services.current_counts(township, year, campaign), targets, townships=False
         ),
         "plan_status": plan.status if plan else None,
         "approved_version": approved.number if approved else None,

@@ -55,7 +55,7 @@ def campaign_targets(request, campaign_id: int, params: Query[CampaignYearParams
     share's base named, and each township's own targets (blank: the campaign's)."""
     campaign = get_campaign_for_user(request, campaign_id)
     year = plan_year(campaign, params.year)
-    counts = services.current_counts(campaign.organiser, year)
+    counts = services.current_counts(campaign.organiser, year, campaign)
     townships = list(services.townships_of(campaign))
     own = {
         target.township_id: target

@@ -39,6 +39,7 @@ class CampaignOut(Schema):
     first_class_base: str
     first_class_base_label: str
     advanced_townships: int | None
+    enterprises_count_as_villages: bool
     large_township_population: int
 
     @staticmethod

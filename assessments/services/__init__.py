@@ -63,6 +63,8 @@ from assessments.services.spot_checks import (
     draw_sample,
     redraw,
     spot_check_population,
+    spot_check_township,
+    spot_check_townships,
 )
 from assessments.services.transitions import do_pass, do_return, do_submit
 
@@ -113,6 +115,8 @@ __all__ = [
     "redraw",
     "scoring_target",
     "spot_check_population",
+    "spot_check_township",
+    "spot_check_townships",
     "stages_of",
     "with_stages",
 ]

@@ -16,6 +16,7 @@ from assessments.models import (
 )
 from assessments.services.chain import VILLAGE_TITLES
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import Category, Level, OrgUnit
 from standards.models import TITLE_LEVELS, TitleKind
 
@@ -40,7 +41,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     groups included) when the round rates groups and they are not open yet: they are rated and
     decided on their own (assessments/group_rules.py), not with the application."""
     if round_.status != RoundStatus.OPEN:
-        raise ValidationError(_("This round is closed: it takes no more applications."))
+        raise StateConflict(_("This round is closed: it takes no more applications."))
     round_title = RoundTitle.objects.filter(round=round_, title=title).first()
     if round_title is None:
         raise ValidationError(_("This round does not assess that title."))
@@ -59,7 +60,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
     if not acts_at_level(actor, unit, first.level):
         raise PermissionDenied(_("Only the unit itself applies for its title."))
     if Assessment.objects.filter(round=round_, title=title, unit=unit).exists():
-        raise ValidationError(_("This unit has already applied for this title in this round."))
+        raise StateConflict(_("This unit has already applied for this title in this round."))
     with transaction.atomic():
         try:
             # Two clicks (or two operators) at once: the unique constraint decides, and the
@@ -74,7 +75,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
                     created_by=actor,
                 )
         except IntegrityError:
-            raise ValidationError(
+            raise StateConflict(
                 _("This unit has already applied for this title in this round.")
             ) from None
         Transition.objects.create(

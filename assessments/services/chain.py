@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import acts_at_level
 from assessments import group_rules, signals
 from assessments.models import (
     Assessment,
@@ -17,13 +18,14 @@ from assessments.models import (
     TransitionAction,
 )
 from audit.services import record_event
-from standards.models import Item, Stage, TitleKind
+from core.errors import OutOfTurn, StateConflict
+from standards.models import Item, Stage, StageKind, TitleKind
 from standards.scoring import ItemMark, Outcome, evaluate
 
 VILLAGE_TITLES = (TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE)
 
 
-class ScoreConflict(ValidationError):
+class ScoreConflict(StateConflict):
     """Someone saved these items since the page was read; nothing was written."""
 
     def __init__(self, items: list[Item]):
@@ -91,7 +93,7 @@ def can_act(user, assessment: Assessment) -> bool:
 
 def _require_actor(actor, assessment: Assessment) -> None:
     if not assessment.is_open:
-        raise ValidationError(
+        raise StateConflict(
             _("This assessment is closed: %(state)s.") % {"state": assessment.get_state_display()}
         )
     if assessment.parent_id:
@@ -99,7 +101,13 @@ def _require_actor(actor, assessment: Assessment) -> None:
             _("A group's rating moves with its village's assessment; act on that one.")
         )
     if not group_rules.acts_for(actor, assessment, current_stage(assessment).level):
-        raise PermissionDenied(_("It is not your level's turn to act on this assessment."))
+        message = _("It is not your level's turn to act on this assessment.")
+        # A level of the chain acting out of turn meets the assessment's state (409 on the
+        # API); a level outside the chain may never act on it (403).
+        unit = assessment.access_unit
+        if any(acts_at_level(actor, unit, stage.level) for stage in stages_of(assessment)):
+            raise OutOfTurn(message)
+        raise PermissionDenied(message)
 
 
 def participants(assessment: Assessment, stage: int) -> set[int]:
@@ -215,6 +223,19 @@ def _move_groups(actor, parent: Assessment, action: str, to_stage: int, reason: 
 def _require_group_results(assessment: Assessment) -> None:
     if group_rules.reads_group_results(assessment):
         group_rules.require_groups_settled(assessment)
+
+
+def _require_not_a_selection(assessment: Assessment) -> None:
+    """评先 is decided against the places on the selection page (assessments/selection.py), and
+    the city confirms it there with its document number: never one by one on the sheet."""
+    reached = stages_of(assessment)[: assessment.stage + 1]
+    if any(stage.kind == StageKind.SELECTION for stage in reached):
+        raise StateConflict(
+            _(
+                "Advanced townships are selected against the places, and confirmed with the "
+                "document number, on the round's selection page."
+            )
+        )
 
 
 def _require_pass_rule(assessment: Assessment) -> None:

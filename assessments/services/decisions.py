@@ -25,6 +25,7 @@ from assessments.services.chain import (
     _move,
     _require_actor,
     _require_group_results,
+    _require_not_a_selection,
     _require_pass_rule,
     _require_separation,
     can_act,
@@ -33,6 +34,7 @@ from assessments.services.chain import (
     stages_of,
 )
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import Level, OrgUnit
 from standards.models import TitleKind
 
@@ -69,9 +71,10 @@ def do_decide(
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if not is_last_stage(assessment) or assessment.stage == 0:
-            raise ValidationError(_("Only the last stage of the chain decides."))
+            raise StateConflict(_("Only the last stage of the chain decides."))
         _require_separation(actor, assessment)
         if award:
+            _require_not_a_selection(assessment)
             _require_pass_rule(assessment)
             _require_group_results(assessment)
             if holds_title_in(assessment.unit, assessment.title, assessment.round.year):
@@ -257,7 +260,7 @@ def do_withdraw(actor, assessment: Assessment, *, reason: str = "") -> Assessmen
         assessment = _locked(assessment, None)
         _require_actor(actor, assessment)
         if assessment.stage != 0:
-            raise ValidationError(_("Only an application not yet submitted can be withdrawn."))
+            raise StateConflict(_("Only an application not yet submitted can be withdrawn."))
         _move(
             actor, assessment, TransitionAction.WITHDRAW, 0, reason, state=AssessmentState.WITHDRAWN
         )
@@ -307,7 +310,7 @@ def do_revoke_title(
         if not can_revoke(actor, title):
             raise PermissionDenied(_("Only the level that decides this title may revoke it."))
         if title.status != TitleStatus.AWARDED:
-            raise ValidationError(_("Only a title in force can be revoked."))
+            raise StateConflict(_("Only a title in force can be revoked."))
         title.status = TitleStatus.REVOKED
         title.revoked_by = actor
         title.revoked_at = timezone.now()

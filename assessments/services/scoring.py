@@ -21,6 +21,7 @@ from assessments.services.chain import (
     stages_of,
 )
 from audit.services import record_event
+from core.errors import StateConflict
 from registers.evidence import checked_upload, store_evidence
 from registers.models import Evidence
 from standards import metrics
@@ -85,7 +86,7 @@ def do_save_scores(
         )
         _require_actor(actor, governing)
         if assessment.parent_id and (not assessment.is_open or assessment.stage != governing.stage):
-            raise ValidationError(_("This group's rating is not open at this stage."))
+            raise StateConflict(_("This group's rating is not open at this stage."))
         stage = assessment.stage
         items = {
             item.pk: item for item in Item.objects.filter(section__standard=assessment.standard)

@@ -25,15 +25,18 @@ from assessments.models import (
 from assessments.services.decisions import do_revoke_title
 from assessments.services.scoring import _item_id
 from audit.services import record_event
-from orgs.models import Level
+from core.errors import StateConflict
+from orgs.models import Level, OrgUnit
+from orgs.models import Status as UnitStatus
 
 # What the spot check's columns hold: a PositiveSmallIntegerField and a BigIntegerField.
 MAX_SAMPLE_COUNT = 32767
 MAX_SEED = 2**63 - 1
 
 
-def spot_check_population(round_: Round, title: str) -> list[Assessment]:
-    """Awarded, unrevoked assessments of the round for the title, in a fixed order."""
+def spot_check_population(round_: Round, title: str, township=None) -> list[Assessment]:
+    """Awarded, unrevoked assessments of the round for the title (only `township`'s units when
+    given), in a fixed order."""
     rows = (
         Assessment.objects.filter(
             round=round_,
@@ -44,7 +47,24 @@ def spot_check_population(round_: Round, title: str) -> list[Assessment]:
         .select_related("unit")
         .order_by("unit__township", "unit__division_code", "unit__name", "pk")
     )
+    if township is not None:
+        rows = rows.filter(unit__township=township)
     return list(rows)
+
+
+def spot_check_townships(round_: Round):
+    """The townships a spot check of the round may be limited to: those of its county."""
+    return OrgUnit.objects.filter(
+        level=Level.TOWNSHIP, county=round_.organiser, status=UnitStatus.ACTIVE
+    ).order_by("division_code", "name")
+
+
+def spot_check_township(round_: Round, township_id: int) -> OrgUnit:
+    """The township of the round's county with this id; any other id is refused alike."""
+    township = spot_check_townships(round_).filter(pk=township_id).first()
+    if township is None:
+        raise ValidationError({"township": _("Choose a township of the round's county.")})
+    return township
 
 
 def draw_sample(
@@ -65,7 +85,14 @@ def draw_sample(
 
 
 def do_draw_spot_check(
-    actor, round_: Round, title: str, *, share=None, count=None, seed: int | None = None
+    actor,
+    round_: Round,
+    title: str,
+    *,
+    share=None,
+    count=None,
+    seed: int | None = None,
+    township: OrgUnit | None = None,
 ) -> SpotCheck:
     if (share is None) == (count is None):
         raise ValidationError(_("Give either a share or a count per township."))
@@ -98,9 +125,17 @@ def do_draw_spot_check(
             )
     if not acts_at_level(actor, round_.organiser, Level.COUNTY):
         raise PermissionDenied(_("Spot checks are drawn by the county."))
+    if township is not None:
+        township = spot_check_township(round_, township.pk)
     seed = secrets.randbits(48) if seed is None else seed
-    population = [(a.unit.township_id or 0, a.pk) for a in spot_check_population(round_, title)]
+    population = [
+        (a.unit.township_id or 0, a.pk) for a in spot_check_population(round_, title, township)
+    ]
     if not population:
+        if township is not None:
+            raise ValidationError(
+                {"township": _("No awarded unit of this round and title in this township.")}
+            )
         raise ValidationError(_("No awarded unit of this round and title to draw from."))
     chosen = draw_sample(population, seed=seed, share=share, count=count)
     with transaction.atomic():
@@ -110,6 +145,7 @@ def do_draw_spot_check(
             share=share,
             count=count,
             seed=seed,
+            township=township,
             population=[list(pair) for pair in population],
             drawn_by=actor,
         )
@@ -125,6 +161,7 @@ def do_draw_spot_check(
                 "seed": seed,
                 "share": str(share) if share else None,
                 "count": count,
+                "township": township.name if township else None,
                 "population": len(population),
                 "sample": chosen,
             },
@@ -155,7 +192,7 @@ def do_record_inspection(
         if not acts_at_level(actor, assessment.unit, Level.COUNTY):
             raise PermissionDenied(_("Spot checks are inspected by the county."))
         if entry.result != SpotCheckResult.PENDING:
-            raise ValidationError(_("This unit's inspection is already recorded."))
+            raise StateConflict(_("This unit's inspection is already recorded."))
         entry.result = SpotCheckResult.PASSED if passed else SpotCheckResult.FAILED
         entry.reason = reason
         entry.inspected_by = actor

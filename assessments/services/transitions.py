@@ -16,12 +16,14 @@ from assessments.services.chain import (
     _move_groups,
     _require_actor,
     _require_group_results,
+    _require_not_a_selection,
     _require_pass_rule,
     _require_separation,
     is_last_stage,
     outcome_at,
 )
 from assessments.services.decisions import _settle_group_ratings
+from core.errors import StateConflict
 from standards.models import Item
 
 
@@ -31,7 +33,7 @@ def do_submit(actor, assessment: Assessment, *, expected_version: int | None = N
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if assessment.stage != 0:
-            raise ValidationError(_("Only a self-assessment is submitted."))
+            raise StateConflict(_("Only a self-assessment is submitted."))
         unscored = outcome_at(assessment).unscored
         if unscored:
             raise ValidationError(
@@ -68,9 +70,10 @@ def do_pass(
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if assessment.stage == 0:
-            raise ValidationError(_("A self-assessment is submitted, not passed."))
+            raise StateConflict(_("A self-assessment is submitted, not passed."))
         if is_last_stage(assessment):
-            raise ValidationError(_("This is the last stage: decide instead."))
+            raise StateConflict(_("This is the last stage: decide instead."))
+        _require_not_a_selection(assessment)
         _require_separation(actor, assessment)
         _require_pass_rule(assessment)
         _require_group_results(assessment)
@@ -97,7 +100,7 @@ def do_return(
         assessment = _locked(assessment, expected_version)
         _require_actor(actor, assessment)
         if assessment.stage == 0:
-            raise ValidationError(_("A self-assessment cannot be returned; it is still yours."))
+            raise StateConflict(_("A self-assessment cannot be returned; it is still yours."))
         chosen = sorted({int(i) for i in items or []})
         known = set(
             Item.objects.filter(section__standard=assessment.standard).values_list("pk", flat=True)

@@ -38,6 +38,17 @@ def waiting_rows(context):
     return selectors.waiting_for(context["request"].user)
 
 
+@register.simple_tag(takes_context=True)
+def waiting_at_level(context, unit):
+    """What waits for the officers at the unit's level, for a leader's home page."""
+    return selectors.waiting_at(context["request"].user, unit)
+
+
+@register.filter
+def overdue_count(rows):
+    return sum(1 for row in rows if row.overdue)
+
+
 @register.filter
 def item_at(sequence, index):
     try:

@@ -177,7 +177,9 @@ def test_it_answers_422_per_item_for_a_score_out_of_range(
     assert list(response.json()["errors"]) == [str(item.pk)]
 
 
-def test_it_refuses_scores_from_another_level_with_403(as_user, tree, round_2026, chain_personas):
+def test_it_refuses_scores_from_a_level_out_of_turn_with_409(
+    as_user, tree, round_2026, chain_personas
+):
     assessment = do_apply(
         chain_personas.village, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1
     )
@@ -187,7 +189,7 @@ def test_it_refuses_scores_from_another_level_with_403(as_user, tree, round_2026
         {"entries": _full_marks(assessment)},
         "put",
     )
-    assert response.status_code == 403
+    assert response.status_code == 409  # the county scores at its own stage: a state conflict
     assert not Score.objects.exists()
 
 
@@ -230,7 +232,7 @@ def test_it_refuses_evidence_from_a_reviewer_not_at_the_stage(
     response = as_user(chain_personas.township).post(
         f"{API}/{assessment.pk}/evidence", {"file": SimpleUploadedFile("a.png", PNG)}
     )
-    assert response.status_code == 403
+    assert response.status_code == 409  # not the township's turn yet
 
 
 # Moving along the chain
@@ -283,11 +285,13 @@ def _items_of(pk):
     return _items(Assessment.objects.get(pk=pk))
 
 
-def test_it_refuses_a_pass_by_the_wrong_level_with_403(as_user, tree, round_2026, chain_personas):
+def test_it_refuses_a_pass_by_a_level_out_of_turn_with_409(
+    as_user, tree, round_2026, chain_personas
+):
     assessment = self_assess_and_submit(chain_personas, round_2026, tree.village_1)
-    assert _post(as_user(chain_personas.county), f"{API}/{assessment.pk}/pass").status_code == 403
+    assert _post(as_user(chain_personas.county), f"{API}/{assessment.pk}/pass").status_code == 409
     assert (
-        _post(as_user(chain_personas.village), f"{API}/{assessment.pk}/submit").status_code == 403
+        _post(as_user(chain_personas.village), f"{API}/{assessment.pk}/submit").status_code == 409
     )
 
 
@@ -320,14 +324,14 @@ def test_it_answers_409_for_a_stale_expected_version(as_user, tree, round_2026, 
     assert "Someone changed" in response.json()["detail"]
 
 
-def test_it_refuses_a_decision_at_a_middle_stage_with_422(
+def test_it_refuses_a_decision_at_a_middle_stage_with_409(
     as_user, tree, round_2026, chain_personas
 ):
     assessment = self_assess_and_submit(chain_personas, round_2026, tree.village_1)
     response = _post(
         as_user(chain_personas.township), f"{API}/{assessment.pk}/decide", {"award": True}
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
 
 
 def test_it_decides_not_to_award_with_a_reason(as_user, tree, round_2026, chain_personas):
@@ -527,3 +531,13 @@ def test_it_reads_what_waits_in_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as three:
         assert client.get(path).json()["count"] == 3
     assert len(three) == len(one)
+
+
+def test_it_draws_a_spot_check_in_one_township(as_user, tree, round_2026, awarded, county_officer):
+    client = as_user(county_officer)
+    path = f"{API}/rounds/{round_2026.pk}/spot-checks"
+    drawn = _post(client, path, {"count": 1, "township_id": tree.township_1.pk})
+    assert drawn.status_code == 201
+    assert drawn.json()["township_id"] == tree.township_1.pk
+    elsewhere = _post(client, path, {"count": 1, "township_id": tree.township_b.pk})
+    assert elsewhere.status_code == 422

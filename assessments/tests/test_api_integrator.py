@@ -83,7 +83,7 @@ def test_it_closes_a_round_once_and_then_takes_no_applications(
         f"{API}/",
         {"round_id": round_2026.pk, "title": "qualified_village", "unit_id": tree.village_1.pk},
     )
-    assert apply.status_code == 422
+    assert apply.status_code == 409  # a closed round: a state conflict
 
 
 def test_it_lists_a_rounds_spot_checks_for_the_county_only(

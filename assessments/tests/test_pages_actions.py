@@ -192,10 +192,16 @@ def test_it_takes_an_advanced_township_from_its_application_to_the_citys_confirm
     assessment.refresh_from_db()
     score_all(county_officer, assessment)
     assessment.refresh_from_db()
-    assert _act(login(county_officer), assessment, "pass", {"reason": ""}).status_code == 302
+    county = login(county_officer)
+    selection_page = reverse("assessments:selection", args=[round_.pk])
+    county.post(selection_page, {"step": "places", "places": "1"})
+    mark = {"step": "mark", "assessment": assessment.pk, "selected": "yes", "reason": "得分第一"}
+    assert county.post(selection_page, mark).status_code == 302
     city = login(city_reviewer)
     waiting = city.get(reverse("assessments:waiting")).context["page"]
     assert [r.assessment for r in waiting] == [assessment]
-    assessment.refresh_from_db()
-    assert _act(city, assessment, "decide", {"award": "yes", "reason": ""}).status_code == 302
+    confirmed = city.post(
+        selection_page, {"step": "confirm", "document_number": "长计协〔2026〕5号"}
+    )
+    assert confirmed.status_code == 302
     assert AwardedTitle.objects.filter(unit=tree.township_1).exists()

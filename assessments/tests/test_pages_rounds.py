@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
 from assessments.models import Assessment, Round, RoundTitle, StageDeadline
-from assessments.services import do_apply, do_create_round
+from assessments.services import do_apply, do_close_round, do_create_round
 from assessments.tests.page_helpers import submitted
 from conftest import PASSWORD
 from standards.models import TitleKind
@@ -208,3 +208,36 @@ def test_it_reads_the_overview_in_the_same_number_of_queries_however_many_apply(
         do_apply(_operator_of(unit, name), round_2026, TitleKind.QUALIFIED_VILLAGE, unit)
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(url)
+
+
+def _round_of(year, county_officer, tree, qualified_standard):
+    round_, _warnings = do_create_round(
+        county_officer,
+        tree.county_a,
+        year=year,
+        name=f"{year}年度评估",
+        standards={TitleKind.QUALIFIED_VILLAGE: qualified_standard},
+    )
+    return round_
+
+
+def test_it_shows_an_open_round_of_a_past_year_as_expired(
+    login, tree, county_officer, qualified_standard
+):
+    past = _round_of(date.today().year - 2, county_officer, tree, qualified_standard)
+    current = _round_of(date.today().year, county_officer, tree, qualified_standard)
+    client = login(county_officer)
+    rows = client.get(reverse("assessments:rounds")).content.decode().split("<tbody>")[1]
+    past_row = next(r for r in rows.split("<tr>") if past.name in r)
+    current_row = next(r for r in rows.split("<tr>") if current.name in r)
+    assert '<td class="round-status">已过期（未结束）</td>' in past_row
+    assert '<td class="round-status">进行中</td>' in current_row
+    detail = client.get(reverse("assessments:round", args=[past.pk])).content.decode()
+    assert 'id="round-status">已过期（未结束）<' in detail
+
+
+def test_it_shows_a_closed_round_as_closed(login, tree, county_officer, qualified_standard):
+    past = _round_of(date.today().year - 2, county_officer, tree, qualified_standard)
+    do_close_round(county_officer, past)
+    page = login(county_officer).get(reverse("assessments:round", args=[past.pk]))
+    assert 'id="round-status">已结束<' in page.content.decode()

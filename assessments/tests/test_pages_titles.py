@@ -1,5 +1,7 @@
 """Titles on the unit page, revocation, and the county's spot checks."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -112,6 +114,53 @@ def test_it_revokes_the_title_when_an_inspection_fails(login, county_officer, ro
     assert awarded.status == TitleStatus.REVOKED
 
 
+def test_the_spot_check_pages_finding_reaches_the_confirmation(
+    login, county_officer, round_2026, awarded
+):
+    """The user guide's step: choose 不合格：摘牌 on the spot-check page, write the finding, then
+    confirm; the finding typed on the list is the one the confirmation shows and records."""
+    check = do_draw_spot_check(
+        county_officer, round_2026, TitleKind.QUALIFIED_VILLAGE, count=1, seed=7
+    )
+    entry = check.entries.get()
+    client = login(county_officer)
+    listing = client.get(reverse("assessments:spot_check", args=[check.pk])).content.decode()
+    names = set(re.findall(r'name="(e\d+-[a-z]+)"', listing))
+    assert names == {f"e{entry.pk}-result", f"e{entry.pk}-reason"}
+    fields = {f"e{entry.pk}-result": "failed", f"e{entry.pk}-reason": "活动记录缺失"}
+    ask = client.post(reverse("assessments:inspect", args=[entry.pk]), fields)
+    assert ask.status_code == 200 and "活动记录缺失" in ask.content.decode()
+    client.post(reverse("assessments:inspect", args=[entry.pk]), {**fields, "confirmed": "1"})
+    entry.refresh_from_db()
+    assert (entry.result, entry.reason) == (SpotCheckResult.FAILED, "活动记录缺失")
+
+
 def test_it_forbids_spot_checks_to_a_township(login, township_officer, round_2026):
     response = login(township_officer).get(reverse("assessments:spot_checks", args=[round_2026.pk]))
     assert response.status_code == 403
+
+
+def test_it_limits_a_draw_to_the_chosen_township(login, tree, county_officer, round_2026, awarded):
+    client = login(county_officer)
+    form_page = client.get(reverse("assessments:spot_checks", args=[round_2026.pk]))
+    assert tree.township_1.name in form_page.content.decode()
+    response = client.post(
+        reverse("assessments:spot_checks", args=[round_2026.pk]),
+        {"title": TitleKind.QUALIFIED_VILLAGE, "count": "1", "township": tree.township_1.pk},
+    )
+    check = SpotCheck.objects.get()
+    assert check.township == tree.township_1
+    page = client.get(response["Location"]).content.decode()
+    assert f'id="drawn-township">{tree.township_1.name}<' in page
+
+
+def test_it_says_when_the_chosen_township_has_nothing_to_draw(
+    login, tree, county_officer, round_2026, awarded
+):
+    response = login(county_officer).post(
+        reverse("assessments:spot_checks", args=[round_2026.pk]),
+        {"title": TitleKind.QUALIFIED_VILLAGE, "count": "1", "township": tree.township_2.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["township"]
+    assert not SpotCheck.objects.exists()

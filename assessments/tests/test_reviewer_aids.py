@@ -112,3 +112,15 @@ def test_it_asks_for_a_note_in_a_bulk_award_with_such_items(
     assessment.refresh_from_db()
     assert assessment.state == AssessmentState.OPEN
     assert item(assessment, "1").metric == "test_members"
+
+
+def test_it_counts_on_the_waiting_list_the_items_above_the_registers(
+    login, tree, round_2026, chain_personas, registers_suggest_20
+):
+    assessment = chain_to_last_stage(round_2026, tree.village_1, chain_personas)
+    registers_suggest_20(assessment.standard)
+    page = login(chain_personas.county).get(reverse("assessments:waiting"))
+    row = next(r for r in page.context["page"] if r.assessment.pk == assessment.pk)
+    assert row.above == 1
+    table = page.content.decode().split('id="waiting"')[1]
+    assert f'href="{reverse("assessments:sheet", args=[assessment.pk])}#above-suggestion"' in table

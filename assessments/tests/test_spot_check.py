@@ -202,3 +202,23 @@ def test_it_lets_only_the_county_inspect(round_2026, awarded, county_officer, to
     entry = _draw(county_officer, round_2026, count=1).entries.first()
     with pytest.raises(PermissionDenied):
         do_record_inspection(township_officer, entry, passed=True)
+
+
+def test_it_draws_only_among_the_chosen_townships_units(tree, round_2026, awarded, county_officer):
+    check = _draw(county_officer, round_2026, count=2, seed=7, township=tree.township_2)
+    assert set(_sample(check)) <= set(awarded[tree.township_2.pk])
+    assert len(_sample(check)) == 2
+    assert len(check.population) == 4
+    assert sorted(redraw(check)) == _sample(check)
+
+
+def test_it_records_the_township_in_the_draw_event(tree, round_2026, awarded, county_officer):
+    check = _draw(county_officer, round_2026, count=1, seed=7, township=tree.township_2)
+    event = AuditEvent.objects.get(action="spot_check.draw", object_id=str(check.pk))
+    assert event.after["township"] == tree.township_2.name
+
+
+def test_it_refuses_a_township_of_another_county(tree, round_2026, awarded, county_officer):
+    with pytest.raises(ValidationError) as refused:
+        _draw(county_officer, round_2026, count=1, township=tree.township_b)
+    assert "township" in refused.value.message_dict

@@ -14,7 +14,7 @@ from assessments.models import AwardedTitle
 from campaigns import rollups
 from registers.exporters import template_workbook
 from registers.imports import run_import
-from spreadsheets.tests.files import write_csv, write_xlsx
+from spreadsheets.tests.files import INSTRUCTIONS, write_csv, write_workbook, write_xlsx
 from standards.models import TitleKind
 
 HEADER = ["单位代码", "单位名称", "称号", "年度", "发文单位", "文号"]
@@ -151,3 +151,56 @@ def test_it_offers_no_certificate_for_a_carried_in_title(tree, tmp_path, county_
     client = login(county_officer)
     url = reverse("reports:certificate_pdf", args=[title.pk])
     assert client.get(url).status_code == 404
+
+
+# Messy files, as registers/tests/test_import_workbooks.py holds every other kind to.
+
+FOOTER = [[], ["制表人：王五", None, None, "审核人：赵六"], ["注：本表一式两份。"]]
+
+
+def test_it_names_the_excel_row_under_a_title_row_and_skips_the_notes(tree, tmp_path):
+    header = ["行政区划代码", "名称", "荣誉称号", "命名年度", "命名单位", "发文文号"]
+    bad = [V2, "王庄村", "优秀村", "2020", "", ""]
+    path = write_workbook(
+        tmp_path / "双创.xlsx",
+        {"填表说明": INSTRUCTIONS, "称号": [["长沙县双创称号名单"], header, GOOD[0], bad, *FOOTER]},
+    )
+    report = run_import("titles", path, filename=path.name, actor=None)
+    # The column as the file names it, on the row Excel shows.
+    assert [(e.row, e.column) for e in report.errors] == [(4, "荣誉称号")]
+    assert [n["row"] for n in report.skipped_notes] == [6, 7]
+    assert not report.imported and AwardedTitle.objects.count() == 0
+
+
+def test_it_reads_titles_under_a_two_row_merged_header(tree, tmp_path):
+    path = write_workbook(
+        tmp_path / "titles.xlsx",
+        {
+            "称号": [
+                ["单位代码", "单位名称", "称号情况", None, "命名文件", None],
+                [None, None, "称号", "年度", "发文单位", "文号"],
+                GOOD[0],
+            ]
+        },
+        merged={"称号": ["A1:A2", "B1:B2", "C1:D1", "E1:F1"]},
+    )
+    report = run_import("titles", path, filename=path.name, actor=None)
+    assert report.errors == [] and report.created == 1
+    assert report.sheets[0]["header_rows"] == [1, 2]
+
+
+def test_it_names_the_row_of_a_bad_line_in_a_gbk_csv(tree, tmp_path):
+    bad = [V2, "王庄村", "合格", "明年", "", ""]
+    path = write_csv(tmp_path / "t.csv", [HEADER, GOOD[0], bad], encoding="gbk")
+    [error] = run_import("titles", path, filename="t.csv", actor=None).errors
+    assert (error.row, error.column) == (3, "年度")
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in error.message)
+    assert AwardedTitle.objects.count() == 0
+
+
+def test_it_catches_a_title_repeated_across_sheets(tree, tmp_path):
+    sheets = {"一组": [HEADER, GOOD[0]], "二组": [HEADER, GOOD[0]]}
+    path = write_workbook(tmp_path / "titles.xlsx", sheets)
+    report = run_import("titles", path, filename=path.name, actor=None)
+    assert [(e.sheet, e.row) for e in report.errors] == [("二组", 2)]
+    assert AwardedTitle.objects.count() == 0

@@ -217,6 +217,10 @@ def test_it_withdraws_only_before_submission(at_stage, chain_personas):
 def test_it_runs_the_advanced_township_chain_to_the_citys_confirmation(
     tree, county_officer, township_officer, city_reviewer, township_standard
 ):
+    """The county's step is the selection against the places (assessments/selection.py), the
+    city's the confirmation with its document number."""
+    from assessments import selection
+
     round_, _ = do_create_round(
         county_officer,
         tree.county_a,
@@ -229,10 +233,13 @@ def test_it_runs_the_advanced_township_chain_to_the_citys_confirmation(
     do_submit(township_officer, assessment)
     with pytest.raises(PermissionDenied):
         do_pass(city_reviewer, assessment)
-    do_pass(county_officer, assessment)
+    selection.do_set_places(county_officer, round_, 1)
     with pytest.raises(PermissionDenied):
-        do_decide(county_officer, assessment, award=True)
-    do_decide(city_reviewer, assessment, award=True)
+        selection.do_mark(city_reviewer, assessment, selected=True, reason="得分第一")
+    selection.do_mark(county_officer, assessment, selected=True, reason="得分第一")
+    with pytest.raises(PermissionDenied):
+        selection.do_confirm(county_officer, round_, document_number="长计协〔2026〕5号")
+    selection.do_confirm(city_reviewer, round_, document_number="长计协〔2026〕5号")
     actions = list(assessment.transitions.values_list("action", "actor__username"))
     assert actions == [
         ("apply", "township_1"),

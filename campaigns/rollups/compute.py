@@ -13,7 +13,8 @@ from django.db.models.functions import ExtractYear
 
 from assessments import standing
 from assessments.models import AwardedTitle
-from orgs.models import LEVEL_COLUMNS, Level, OrgUnit, Status
+from campaigns import targets as t
+from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 from registers.models import Member, ServiceActivity, Training
 from registers.selectors import on_register_in
 from standards.models import TitleKind
@@ -26,6 +27,9 @@ FIELDS = (
     "first_class_villages",
     "townships",
     "advanced_townships",
+    "enterprises",
+    "qualified_enterprises",
+    "first_class_enterprises",
     "active_members",
     "trainings",
     "service_activities",
@@ -33,6 +37,15 @@ FIELDS = (
 )
 ANCESTORS = tuple(LEVEL_COLUMNS.values())  # province, city, county, township, village
 STRUCTURE = {Level.GROUP: "groups", Level.VILLAGE: "villages", Level.TOWNSHIP: "townships"}
+# Enterprise associations sit at village level but keep their own figures: whether they count
+# among the 村(居) of the targets is the campaign's setting (campaigns.targets.Counts.of).
+ENTERPRISE_FIELDS = t.ENTERPRISE_FIELDS
+
+
+def _own_field(field: str, category: str) -> str:
+    return ENTERPRISE_FIELDS.get(field, field) if category == Category.ENTERPRISE else field
+
+
 REBUILD_ACTION = "campaigns.rollups.rebuild"
 REFRESH_ACTION = "campaigns.rollups.refresh"
 BATCH = 5000
@@ -70,6 +83,9 @@ class Figures:
     first_class_villages: int = 0
     townships: int = 0
     advanced_townships: int = 0
+    enterprises: int = 0
+    qualified_enterprises: int = 0
+    first_class_enterprises: int = 0
     active_members: int = 0
     trainings: int = 0
     service_activities: int = 0
@@ -132,17 +148,17 @@ def _title_years(
     rows: Iterable[tuple], years: Sequence[int], closed: standing.ClosedRatings
 ) -> dict[int, tuple[int, set[int], set[int], set[int], set[int], tuple]]:
     """Per unit: (level, five-good years, qualified years, first-class years, advanced years,
-    the unit's ancestor ids) from rows (unit, level, title, *standing.ROW_FIELDS, *ancestor ids),
-    by the one rule of assessments/standing.py."""
+    the unit's ancestor ids, its category) from rows (unit, level, category, title,
+    *standing.ROW_FIELDS, *ancestor ids), by the one rule of assessments/standing.py."""
     width = len(standing.ROW_FIELDS)
     by_unit: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    info: dict[int, tuple[int, tuple]] = {}
-    for unit_id, level, title, *rest in rows:
+    info: dict[int, tuple[int, str, tuple]] = {}
+    for unit_id, level, category, title, *rest in rows:
         by_unit[unit_id][title].append(standing.row_of(rest[:width]))
-        info[unit_id] = (level, tuple(rest[width:]))
+        info[unit_id] = (level, category, tuple(rest[width:]))
     result = {}
     for unit_id, titles in by_unit.items():
-        level, ancestors = info[unit_id]
+        level, category, ancestors = info[unit_id]
         chain = (*ancestors, unit_id)
         result[unit_id] = (
             level,
@@ -156,6 +172,7 @@ def _title_years(
                 )
             ),
             ancestors,
+            category,
         )
     return result
 
@@ -208,27 +225,28 @@ def compute(
 
     structure = (
         OrgUnit.objects.filter(units, level__in=list(STRUCTURE))
-        .values_list(*ANCESTORS, "level")
+        .values_list(*ANCESTORS, "level", "category")
         .annotate(n=Count("id"))
         .order_by()
     )
-    for *ancestors, level, n in structure:
+    for *ancestors, level, category, n in structure:
         for year in years:
-            add(ancestors, year, STRUCTURE[level], n)
+            add(ancestors, year, _own_field(STRUCTURE[level], category), n)
 
     titles = AwardedTitle.objects.filter(_prefixed(units, "unit__"), year__lte=years[-1])
     rows = titles.values_list(
         "unit_id",
         "unit__level",
+        "unit__category",
         "title",
         *standing.ROW_FIELDS,
         *(f"unit__{c}" for c in ANCESTORS),
     ).order_by()
     rows = list(rows)
-    for level, *held, ancestors in _title_years(rows, years, _closed_for(rows)).values():
+    for level, *held, ancestors, category in _title_years(rows, years, _closed_for(rows)).values():
         for year in years:
             for field, n in _title_fields(level, *held, year).items():
-                add(ancestors, year, field, n)
+                add(ancestors, year, _own_field(field, category), n)
 
     members = (
         Member.objects.filter(_prefixed(units, "unit__"))
@@ -296,6 +314,7 @@ def _group_values(groups: Sequence[OrgUnit], years: Sequence[int]) -> dict[Key, 
         .values_list(
             "unit_id",
             "unit__level",
+            "unit__category",
             "title",
             *standing.ROW_FIELDS,
             *(f"unit__{c}" for c in ANCESTORS),

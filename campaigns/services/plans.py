@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns import plan_levels
 from campaigns.plan_models import (
     Campaign,
     CreationPlan,
@@ -19,6 +20,7 @@ from campaigns.plan_models import (
 from campaigns.selectors import draft_years, plan_findings, plan_rows, villages_of
 from campaigns.services.surveys import _require_township_of
 from campaigns.services.who import _require, approves_plans, keeps_township
+from core.errors import StateConflict
 from orgs.models import OrgUnit
 
 
@@ -71,7 +73,7 @@ def do_save_plan_draft(
             if old == values:
                 continue
             before[str(village_id)], after[str(village_id)] = list(old), list(values)
-            if values == (None, None):
+            if values == (None, None) and not (entry.five_good_groups or entry.note):
                 entry.delete()
                 continue
             entry = entry or PlanEntry(plan=plan, village_id=village_id)
@@ -126,6 +128,7 @@ def do_submit_plan(actor, campaign: Campaign, township: OrgUnit, *, note: str = 
             )
             for village_id, (q, f) in years.items()
         )
+        plan_levels.freeze(plan, version)
         plan.status = PlanStatus.SUBMITTED
         plan.save()
         record_event(
@@ -154,7 +157,7 @@ def _decide(actor, version: PlanVersion, status: str, reason: str) -> PlanVersio
         township = plan.township
         _require(approves_plans(actor, township), _("Plans are approved by the county above them."))
         if version.status != PlanStatus.SUBMITTED or plan.status != PlanStatus.SUBMITTED:
-            raise ValidationError(_("Only a plan awaiting approval can be approved or returned."))
+            raise StateConflict(_("Only a plan awaiting approval can be approved or returned."))
         if version.submitted_by_id and version.submitted_by_id == getattr(actor, "pk", None):
             raise PermissionDenied(_("Whoever submitted a plan cannot approve it."))
         version.status = status

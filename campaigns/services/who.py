@@ -14,6 +14,7 @@ CAMPAIGN_FIELDS = (
     *SHARE_FIELDS,
     "first_class_base",
     "advanced_townships",
+    "enterprises_count_as_villages",
     "large_township_population",
 )
 

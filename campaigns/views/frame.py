@@ -13,6 +13,7 @@ from accounts.access import (
     root_units,
     visible_ancestors,
 )
+from assessments import selection
 from campaigns import checks, services
 from campaigns import targets as t
 from campaigns.access import forbidden, get_campaign_for_user, get_township_for_user
@@ -162,7 +163,7 @@ def _plan_states(campaign: Campaign, townships: list[OrgUnit]) -> dict[int, Crea
 def campaign_detail(request, pk: int):
     campaign = get_campaign_for_user(request, pk)
     year = _year(request, campaign)
-    counts = services.current_counts(campaign.organiser, year)
+    counts = services.current_counts(campaign.organiser, year, campaign)
     townships = list(services.townships_of(campaign))
     own = {
         target.township_id: target
@@ -180,6 +181,9 @@ def campaign_detail(request, pk: int):
             year=year,
             attainments=t.attainments(counts, services.campaign_targets(campaign)),
             rows=rows,
+            selection_warning=selection.shortfall_warning(
+                campaign.organiser, campaign.first_year, campaign.last_year, year
+            ),
         ),
     )
 

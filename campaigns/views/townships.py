@@ -12,7 +12,7 @@ from accounts.access import (
     get_unit_for_user,
     missing,
 )
-from campaigns import checks, services
+from campaigns import checks, services, views_plan_levels
 from campaigns import targets as t
 from campaigns.access import forbidden, get_township_for_user
 from campaigns.forms import (
@@ -39,7 +39,7 @@ from sanlian.forms import add_validation_errors
 def township(request, pk: int, township_pk: int):
     campaign, unit = get_township_for_user(request, pk, township_pk)
     year = _year(request, campaign)
-    counts = services.current_counts(unit, year)
+    counts = services.current_counts(unit, year, campaign)
     targets = services.township_targets(campaign, unit)
     plan = services.plan_for(campaign, unit)
     return render(
@@ -191,6 +191,7 @@ def plan(request, pk: int, township_pk: int):
             editable=keeps and not locked,
             keeps_township=keeps,
             **context,
+            **views_plan_levels.context(campaign, unit, creation_plan, villages),
         ),
     )
 

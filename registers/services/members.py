@@ -1,6 +1,7 @@
 """Every write to the member register, each with its audit event in the same transaction."""
 
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import can_see
+from audit.models import AuditEvent
 from audit.services import record_change, record_event
 from orgs.models import Level, OrgUnit
 from registers import pii
@@ -97,7 +100,7 @@ def _set_phone(member: Member, raw, errors: dict) -> None:
     member.phone_masked = mask_phone(phone)
 
 
-def _validate(member: Member, errors: dict, today: date) -> None:
+def _validate(member: Member, errors: dict, today: date, actor=None) -> None:
     member.name = clean_text(member.name)
     if not member.name:
         errors.setdefault("name", []).append(_("The name is required."))
@@ -126,12 +129,63 @@ def _validate(member: Member, errors: dict, today: date) -> None:
             .first()
         )
         if other is not None:
-            errors.setdefault("id_number", []).append(
-                _("This person is already registered in “%(unit)s”.") % {"unit": other.unit.name}
-            )
+            errors.setdefault("id_number", []).append(_duplicate_message(actor, member, other))
 
 
-def _apply(member: Member, fields: dict[str, Any], today: date) -> list[RecruitmentCategory] | None:
+# A user may learn that an ID number is registered outside their subtree this many times a day;
+# then every ID number they enter is refused until the day is over (docs/decisions.md, issue 16).
+HIDDEN_DUPLICATES_PER_DAY = 5
+REFUSED_ELSEWHERE = "registers.member.id_registered_elsewhere"
+
+
+def _duplicate_message(actor, member: Member, other: Member) -> str:
+    """Name the other association only to a user who sees it; anyone else learns no unit, and
+    the refusal is audited (`_auditing_refusals`)."""
+    if actor is None or can_see(actor, other.unit):
+        return _("This person is already registered in “%(unit)s”.") % {"unit": other.unit.name}
+    member._refused_elsewhere = other.unit_id
+    return _(
+        "This ID number cannot be registered here. If the person moved, ask the county "
+        "association to transfer them."
+    )
+
+
+def _over_daily_limit(actor) -> bool:
+    if actor is None:
+        return False
+    since = timezone.now() - timedelta(days=1)
+    found = AuditEvent.objects.filter(actor=actor, action=REFUSED_ELSEWHERE, created_at__gte=since)
+    return found.count() >= HIDDEN_DUPLICATES_PER_DAY
+
+
+@contextmanager
+def _auditing_refusals(actor):
+    """Audit a refusal that told the user an ID number is registered outside their subtree:
+    the probe shows in the chain, under the association that holds the person. Written after
+    the refused write's transaction has rolled back, so that it stays."""
+    try:
+        yield
+    except ValidationError as error:
+        member = getattr(error, "refused_member", None)
+        if member is not None and actor is not None:
+            _record_refused_elsewhere(actor, member)
+        raise
+
+
+def _record_refused_elsewhere(actor, member: Member) -> None:
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=REFUSED_ELSEWHERE,
+            obj=member.unit,
+            unit_id=member._refused_elsewhere,
+            after={"id_number": member.id_number_masked, "unit": member.unit_id},
+        )
+
+
+def _apply(
+    member: Member, fields: dict[str, Any], today: date, actor=None
+) -> list[RecruitmentCategory] | None:
     errors: dict[str, list[str]] = {}
     categories = fields.pop("categories", None)
     id_number = fields.pop("id_number", ...)
@@ -139,17 +193,23 @@ def _apply(member: Member, fields: dict[str, Any], today: date) -> list[Recruitm
     for field, value in fields.items():
         setattr(member, field, value)
     if id_number is not ...:
+        if id_number and _over_daily_limit(actor):
+            errors.setdefault("id_number", []).append(
+                _("Too many ID numbers were refused today; ask the county association.")
+            )
         _set_id_number(member, id_number, errors)
     if phone is not ...:
         _set_phone(member, phone, errors)
-    _validate(member, errors, today)
+    _validate(member, errors, today, actor)
     try:
         member.full_clean(exclude=["id_number_hash", "categories"])
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if errors:
-        raise ValidationError(errors)
+        error = ValidationError(errors)
+        error.refused_member = member if hasattr(member, "_refused_elsewhere") else None
+        raise error
     return categories
 
 
@@ -168,7 +228,8 @@ def do_create_member(actor, unit: OrgUnit, **fields: Any) -> Member:
     if unknown:
         raise ValueError(f"Unknown member fields: {sorted(unknown)}")
     member = Member(unit=unit)
-    categories = _apply(member, dict(fields), timezone.localdate())
+    with _auditing_refusals(actor):
+        categories = _apply(member, dict(fields), timezone.localdate(), actor)
     with transaction.atomic():
         _save(member)
         if categories:
@@ -187,7 +248,7 @@ def do_update_member(actor, member: Member, expected_version: int | None = None,
     unknown = set(changes) - set(MEMBER_FIELDS)
     if unknown:
         raise ValueError(f"Unknown member fields: {sorted(unknown)}")
-    with transaction.atomic():
+    with _auditing_refusals(actor), transaction.atomic():
         member = (
             Member.objects.select_for_update(no_key=True, of=("self",))
             .select_related("unit")
@@ -198,7 +259,7 @@ def do_update_member(actor, member: Member, expected_version: int | None = None,
                 _("Someone else changed this member after you opened it. Reload and redo.")
             )
         before = member_snapshot(member)
-        categories = _apply(member, dict(changes), timezone.localdate())
+        categories = _apply(member, dict(changes), timezone.localdate(), actor)
         member.version += 1
         _save(member)
         if categories is not None:
@@ -220,7 +281,7 @@ def do_update_member(actor, member: Member, expected_version: int | None = None,
     return member
 
 
-def check_member(unit: OrgUnit, member: Member | None = None, **fields: Any) -> dict:
+def check_member(unit: OrgUnit, member: Member | None = None, actor=None, **fields: Any) -> dict:
     """The errors a save would report, per field, without saving (forms validate as you type)."""
     unknown = set(fields) - set(MEMBER_FIELDS)
     if unknown:
@@ -230,7 +291,8 @@ def check_member(unit: OrgUnit, member: Member | None = None, **fields: Any) -> 
     else:
         draft = Member.objects.select_related("unit").get(pk=member.pk)
     try:
-        _apply(draft, dict(fields), timezone.localdate())
+        with _auditing_refusals(actor):
+            _apply(draft, dict(fields), timezone.localdate(), actor)
     except ValidationError as error:
         return error.message_dict
     return {}

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import Level, OrgUnit
 from registers.identity import (
     clean_text,
@@ -217,7 +218,7 @@ def do_end_post(actor, post: Post, end_date: date) -> Post:
     with transaction.atomic():
         post = Post.objects.select_for_update(no_key=True).get(pk=post.pk)
         if post.end_date is not None:
-            raise ValidationError({"end_date": [_("This term has already ended.")]})
+            raise StateConflict({"end_date": [_("This term has already ended.")]})
         return _end_post(actor, post, end_date)
 
 

@@ -1,11 +1,10 @@
 """What every register write shares: who keeps a register, and the error of a stale edit."""
 
-from django.core.exceptions import ValidationError
-
+from core.errors import StateConflict
 from orgs.models import Category, Level, OrgUnit
 
 
-class ConflictError(ValidationError):
+class ConflictError(StateConflict):
     """Someone else saved the record since it was read; nothing was overwritten."""
 
 

@@ -70,6 +70,7 @@ def test_it_shows_totals_by_status(login, village_operator, tree, members):
     assert {value: count for value, _label, count in totals} == {
         "active": 2,
         "withdrawn": 0,
+        "resigned": 0,
         "moved": 1,
         "deceased": 0,
     }

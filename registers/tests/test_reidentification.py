@@ -1,11 +1,14 @@
 """A reader without the unmask permission cannot rebuild an ID number from everything they can
-read: the API's members, units and audit events, the member pages and the Excel export. Before
+read: the API's members, units and audit events, the member pages, the register, member list,
+unit and post pages, and the Excel export. The printed forms and reports name no member's birth
+date or ID number (reports/templates holds neither field). Before
 the masking policy, the division code + the birth date + the four visible characters gave the
 whole number, and an exact-match search confirmed every guess (issue 16)."""
 
 import io
 import re
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -61,12 +64,32 @@ def _everything_read(client, browser, tree, members) -> dict[str, dict]:
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).worksheets[0]
     cells = " ".join(str(value) for row in sheet.iter_rows(values_only=True) for value in row)
     audit = client.get("/api/v1/audit/events?page_size=100").content.decode()
+    pages = _pages_about_the_village(browser, tree)
     for name, member in seen.items():
         page = browser.get(
             reverse("registers:member_detail", args=[members_by_name(members)[name]])
         )
-        member["texts"] += [cells, audit, page.content.decode()]
+        member["texts"] += [cells, audit, page.content.decode(), *pages]
     return seen
+
+
+def _pages_about_the_village(browser, tree) -> list[str]:
+    """The village's other pages: its register, its member list (with a search by birth year),
+    its unit page and its post holders' form."""
+    village = tree.village_1.pk
+    addresses = [
+        reverse("registers:unit_register", args=[village]),
+        reverse("registers:member_list", args=[village]),
+        reverse("registers:member_list", args=[village]) + "?q=1960",
+        reverse("orgs:unit", args=[village]),
+        reverse("registers:post_create", args=[village]),
+    ]
+    texts = []
+    for address in addresses:
+        response = browser.get(address)
+        assert response.status_code == 200, address
+        texts.append(response.content.decode())
+    return texts
 
 
 def members_by_name(members) -> dict[str, int]:
@@ -141,3 +164,17 @@ def test_it_shows_an_older_events_masked_number_the_current_way(
     items = as_user(county_officer).get("/api/v1/audit/events").json()["items"]
     after = next(item["after"] for item in items if item["action"] == "registers.member.update")
     assert "0017" not in str(after) and "430***************" in after["id_number"]
+
+
+def test_the_printed_forms_and_reports_read_no_identity_field():
+    # The printed forms (评估表, 验收审批表, certificates) and the reports (progress, commendation)
+    # are built by reports/; none of their templates or builders reads a birth date, an ID
+    # number or a phone, so they add nothing to what the pages above show.
+    root = Path(__file__).resolve().parents[2] / "reports"
+    sources = [
+        p for p in root.rglob("*") if p.suffix in (".py", ".html") and "tests" not in p.parts
+    ]
+    assert len(sources) > 10
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert not re.search(r"birth_date|id_number|phone", text), source

@@ -237,7 +237,9 @@ def member_validate(request, unit_id):
     form.is_valid()
     # The form's own findings first; the services' rules over the fields that passed them.
     errors = {name: list(found) for name, found in form.errors.items()}
-    for name, found in services.check_member(unit, member, **form.service_fields()).items():
+    for name, found in services.check_member(
+        unit, member, actor=request.user, **form.service_fields()
+    ).items():
         errors.setdefault(name, found)
     touched = {name for name, value in request.POST.items() if value}
     trigger = request.headers.get("HX-Trigger-Name", "")

@@ -67,9 +67,9 @@ def test_it_takes_venue_and_funds_from_the_years_profile(passed_to_county, regis
 
 def test_it_leaves_what_the_system_does_not_hold_visibly_blank(passed_to_county):
     blanks = [f for f in approval_form(passed_to_county).facts if f.value is None]
-    # Per-capita income, births outside the policy, the family-planning status, and (without a
-    # profile for the year) venue and funds.
-    assert len(blanks) == 5
+    # Per-capita income, the family-planning status, and (without a profile for the year) venue
+    # and funds. The line for births outside the policy is gone: it no longer fits current policy.
+    assert len(blanks) == 4
     assert all(f.note for f in blanks)
 
 

@@ -16,5 +16,5 @@ def test_it_names_the_excel_report_in_chinese(login, township_officer, tree, tit
         reverse("reports:progress_xlsx", args=[tree.township_1.pk]) + "?year=2027"
     )
     disposition = unquote(response["Content-Disposition"])
-    assert f"{tree.township_1.name}-进展报告-2027.xlsx" in disposition
+    assert f"{tree.township_1.name}-工作进展情况报告-2027.xlsx" in disposition
     assert "progress report" not in disposition

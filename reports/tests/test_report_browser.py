@@ -30,7 +30,7 @@ def test_it_downloads_the_progress_report_from_the_dashboard(
     page.goto(live_server.url + reverse("dashboards:unit", args=[tree.county_a.pk]) + "?year=2026")
     expect(page.locator("table.league tr", has_text="青山镇")).to_contain_text("50.0%")
 
-    page.get_by_role("link", name="进展报告").click()
+    page.get_by_role("link", name="工作进展情况报告").click()
     page.wait_for_url(f"**/reports/progress/{tree.county_a.pk}/**")
     link = page.get_by_role("link", name="下载PDF（2026年）")
     # The PDF opens inline; the browser's own session fetches it, as a click would.

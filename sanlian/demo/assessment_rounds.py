@@ -34,6 +34,7 @@ from assessments.services import (
     spot_check_population,
 )
 from orgs.models import Level, OrgUnit
+from sanlian.demo import selection as demo_selection
 from sanlian.demo.assessment_parts import (
     DEADLINES_2026,
     TOWNSHIP_CATEGORIES,
@@ -283,15 +284,15 @@ class _Campaign:
         if outcome == "submitted":
             return p
         if outcome == "not_selected":
-            reason = "本次评先名额有限，未入选，下一轮再申报。"
-            p.move(TransitionAction.RETURN, 0, _when(year, "pass2"), county, reason)
+            # 评先 against the places: the county marks it 未入选 at its selection stage
+            # (sanlian/demo/selection.py records the mark).
             p.move(
-                TransitionAction.WITHDRAW,
-                0,
-                _when(year, "confirm"),
-                own,
-                reason,
-                state=AssessmentState.WITHDRAWN,
+                TransitionAction.NOT_AWARD,
+                1,
+                _when(year, "pass2"),
+                county,
+                "未入选：" + demo_selection.NOT_SELECTED_REASON,
+                state=AssessmentState.NOT_AWARDED,
             )
             return p
         p.move(
@@ -376,6 +377,10 @@ class _Campaign:
         self.rate_other_villages_groups(writer)
         writer.flush()
         self._merge(writer)
+        chosen = demo_selection.record_selection(round_, self.users.get("county"), places=3)
+        demo_selection.record_confirmation(
+            chosen, self.users.get("city"), f"{self.units.city.name[:1]}计协〔2024〕8号"
+        )
         return round_
 
     # 双创 titles carried in, and the yearly rating that keeps or ends them (动态管理) ------------
@@ -545,6 +550,7 @@ class _Campaign:
             self.plan_township(writer, township, outcome="selected")
         writer.flush()
         self._merge(writer)
+        demo_selection.record_selection(round_, self.users.get("county"), places=3)
 
         # What the demo accounts have done this autumn, through the services.
         for planned in to_pass:
@@ -591,8 +597,7 @@ class _Campaign:
             do_decide_group_ratings(actor, round_, village, decisions)
 
     def county_selects(self, assessment: Assessment) -> None:
-        county = self.users["county"]
-        do_pass(county, assessment, reason="经县协会评选，推荐为先进乡镇协会，报市协会审核认定。")
+        demo_selection.county_selects_now(assessment.round, self.users["county"], assessment)
 
     def village1_applies(self, round_: Round) -> None:
         """village1 applies for first-class, township1 returns two items with a reason."""

@@ -156,9 +156,12 @@ class _Builder(_RecordPlanner, _PersonMaker):
         if draw < deceased:
             member.status = MemberStatus.DECEASED
             member.status_reason = rng.choice(words.DECEASED_REASONS)
-        elif draw < deceased + 0.015:
+        elif draw < deceased + 0.008:
             member.status = MemberStatus.WITHDRAWN
             member.status_reason = rng.choice(words.WITHDRAWAL_REASONS)
+        elif draw < deceased + 0.015:
+            member.status = MemberStatus.RESIGNED
+            member.status_reason = rng.choice(words.RESIGNATION_REASONS)
         elif draw < deceased + 0.035:
             member.status = MemberStatus.MOVED
             member.status_reason = rng.choice(words.MOVED_REASONS)

@@ -76,6 +76,27 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.mark.usefixtures("built")
 class TestTheWholeDemo:
+    def test_it_selects_townships_against_places_and_the_city_issues_their_titles(self, db, built):
+        """评先 (issue 12): 2024's selection has three places, three 入选 and one 未入选 with its
+        reason, confirmed by the city with its document number as the issuer of the titles;
+        2026's is under way. The 双创 titles carried in are there too."""
+        from assessments.models import Selection
+
+        past = Selection.objects.get(round__year=2024)
+        marks = list(past.marks.values_list("selected", flat=True))
+        assert (past.places, sorted(marks)) == (3, [False, True, True, True])
+        assert past.confirmed_document and past.confirmed_at
+        assert "名额" in past.marks.get(selected=False).reason
+        issued = AwardedTitle.objects.filter(
+            title="advanced_township", assessment__round__year=2024
+        )
+        assert issued.count() == 3
+        assert {t.issuer for t in issued} == {f"{past.round.organiser.city.name}计划生育协会"}
+        assert Selection.objects.get(round__year=2026).marks.filter(selected=True).count() == 2
+        assert AwardedTitle.objects.filter(
+            carried_in=True, issuer__contains="计划生育协会"
+        ).exists()
+
     def test_it_creates_the_accounts_with_their_roles(self, db, built):
         main = OrgUnit.objects.get(division_code=demo.MAIN_COUNTY[1])
         expected = {

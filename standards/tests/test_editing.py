@@ -159,7 +159,7 @@ def test_it_confirms_clearing_the_marks_and_remembering_them(county_officer, own
     assert not own.pass_rule_is_assumption
     assert not Item.objects.filter(section__standard=own, is_assumption=True).exists()
     event = AuditEvent.objects.get(action="standards.standard.confirm")
-    assert set(event.before["assumed_items"]) == {"3", "否1", "17", "18"}
+    assert set(event.before["assumed_items"]) == {"3", "9", "17", "18"}
     assert event.before["assumed_sections"] == ["档案台账"]
     with pytest.raises(ValidationError, match="已"):
         services.do_confirm_standard(county_officer, own)

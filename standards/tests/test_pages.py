@@ -37,7 +37,7 @@ def test_it_shows_the_rubric_with_assumption_badges(login, township_officer, exa
     page = login(township_officer).get(reverse("standards:detail", args=[example.pk]))
     text = page.content.decode()
     assert page.status_code == 200
-    # The standard, the pass rule, item 3, the veto, item 17, 档案台账 and its item 18.
+    # The standard, the pass rule, item 3, item 9, item 17, 档案台账 and its item 18.
     assert text.count(BADGE) >= 7
     for expected in ("组织健全", "五好小组达到50%以上", "一票否决", "乡镇", "抽查", "至少 80"):
         assert expected in text, expected
