@@ -90,3 +90,16 @@ def decide_many_for_user(request, selection, *, reason: str = ""):
     if selection and not result.awarded and len(denied) == len(result.refused):
         raise refusal
     return result
+
+
+def get_group_village_for_user(request, pk, village_pk) -> tuple[Round, OrgUnit]:
+    """A round and one of its villages whose groups it rates, both visible to the user; else
+    one recorded 404."""
+    from orgs.models import Level
+
+    round_ = selectors.rounds_for_user(request.user).filter(pk=pk).first()
+    village = OrgUnit.objects.filter(pk=village_pk, level=Level.VILLAGE).first()
+    if round_ is None or village is None or not round_.organiser.contains(village):
+        raise missing(request, "assessments.group_ratings", f"{pk}:{village_pk}")
+    require(request, Action.VIEW, village)
+    return round_, village

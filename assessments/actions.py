@@ -26,3 +26,8 @@ class AssessmentAction(AuditAction):
     SELECTION_PLACES = "selection.places"
     SELECTION_MARK = "selection.mark"
     SELECTION_CONFIRM = "selection.confirm"
+    GROUP_RATINGS_OPEN = "group_ratings.open"
+    GROUP_RATINGS_RATE = "group_ratings.rate"
+    GROUP_RATINGS_SUBMIT = "group_ratings.submit"
+    GROUP_RATINGS_DECIDE = "group_ratings.decide"
+    GROUP_RATINGS_HISTORY = "group_ratings.history"

@@ -157,6 +157,7 @@ def round_detail(request, pk: int):
     assessments = (
         selectors.assessments_for_user(request.user)
         .filter(round=round_, parent__isnull=True)
+        .exclude(title=TitleKind.FIVE_GOOD_GROUP)
         .select_related("unit", "unit__township", "standard", "round")
     )
     counts = _overview_counts(assessments)

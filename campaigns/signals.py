@@ -47,6 +47,12 @@ def titles_superseded(sender, unit, **kwargs: Any) -> None:
     rollups.refresh(unit.pk)
 
 
+@receiver(title_signals.rating_not_kept)
+def rating_not_kept(sender, assessment, **kwargs: Any) -> None:
+    # A unit's decided "not awarded" ends last year's title from the round's year.
+    rollups.refresh(assessment.unit_id)
+
+
 @receiver(title_signals.round_closed)
 def round_closed(sender, round, **kwargs: Any) -> None:
     # Titles not kept by the round lapse across its organiser's whole subtree.

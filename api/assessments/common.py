@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from ninja import Router, Status
 
-from assessments import services
+from assessments import group_rules, services
 from assessments.models import (
     Assessment,
     Score,
@@ -64,6 +64,6 @@ def _detail(request, assessment: Assessment) -> dict:
         },
         scores=list(Score.objects.filter(assessment=assessment).order_by("id")),
         transitions=list(Transition.objects.filter(assessment=assessment).order_by("id")),
-        group_rating_ids=list(assessment.group_ratings.values_list("pk", flat=True)),
+        group_rating_ids=list(group_rules.ratings_with(assessment).values_list("pk", flat=True)),
     )
     return body

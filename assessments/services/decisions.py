@@ -25,6 +25,7 @@ from assessments.services.chain import (
     _locked,
     _move,
     _require_actor,
+    _require_group_results,
     _require_not_a_selection,
     _require_pass_rule,
     _require_separation,
@@ -76,6 +77,7 @@ def do_decide(
         if award:
             _require_not_a_selection(assessment)
             _require_pass_rule(assessment)
+            _require_group_results(assessment)
             if holds_title_in(assessment.unit, assessment.title, assessment.round.year):
                 raise ValidationError(
                     _("The unit already holds this title for %(year)s.")

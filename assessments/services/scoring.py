@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments import group_rules
 from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
@@ -133,6 +134,8 @@ def do_save_scores(
             previous = current.get(item.pk)
             if previous and _same(previous, points, entry):
                 continue
+            if item.metric == group_rules.FIVE_GOOD_METRIC and stage > 0:
+                group_rules.require_groups_settled(assessment)
             reading = metrics.reading_for(item, assessment.unit, year) if item.metric else None
             suggested = reading.suggested if reading else None
             overridden = suggested is not None and points is not None and points != suggested

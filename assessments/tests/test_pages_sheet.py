@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
+from assessments import group_rules
 from assessments.models import Comment, Score
 from assessments.services import ScoreInput, do_apply, do_return, do_save_scores
 from assessments.tests.page_helpers import applied, item, score_all, submitted
@@ -277,7 +278,7 @@ def test_it_lists_the_group_ratings_with_the_migrant_group(
     response = _sheet(login(village_operator), assessment)
     units = {row.assessment.unit for row in response.context["group_ratings"]}
     assert units == {tree.group_1, tree.group_2, tree.branch_group}
-    migrant = assessment.group_ratings.get(unit=tree.branch_group)
+    migrant = group_rules.ratings_with(assessment).get(unit=tree.branch_group)
     rating = _sheet(login(village_operator), migrant)
     assert rating.context["form"] is not None
     five = item(migrant, "5")
@@ -359,7 +360,7 @@ def test_it_keeps_evidence_of_a_submitted_item(
     from assessments.services import do_submit
 
     score_all(village_operator, assessment)
-    for group in assessment.group_ratings.all():
+    for group in group_rules.ratings_with(assessment):
         score_all(village_operator, group)
     do_submit(village_operator, assessment)
     url = reverse("assessments:delete_evidence", args=[assessment.pk, evidence.pk])
