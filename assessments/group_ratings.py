@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import group_rules, services
+from assessments.actions import AssessmentAction
 from assessments.models import Assessment, AssessmentState, Round, RoundStatus
 from audit.services import record_event
 from orgs.models import Level, OrgUnit
@@ -53,7 +54,7 @@ def _require_rater(actor, round_: Round, village: OrgUnit) -> None:
 def _audit(actor, round_: Round, village: OrgUnit, action: str, after: dict) -> None:
     record_event(
         actor=actor,
-        action=f"group_ratings.{action}",
+        action=AssessmentAction(f"group_ratings.{action}"),
         obj=round_,
         unit_id=village.pk,
         after={"village": village.pk, "on_behalf": _on_behalf(actor, village), **after},

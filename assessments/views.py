@@ -33,8 +33,8 @@ from assessments.models import (
     StageDeadline,
     TitleStatus,
 )
+from core.forms import add_validation_errors
 from orgs.models import Level, OrgUnit
-from sanlian.forms import add_validation_errors
 from standards.access import visible_standards
 from standards.models import Stage, TitleKind
 

@@ -24,10 +24,10 @@ from assessments.forms import (
     SheetForm,
 )
 from assessments.models import Assessment, Score, TransitionAction
+from core.forms import add_validation_errors
 from orgs.selectors import group_sort_key
 from registers.models import Evidence
 from registers.services import do_delete_evidence
-from sanlian.forms import add_validation_errors
 from standards.models import Item
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import group_rules
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     Round,
@@ -90,7 +91,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
             created_groups = _open_group_ratings(actor, round_, assessment)
         record_event(
             actor=actor,
-            action="assessment.apply",
+            action=AssessmentAction.ASSESSMENT_APPLY,
             obj=assessment,
             unit_id=unit.pk,
             after={

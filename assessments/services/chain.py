@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import group_rules, signals
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -206,7 +207,7 @@ def _move(
     )
     record_event(
         actor=actor,
-        action=f"assessment.{action}",
+        action=AssessmentAction(f"assessment.{action}"),
         obj=assessment,
         unit_id=assessment.unit_id,
         before={"stage": from_stage},

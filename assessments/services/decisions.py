@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import signals
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -204,7 +205,7 @@ def _award(actor, assessment: Assessment) -> AwardedTitle:
     )
     record_event(
         actor=actor,
-        action="title.award",
+        action=AssessmentAction.TITLE_AWARD,
         obj=title,
         unit_id=assessment.unit_id,
         after={
@@ -320,7 +321,7 @@ def do_revoke_title(
         title.save()
         record_event(
             actor=actor,
-            action="title.revoke",
+            action=AssessmentAction.TITLE_REVOKE,
             obj=title,
             unit_id=title.unit_id,
             before={"status": TitleStatus.AWARDED},

@@ -176,6 +176,27 @@ def test_it_asks_for_a_reason_when_a_score_differs_from_the_registers(
     assert (score.suggested, score.override_reason) == (Decimal("20"), "新增会员")
 
 
+def test_it_saves_a_score_whose_registers_reading_is_longer_than_its_column(
+    login, tree, village_operator, round_2026, monkeypatch
+):
+    vacant = "、".join(f"第{n}小组小组长" for n in range(30))  # a village with many vacant posts
+    monkeypatch.setitem(
+        metrics.METRICS,
+        "test_posts",
+        metrics.Metric("test_posts", "岗位", lambda unit, year: (Decimal("1"), "空缺：" + vacant)),
+    )
+    assessment = applied(tree, round_2026, village_operator)
+    one = item(assessment, "1")
+    one.metric, one.metric_bands = ("test_posts", [{"min": 0, "score": 20}])
+    one.save()
+
+    saved = _post(login(village_operator), assessment, {f"points-{one.pk}": "20"})
+
+    assert saved.status_code == 302
+    kept = Score.objects.get(item=one, is_current=True).metric_value
+    assert kept.startswith("空缺：第0小组小组长") and kept.endswith("…") and len(kept) == 100
+
+
 def test_it_attaches_evidence_to_an_item_and_the_township_downloads_it(
     login, tree, village_operator, township_officer, round_2026, settings, tmp_path
 ):

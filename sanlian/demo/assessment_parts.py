@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection
 
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -28,9 +29,9 @@ from orgs.models import Category, Level, OrgUnit
 from standards import metrics
 from standards.models import Item, Standard, TitleKind
 
-BULK_LOAD_ACTION = "assessments.bulk_load"
-HISTORY_ACTION = "assessment.history"
-GROUPS_HISTORY_ACTION = "group_ratings.history"
+BULK_LOAD_ACTION = AssessmentAction.BULK_LOAD
+HISTORY_ACTION = AssessmentAction.ASSESSMENT_HISTORY
+GROUPS_HISTORY_ACTION = AssessmentAction.GROUP_RATINGS_HISTORY
 DEFAULT_SEED = 319
 BATCH = 2000
 YEARS = (2024, 2025, 2026)
