@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.actions import AccountAction
 from accounts.models import Role, RoleKind
 from audit.models import Result
 from audit.services import record_event
@@ -130,7 +131,7 @@ def record_denial(
 ) -> None:
     record_event(
         actor=user,
-        action="access.denied",
+        action=AccountAction.ACCESS_DENIED,
         object_type=object_type,
         object_id=object_id or (unit.pk if unit else ""),
         object_label=unit.name if unit else "",

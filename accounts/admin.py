@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import router, transaction
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.actions import AccountAction
 from accounts.models import ApiToken, Role
 from accounts.services import do_grant_role, do_revoke_role, do_revoke_token
 from audit.services import record_event
@@ -153,7 +154,7 @@ class AuditedUserAdmin(UserAdmin):
             after["password"] = "set" if user.has_usable_password() else "unusable"
             record_event(
                 actor=request.user,
-                action="accounts.user.create",
+                action=AccountAction.USER_CREATE,
                 obj=user,
                 after=after,
                 ip_address=_address(request),
@@ -163,7 +164,7 @@ class AuditedUserAdmin(UserAdmin):
         if new:
             record_event(
                 actor=request.user,
-                action="accounts.user.update",
+                action=AccountAction.USER_UPDATE,
                 obj=user,
                 before=old,
                 after=new,
@@ -180,7 +181,7 @@ class AuditedUserAdmin(UserAdmin):
         if getattr(request, "_sanlian_password_view", False):
             record_event(
                 actor=request.user,
-                action="accounts.user.password",
+                action=AccountAction.USER_PASSWORD,
                 obj=obj,
                 after={"password": "set" if obj.has_usable_password() else "unusable"},
                 ip_address=_address(request),
@@ -195,7 +196,7 @@ class AuditedUserAdmin(UserAdmin):
                 do_revoke_token(request.user, token)
             record_event(
                 actor=request.user,
-                action="accounts.user.delete",
+                action=AccountAction.USER_DELETE,
                 obj=obj,
                 before=user_snapshot(obj),
                 ip_address=_address(request),
@@ -217,7 +218,7 @@ class AuditedGroupAdmin(GroupAdmin):
         if new or not change:
             record_event(
                 actor=request.user,
-                action="accounts.group.update" if change else "accounts.group.create",
+                action=AccountAction.GROUP_UPDATE if change else AccountAction.GROUP_CREATE,
                 obj=form.instance,
                 before=old if change else None,
                 after=new,
@@ -228,7 +229,7 @@ class AuditedGroupAdmin(GroupAdmin):
         with transaction.atomic():
             record_event(
                 actor=request.user,
-                action="accounts.group.delete",
+                action=AccountAction.GROUP_DELETE,
                 obj=obj,
                 before=_group_snapshot(obj),
                 ip_address=_address(request),

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actions import AccountAction
 from accounts.models import ApiToken, Role, hash_token
 from audit.services import record_event
 from orgs.models import OrgUnit
@@ -36,7 +37,7 @@ def do_create_user(
         user.save()
         record_event(
             actor=actor,
-            action="accounts.user.create",
+            action=AccountAction.USER_CREATE,
             obj=user,
             after={"username": username, "is_staff": is_staff, "is_superuser": is_superuser},
         )
@@ -51,7 +52,7 @@ def do_grant_role(actor, user, unit: OrgUnit, kind: str) -> Role:
         _forget_cached_roles(user)
         record_event(
             actor=actor,
-            action="accounts.role.grant",
+            action=AccountAction.ROLE_GRANT,
             obj=role,
             unit_id=unit.pk,
             after={"user": user.get_username(), "kind": kind, "unit": unit.pk},
@@ -63,7 +64,7 @@ def do_revoke_role(actor, role: Role) -> None:
     with transaction.atomic():
         record_event(
             actor=actor,
-            action="accounts.role.revoke",
+            action=AccountAction.ROLE_REVOKE,
             obj=role,
             unit_id=role.unit_id,
             before={"user": role.user.get_username(), "kind": role.kind, "unit": role.unit_id},
@@ -82,7 +83,7 @@ def do_create_token(actor, user, name: str) -> tuple[ApiToken, str]:
         token.save()
         record_event(
             actor=actor,
-            action="accounts.token.create",
+            action=AccountAction.TOKEN_CREATE,
             obj=token,
             after={"user": user.get_username(), "name": token.name, "prefix": token.key_prefix},
         )
@@ -95,7 +96,7 @@ def do_revoke_token(actor, token: ApiToken) -> None:
         token.save(update_fields=["revoked_at"])
         record_event(
             actor=actor,
-            action="accounts.token.revoke",
+            action=AccountAction.TOKEN_REVOKE,
             obj=token,
             after={"prefix": token.key_prefix},
         )

@@ -12,6 +12,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
+from accounts.actions import AccountAction
 from accounts.services import user_for_token
 from api.errors import CsrfFailed, InvalidToken
 from audit.models import Result
@@ -21,7 +22,7 @@ from audit.services import record_event
 def _refuse(request, raw: str) -> None:
     record_event(
         actor=None,
-        action="accounts.token_refused",
+        action=AccountAction.TOKEN_REFUSED,
         object_type="accounts.apitoken",
         object_label=raw[:10],
         result=Result.FAILED,

@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
+from accounts.access import record_denial
 from core.errors import OutOfTurn, StateConflict
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,16 @@ class SanlianAPI(NinjaAPI):
         # are the API's contract with its clients and must not change with the file layout.
         area = ".".join(operation.view_func.__module__.split(".")[:2])
         return f"{area}_{operation.view_func.__name__}".replace(".", "_")
+
+
+def acting(request, unit, action: str, call):
+    """Run a service; its PermissionDenied (wrong level, segregation of duties) answers 403 and
+    is recorded as a denial like the access helper's own."""
+    try:
+        return call()
+    except PermissionDenied:
+        record_denial(request, request.user, action, reason="forbidden", unit=unit)
+        raise
 
 
 def install(api: NinjaAPI) -> None:

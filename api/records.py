@@ -241,10 +241,6 @@ class ProfileOut(ProfileFields):
     checklist: dict[str, ChecklistEntryOut]
 
 
-def _page(queryset, params: RecordPageParams) -> dict:
-    return page_of(queryset, params)
-
-
 def _filtered(queryset, params: RecordPageParams):
     if params.q.strip():
         queryset = queryset.filter(title__icontains=params.q.strip())
@@ -273,7 +269,7 @@ def list_trainings(request, unit_id: int, params: Query[TrainingParams]):
     trainings = (
         trainings.select_related("organiser").prefetch_related("attendees").order_by("-date", "-id")
     )
-    return _page(trainings, params)
+    return page_of(trainings, params)
 
 
 class CarrierOut(Schema):
@@ -341,7 +337,7 @@ def list_activities(request, unit_id: int, params: Query[ActivityParams]):
         .annotate(evidence_count=Count("evidence"))
         .order_by("-date", "-id")
     )
-    body = _page(listed, params)
+    body = page_of(listed, params)
     body["total_people_served"] = totals["people"] or 0
     body["total_funds"] = Decimal(totals["funds"] or 0).quantize(Decimal("0.01"))
     return body

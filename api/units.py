@@ -35,10 +35,6 @@ class SearchParams(PageParams):
     q: Text = Field("", max_length=100)
 
 
-def _page(queryset, params: PageParams) -> dict:
-    return page_of(queryset, params)
-
-
 def _home_village(request, home_village_id):
     if home_village_id is None:
         return None
@@ -49,9 +45,9 @@ def _home_village(request, home_village_id):
 def list_units(request, params: Query[SearchParams]):
     """Search by name or division code within your subtrees; without `q`, your top units."""
     if params.q.strip():
-        return _page(selectors.search_units(visible_units(request.user), params.q), params)
+        return page_of(selectors.search_units(visible_units(request.user), params.q), params)
     roots = [u.pk for u in root_units(request.user)]
-    return _page(OrgUnit.objects.filter(pk__in=roots).order_by("level", "name", "id"), params)
+    return page_of(OrgUnit.objects.filter(pk__in=roots).order_by("level", "name", "id"), params)
 
 
 @router.get("/{unit_id}", response={200: UnitOut, **READ_ERRORS})
@@ -62,7 +58,7 @@ def get_unit(request, unit_id: int):
 @router.get("/{unit_id}/children", response={200: UnitPage, **READ_ERRORS})
 def list_children(request, unit_id: int, params: Query[PageParams], include_retired: bool = False):
     unit = get_unit_for_user(request, unit_id)
-    return _page(selectors.children_of(unit, include_retired), params)
+    return page_of(selectors.children_of(unit, include_retired), params)
 
 
 @router.post("/", response={201: UnitOut, **WRITE_ERRORS})

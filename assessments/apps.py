@@ -11,3 +11,8 @@ class AssessmentsConfig(AppConfig):
         from assessments import importers
 
         importers.register()
+        # The unit page's titles and their timeline (orgs must not name them).
+        from core.panels import register_panel
+
+        register_panel("unit_sections", "assessments/_unit_titles.html")
+        register_panel("unit_sections", "assessments/_unit_title_timeline.html")

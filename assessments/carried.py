@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import signals
+from assessments.actions import AssessmentAction
 from assessments.models import AwardedTitle, TitleStatus
 from audit.services import record_event
 from orgs.models import Level, OrgUnit
 from standards.models import TITLE_LEVELS, TitleKind
 
-CARRY_IN_ACTION = "title.carry_in"
+CARRY_IN_ACTION = AssessmentAction.TITLE_CARRY_IN
 FIRST_YEAR = 1990
 
 

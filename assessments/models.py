@@ -125,6 +125,8 @@ class Assessment(models.Model):
     reopened_items = models.JSONField(default=list, blank=True)
     # Bumped by every write, so that pages can tell they show an old state.
     version = models.PositiveIntegerField(default=1)
+    # A group rating the township entered for a village that has no operator account.
+    entered_by_township = models.BooleanField(_("entered by the township"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import selectors
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -181,7 +182,7 @@ def do_set_places(actor, round_: Round, places: int) -> Selection:
         selection.save()
         record_event(
             actor=actor,
-            action="selection.places",
+            action=AssessmentAction.SELECTION_PLACES,
             obj=selection,
             unit_id=round_.organiser_id,
             before=before,
@@ -257,7 +258,7 @@ def do_mark(
         )
         record_event(
             actor=actor,
-            action="selection.mark",
+            action=AssessmentAction.SELECTION_MARK,
             obj=mark,
             unit_id=assessment.unit_id,
             after={
@@ -327,7 +328,7 @@ def do_confirm(actor, round_: Round, *, document_number: str) -> list[AwardedTit
         selection.save()
         record_event(
             actor=actor,
-            action="selection.confirm",
+            action=AssessmentAction.SELECTION_CONFIRM,
             obj=selection,
             unit_id=round_.organiser_id,
             after={

@@ -282,6 +282,8 @@ def waiting_for(user) -> list[Row]:
     candidates = (
         assessments_for_user(user)
         .filter(state=AssessmentState.OPEN, parent__isnull=True)
+        # Group ratings wait on their village's 五好小组评定 page, not one row per group.
+        .exclude(title=TitleKind.FIVE_GOOD_GROUP)
         .select_related("unit", "unit__township", "round", "access_unit", "standard")
     )
     rows = [

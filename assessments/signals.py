@@ -15,3 +15,7 @@ titles_superseded = Signal()
 
 # sender=Round, round=<Round>: the round has just closed; titles it did not keep lapse.
 round_closed = Signal()
+
+# sender=Assessment, assessment=<Assessment>: the year's rating of the unit has just been decided
+# without the title (not awarded); a title it held the year before lapses from the round's year.
+rating_not_kept = Signal()

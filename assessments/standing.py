@@ -13,7 +13,10 @@ For one unit and one kind of title, year by year:
   unless the revoker said later), and no older title carries on past it.
 
 A year's rating of a title "closes" for a unit when a closed round of that year, organised by the
-unit or one of its ancestors, assessed the title (`closed_ratings`).
+unit or one of its ancestors, assessed the title, or when a round of that year still open has
+decided the unit's own rating of the title as not awarded (`closed_ratings`): a group the township
+did not rate five-good this year stops counting at once, so the village's item on five-good groups
+reads the year's real results.
 """
 
 from __future__ import annotations
@@ -152,14 +155,22 @@ class ClosedRatings:
 
 
 def closed_ratings() -> ClosedRatings:
-    """Every closed round's titles, by organiser: a handful of rows per county and year."""
-    from assessments.models import RoundStatus, RoundTitle
+    """Every closed round's titles, by organiser (a handful of rows per county and year), and
+    the units whose own rating an open round has decided as not awarded."""
+    from assessments.models import Assessment, AssessmentState, RoundStatus, RoundTitle
 
-    return ClosedRatings(
+    closed_rounds = (
         RoundTitle.objects.filter(round__status=RoundStatus.CLOSED)
         .values_list("round__organiser_id", "title", "round__year")
         .order_by()
     )
+    # A closed round already covers its own decisions; only the open rounds' ones are added.
+    not_kept = (
+        Assessment.objects.filter(state=AssessmentState.NOT_AWARDED, round__status=RoundStatus.OPEN)
+        .values_list("unit_id", "title", "round__year")
+        .order_by()
+    )
+    return ClosedRatings(closed_rounds.union(not_kept, all=True))
 
 
 def unit_chain(unit) -> list[int]:

@@ -3,6 +3,7 @@ from django.urls import path
 from assessments import (
     views,
     views_bulk,
+    views_groups,
     views_rerating,
     views_selection,
     views_sheet,
@@ -19,6 +20,12 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/apply/", views.apply, name="apply"),
     path("rounds/<int:pk>/rerating/", views_rerating.rerating, name="rerating"),
+    path("rounds/<int:pk>/groups/", views_groups.group_villages, name="group_villages"),
+    path(
+        "rounds/<int:pk>/groups/<int:village_pk>/",
+        views_groups.village_groups,
+        name="group_ratings",
+    ),
     path("rounds/<int:pk>/selection/", views_selection.selection_page, name="selection"),
     path("rounds/<int:pk>/spot-checks/", views_titles.spot_checks, name="spot_checks"),
     path("spot-checks/<int:pk>/", views_titles.spot_check, name="spot_check"),

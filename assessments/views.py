@@ -33,8 +33,8 @@ from assessments.models import (
     StageDeadline,
     TitleStatus,
 )
+from core.forms import add_validation_errors
 from orgs.models import Level, OrgUnit
-from sanlian.forms import add_validation_errors
 from standards.access import visible_standards
 from standards.models import Stage, TitleKind
 
@@ -157,6 +157,7 @@ def round_detail(request, pk: int):
     assessments = (
         selectors.assessments_for_user(request.user)
         .filter(round=round_, parent__isnull=True)
+        .exclude(title=TitleKind.FIVE_GOOD_GROUP)
         .select_related("unit", "unit__township", "standard", "round")
     )
     counts = _overview_counts(assessments)

@@ -2,20 +2,23 @@
 
 The waiting list sends the chosen ids (GET); the confirmation page reads each assessment's
 version and shows the selection with an optional shared note; its POST awards them through
-`services.do_decide_many`. Ids outside the user's subtree are left out, reported and recorded as
-denials, as `get_assessment_for_user` does for one. Not awarding needs a reason per unit and is
-decided one by one on the sheet."""
+`assessments.access.decide_many_for_user`, as the API's bulk award does. Ids outside the user's
+subtree are left out, reported and recorded as denials, as `get_assessment_for_user` does for one.
+Not awarding needs a reason per unit and is decided one by one on the sheet."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from accounts.access import record_denial
 from assessments import selectors, services
+from assessments.access import (
+    assessments_to_decide_for_user,
+    decide_many_for_user,
+    refuse_deciding,
+)
 from assessments.forms import award_reason_message
 from assessments.models import Assessment
 from core.strict_forms import StrictForm
@@ -64,38 +67,15 @@ def _parse(values: list[str], with_versions: bool) -> tuple[dict[int, int | None
 
 
 def _in_subtree(request, chosen) -> tuple[list[Assessment], int]:
-    """The chosen assessments the user may see (the waiting list's own scope), and how many were
-    not found there; each of those is recorded as a denial."""
-    found = list(
+    """The chosen assessments the user may see, in the page's order, and how many were not found
+    there (each recorded as a denial)."""
+    ordered = (
         selectors.assessments_for_user(request.user)
-        .filter(pk__in=chosen)
         .select_related("unit", "unit__township", "access_unit", "round", "standard")
         .order_by("unit__township__name", "unit__division_code", "unit__name", "title")
     )
-    seen = {a.pk for a in found}
-    outside = [pk for pk in chosen if pk not in seen]
-    for pk in outside:
-        record_denial(
-            request,
-            request.user,
-            "decide",
-            reason="not_found",
-            object_type="assessments.assessment",
-            object_id=str(pk),
-        )
+    found, outside = assessments_to_decide_for_user(request, chosen, ordered)
     return services.with_stages(found), len(outside)
-
-
-def _deny_all(request, assessments: list[Assessment]) -> PermissionDenied:
-    for assessment in assessments:
-        record_denial(
-            request,
-            request.user,
-            "decide",
-            reason="forbidden",
-            unit=assessment.access_unit,
-        )
-    return PermissionDenied(_("Only the level that decides these assessments can award them."))
 
 
 @login_required
@@ -130,18 +110,11 @@ def decide_many(request):
         above_suggestion=sum(len(f.above) for f in figures.values()),
     )
     if posting and form.is_valid():
-        result = services.do_decide_many(
-            request.user,
+        result = decide_many_for_user(
+            request,
             [(a, chosen[a.pk]) for a in assessments],
             reason=form.cleaned_data["reason"],
         )
-        denied = [r.assessment for r in result.refused if r.forbidden]
-        if denied and not result.awarded and len(denied) == len(result.refused):
-            raise _deny_all(request, denied)
-        for assessment in denied:
-            record_denial(
-                request, request.user, "decide", reason="forbidden", unit=assessment.access_unit
-            )
         if result.awarded:
             messages.success(
                 request,
@@ -176,7 +149,7 @@ def decide_many(request):
     else:
         selection = [(a, a.version) for a in assessments if services.can_decide(request.user, a)]
         if not selection:
-            raise _deny_all(request, assessments)
+            raise refuse_deciding(request, assessments)
         others = [a for a in assessments if not services.can_decide(request.user, a)]
     return render(
         request,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import missing
-from assessments import selection, selectors, services
+from assessments import group_rules, selection, selectors, services
 from assessments.access import forbidden, get_assessment_for_user
 from assessments.forms import (
     CommentForm,
@@ -24,10 +24,10 @@ from assessments.forms import (
     SheetForm,
 )
 from assessments.models import Assessment, Score, TransitionAction
+from core.forms import add_validation_errors
 from orgs.selectors import group_sort_key
 from registers.models import Evidence
 from registers.services import do_delete_evidence
-from sanlian.forms import add_validation_errors
 from standards.models import Item
 
 
@@ -128,7 +128,9 @@ def _render_sheet(request, assessment, form=None, conflict_items=None, status=20
             "reopened_numbers": [numbers.get(pk, "?") for pk in assessment.reopened_items or []],
             "group_ratings": sorted(
                 selectors.rows_for(
-                    assessment.group_ratings.select_related("unit", "unit__parent", "round")
+                    group_rules.ratings_with(assessment).select_related(
+                        "unit", "unit__parent", "round"
+                    )
                 ),
                 key=lambda row: group_sort_key(row.assessment.unit.name),
             ),

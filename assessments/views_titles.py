@@ -13,8 +13,8 @@ from assessments import services
 from assessments.access import get_round_for_user
 from assessments.forms import InspectionForm, RevokeForm, SpotCheckForm
 from assessments.models import AwardedTitle, SpotCheck, SpotCheckEntry, TitleStatus
+from core.forms import add_validation_errors
 from orgs.models import Level
-from sanlian.forms import add_validation_errors
 from standards.models import TitleKind
 
 

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.models import GENESIS_HASH, AuditEvent, ChainHead, Result
 
 HASHED_FIELDS = (
@@ -161,7 +162,7 @@ def _append(events: list[AuditEvent]) -> None:
 def record_event(
     *,
     actor: Any,
-    action: str,
+    action: AuditAction,
     obj: Any = None,
     object_type: str = "",
     object_id: Any = "",
@@ -173,7 +174,12 @@ def record_event(
     ip_address: str = "",
 ) -> AuditEvent:
     """Append one event. Call it inside the transaction of the change it records (inside
-    `deferred_events` it is appended at the block's end, and has no seq until then)."""
+    `deferred_events` it is appended at the block's end, and has no seq until then). The action
+    is a member of an app's `AuditAction` enum (audit/actions.py); a bare string is refused."""
+    if not isinstance(action, AuditAction):
+        raise TypeError(
+            f"record_event takes an AuditAction, not {type(action).__name__} {action!r}"
+        )
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -202,7 +208,7 @@ def record_event(
 
 
 def record_change(
-    *, actor: Any, action: str, obj: Any, unit_id: int | None, before: dict, after: dict
+    *, actor: Any, action: AuditAction, obj: Any, unit_id: int | None, before: dict, after: dict
 ) -> AuditEvent | None:
     """Record an edit with only the fields it changed; nothing when it changed nothing."""
     if after == before:

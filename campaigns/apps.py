@@ -24,6 +24,10 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
-        from campaigns import signals  # noqa: F401  (connects the roll-up receivers)
+        from campaigns import rollups, signals  # noqa: F401  (connects the roll-up receivers)
+        from registers.imports import register_run_deferral
+
+        # An import refreshes the roll-ups once, at the end of its run (the lock order of issue 14).
+        register_run_deferral(rollups.deferred, rollups.discard_deferred)
 
         post_migrate.connect(build_rollups_once, sender=self, dispatch_uid="rollups-build-once")

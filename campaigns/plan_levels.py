@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_change
 from campaigns import checks
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import Campaign, CreationPlan, PlanEntry, PlanStatus
 from orgs.models import Level, OrgUnit
 
@@ -108,9 +109,10 @@ def do_save_plan_levels(
     """Save the draft's five-good group numbers and notes per village id ({"groups": {year:
     count}, "note": text}) and the township's advanced aim. Like the years, the checks do not
     stop a draft."""
+    from campaigns.access import keeps_township
     from campaigns.selectors import villages_of
     from campaigns.services.surveys import _require_township_of
-    from campaigns.services.who import _require, keeps_township
+    from campaigns.services.who import _require
 
     _require_township_of(campaign, township)
     _require(keeps_township(actor, township), _("The plan is kept by the township."))
@@ -145,7 +147,7 @@ def do_save_plan_levels(
         plan.save()
         record_change(
             actor=actor,
-            action="campaigns.plan.save_levels",
+            action=CampaignAction.PLAN_SAVE_LEVELS,
             obj=plan,
             unit_id=township.pk,
             before=before,

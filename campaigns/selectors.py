@@ -353,3 +353,9 @@ def pilot_findings(
         has_key_village=villages_of(township).filter(is_key_village=True).exists(),
         first_year=year == campaign.first_year,
     )
+
+
+def takes_plan(unit: OrgUnit) -> bool:
+    """Townships, towns and streets; an urban branch has no villages of its own (its groups are
+    assessed with their home villages)."""
+    return unit.level == Level.TOWNSHIP and unit.category != Category.URBAN_BRANCH

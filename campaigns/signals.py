@@ -1,9 +1,12 @@
 """Receivers that keep the roll-ups current in the transaction of each change.
 
-Titles arrive through assessments' own signals (assessments must not import campaigns); register
-records through the models' save and delete signals; changes to the tree, bulk loads and member
-imports through the audit events their services write after the change is complete (a move has
-rewritten its subtree's ancestor columns by then, which the unit's own save has not)."""
+The apps below send what changed and campaigns listens, since they must not import it: titles
+through assessments' signals, the tree's changes and bulk loads through orgs' signals (sent by its
+services once a change is complete: a move has rewritten its subtree's ancestor columns by then,
+which the unit's own save has not), register records written in bulk (a bulk load, a members
+import) through registers' signal, and single register records through the models' save and
+delete signals, compared with the values they were read with (core/loaded.py) rather than a
+second read of the row."""
 
 from typing import Any
 
@@ -11,9 +14,11 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from assessments import signals as title_signals
-from audit.models import AuditEvent, Result
 from campaigns import rollups
+from orgs import signals as tree_signals
+from orgs.actions import OrgAction
 from orgs.models import OrgUnit
+from registers import signals as register_signals
 from registers.models import Member, ServiceActivity, Training
 
 # The field that places each register record on a unit.
@@ -29,15 +34,6 @@ COUNTED_FIELDS = {
 # status), and a delete receiver would cost every bulk delete Django's fast path (the bench's
 # clean-up deletes 100,000 members): a member deleted in the admin needs `rollups refresh`.
 DELETED_ONE_BY_ONE = (Training, ServiceActivity)
-TREE_ACTIONS = {
-    "orgs.unit.create",
-    "orgs.unit.move",
-    "orgs.unit.retire",
-    "orgs.unit.reinstate",
-    "orgs.unit.delete",
-}
-BULK_ACTIONS = {"orgs.bulk_load", "registers.bulk_load"}
-IMPORT_ACTION = "registers.import"
 
 
 @receiver(title_signals.title_awarded)
@@ -51,6 +47,12 @@ def titles_superseded(sender, unit, **kwargs: Any) -> None:
     rollups.refresh(unit.pk)
 
 
+@receiver(title_signals.rating_not_kept)
+def rating_not_kept(sender, assessment, **kwargs: Any) -> None:
+    # A unit's decided "not awarded" ends last year's title from the round's year.
+    rollups.refresh(assessment.unit_id)
+
+
 @receiver(title_signals.round_closed)
 def round_closed(sender, round, **kwargs: Any) -> None:
     # Titles not kept by the round lapse across its organiser's whole subtree.
@@ -59,11 +61,16 @@ def round_closed(sender, round, **kwargs: Any) -> None:
 
 def remember_unit(sender, instance, **kwargs: Any) -> None:
     """Before an edit, note what the roll-ups read from the record: a transfer changes two
-    units, and an edit that changes none of it changes no figure."""
-    if instance.pk is not None and not kwargs.get("raw"):
-        instance._rollup_before = (
-            sender.objects.filter(pk=instance.pk).values(*COUNTED_FIELDS[sender]).first()
-        )
+    units, and an edit that changes none of it changes no figure. The values it was read with
+    tell; only a record whose values are not known (refreshed, or never read) is read again."""
+    if instance.pk is None or kwargs.get("raw"):
+        return
+    fields = COUNTED_FIELDS[sender]
+    loaded = getattr(instance, "loaded_values", {})
+    if all(name in loaded for name in fields):
+        instance._rollup_before = {name: loaded[name] for name in fields}
+    else:
+        instance._rollup_before = sender.objects.filter(pk=instance.pk).values(*fields).first()
 
 
 def record_saved(sender, instance, **kwargs: Any) -> None:
@@ -94,34 +101,36 @@ for model in DELETED_ONE_BY_ONE:
     )
 
 
-@receiver(post_save, sender=AuditEvent, dispatch_uid="rollups-audit")
-def event_recorded(sender, instance: AuditEvent, created: bool, **kwargs: Any) -> None:
-    if not created or kwargs.get("raw") or instance.result != Result.OK:
-        return
-    action = instance.action
-    if action in TREE_ACTIONS:
-        unit = OrgUnit.objects.filter(pk=instance.object_id).first()
-        if unit is not None:
-            tree_changed(action, unit, instance.before or {})
-    elif action in BULK_ACTIONS or (
-        action == IMPORT_ACTION and (instance.after or {}).get("kind") == "members"
-    ):
-        # Bulk writes send no model signals. A member import spanning several counties has no
-        # common unit: everything is recomputed.
-        unit = OrgUnit.objects.filter(pk=instance.unit_id).first() if instance.unit_id else None
-        if unit is not None:
-            rollups.refresh_subtree(unit)
-        else:
-            rollups.refresh_all()
+@receiver(tree_signals.unit_changed, dispatch_uid="rollups-unit-changed")
+def unit_changed(sender, unit: OrgUnit, before: dict, **kwargs: Any) -> None:
+    # Read again: a retirement has updated the subtree's rows, not the caller's instance.
+    current = OrgUnit.objects.filter(pk=unit.pk).first()
+    if current is not None:
+        tree_changed(sender, current, before or {})
 
 
-def tree_changed(action: str, unit: OrgUnit, before: dict) -> None:
-    if action == "orgs.unit.retire":
+@receiver(tree_signals.units_loaded, dispatch_uid="rollups-units-loaded")
+def units_loaded(sender, root: OrgUnit, **kwargs: Any) -> None:
+    rollups.refresh_subtree(root)
+
+
+@receiver(register_signals.records_loaded, dispatch_uid="rollups-records-loaded")
+def records_loaded(sender, unit_id: int | None, **kwargs: Any) -> None:
+    # A member import spanning several counties has no common unit: everything is recomputed.
+    unit = OrgUnit.objects.filter(pk=unit_id).first() if unit_id else None
+    if unit is not None:
+        rollups.refresh_subtree(unit)
+    else:
+        rollups.refresh_all()
+
+
+def tree_changed(action: OrgAction, unit: OrgUnit, before: dict) -> None:
+    if action == OrgAction.UNIT_RETIRE:
         rollups.retired(unit)
-    elif action == "orgs.unit.delete":
+    elif action == OrgAction.UNIT_DELETE:
         # Written just before the delete, which only a unit without children or records passes.
         rollups.deleting(unit)
-    elif action == "orgs.unit.move":
+    elif action == OrgAction.UNIT_MOVE:
         if before.get("parent"):
             rollups.refresh(before["parent"])
         rollups.refresh(unit.parent_id)

@@ -21,7 +21,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit.actions import AuditAction
 from audit.services import record_event
+from jobs.actions import JobAction
 from jobs.models import ImportJob, Status, WorkerHeartbeat
 
 logger = logging.getLogger("sanlian.jobs.heartbeat")
@@ -91,10 +93,20 @@ def reap(now: datetime | None = None) -> int:
     return failed
 
 
-def _fail_jobs(task_id: str, worker: str, now: datetime) -> None:
-    from reports.job_models import ReportJob
+# The job models a lost worker's jobs are failed in, with the action that records it: ImportJob
+# here, and each app above adds its own (reports' ReportJob, from its AppConfig.ready), since jobs
+# must not import them.
+JOB_MODELS: list[tuple[type, AuditAction]] = [(ImportJob, JobAction.IMPORTS_WORKER_LOST)]
 
-    for model, action in ((ImportJob, "imports.worker_lost"), (ReportJob, "reports.worker_lost")):
+
+def register_job_model(model: type, action: AuditAction) -> None:
+    """Have the heartbeat fail `model`'s queued or running jobs of a worker that stopped."""
+    if (model, action) not in JOB_MODELS:
+        JOB_MODELS.append((model, action))
+
+
+def _fail_jobs(task_id: str, worker: str, now: datetime) -> None:
+    for model, action in JOB_MODELS:
         jobs = model.objects.select_for_update().filter(
             task_id=task_id, status__in=(Status.QUEUED, Status.RUNNING)
         )

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import record_event
+from jobs.actions import JobAction
 from jobs.models import ImportJob, Stage, Status
 
 UPLOAD_DIR = "imports"
@@ -65,7 +66,7 @@ def do_create_import_job(
             )
             record_event(
                 actor=actor,
-                action="imports.upload",
+                action=JobAction.IMPORTS_UPLOAD,
                 obj=job,
                 after={"kind": kind, "filename": job.filename, "size": job.size},
                 ip_address=ip_address,
@@ -94,7 +95,7 @@ def do_confirm_import(actor, job: ImportJob, *, only_valid: bool, ip_address: st
         if changed:
             record_event(
                 actor=actor,
-                action="imports.confirm",
+                action=JobAction.IMPORTS_CONFIRM,
                 obj=job,
                 after={"kind": job.kind, "filename": job.filename, "only_valid": only_valid},
                 ip_address=ip_address,
@@ -252,7 +253,7 @@ def fail_stalled_job(job: ImportJob, *, now: datetime | None = None) -> bool:
             discard_progress_aside(job.pk)
             record_event(
                 actor=None,
-                action="imports.stalled",
+                action=JobAction.IMPORTS_STALLED,
                 obj=job,
                 before={"status": Status.RUNNING, "stage": job.stage},
                 after={"status": Status.FAILED, "last_sign_of_life": job.updated_at.isoformat()},

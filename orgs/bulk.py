@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 
 from audit.models import Result
 from audit.services import record_event
+from orgs import signals
+from orgs.actions import OrgAction
 from orgs.demo_names import NamePicker, group_name
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 from orgs.services import copy_ancestor_columns, normalise_unit
 
 DEFAULT_BATCH_SIZE = 1000
-BULK_LOAD_ACTION = "orgs.bulk_load"
+BULK_LOAD_ACTION = OrgAction.BULK_LOAD
 
 # Code space under one parent: cities and counties take two digits, townships and villages three.
 MAX_CITIES = 99
@@ -118,8 +120,10 @@ def count_summary(counts: dict[int, int]) -> dict[str, int]:
 
 
 def record_bulk_load(*, root: OrgUnit, counts: dict[int, int], result=Result.OK, **details):
-    """The one audit event of a bulk load, scoped to the unit the load hangs under."""
-    return record_event(
+    """The one audit event of a bulk load, scoped to the unit the load hangs under; a complete
+    load also tells the apps above (`signals.units_loaded`), since bulk writes send no model
+    signals."""
+    event = record_event(
         actor=None,
         action=BULK_LOAD_ACTION,
         object_type="orgs.orgunit",
@@ -129,6 +133,9 @@ def record_bulk_load(*, root: OrgUnit, counts: dict[int, int], result=Result.OK,
         after={"units": count_summary(counts), **details},
         result=result,
     )
+    if result == Result.OK:
+        signals.units_loaded.send(sender=BULK_LOAD_ACTION, root=root)
+    return event
 
 
 def split_evenly(total: int, parts: int) -> list[int]:

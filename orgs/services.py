@@ -3,13 +3,15 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
 from core.errors import StateConflict
+from orgs import signals
+from orgs.actions import OrgAction
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 
 EDITABLE_FIELDS = (
@@ -53,19 +55,27 @@ def do_create_unit(actor, *, parent: OrgUnit | None, **fields: Any) -> OrgUnit:
     unit = OrgUnit(parent=parent, **fields)
     normalise_unit(unit)
     unit.full_clean()
-    with transaction.atomic():
-        copy_ancestor_columns(unit, parent)
-        unit.save()
-        if unit.level in LEVEL_COLUMNS:
-            setattr(unit, f"{LEVEL_COLUMNS[unit.level]}_id", unit.pk)
-            unit.save(update_fields=[f"{LEVEL_COLUMNS[unit.level]}"])
-        record_event(
-            actor=actor,
-            action="orgs.unit.create",
-            obj=unit,
-            unit_id=unit.pk,
-            after=unit_snapshot(unit),
-        )
+    try:
+        with transaction.atomic():
+            copy_ancestor_columns(unit, parent)
+            unit.save()
+            if unit.level in LEVEL_COLUMNS:
+                setattr(unit, f"{LEVEL_COLUMNS[unit.level]}_id", unit.pk)
+                unit.save(update_fields=[f"{LEVEL_COLUMNS[unit.level]}"])
+            record_event(
+                actor=actor,
+                action=OrgAction.UNIT_CREATE,
+                obj=unit,
+                unit_id=unit.pk,
+                after=unit_snapshot(unit),
+            )
+            signals.unit_changed.send(sender=OrgAction.UNIT_CREATE, unit=unit, before={})
+    except IntegrityError:
+        # A double submit (or a colleague) saved the same name or code just before: the
+        # check, run again now that it is committed, names the clash instead of a 500.
+        unit.pk = None
+        unit.full_clean()
+        raise
     return unit
 
 
@@ -84,7 +94,7 @@ def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
         after = unit_snapshot(unit)
         record_change(
             actor=actor,
-            action="orgs.unit.update",
+            action=OrgAction.UNIT_UPDATE,
             obj=unit,
             unit_id=unit.pk,
             before=before,
@@ -113,11 +123,14 @@ def do_move_unit(actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
         moved = OrgUnit.objects.subtree_of(unit).update(**above)
         record_event(
             actor=actor,
-            action="orgs.unit.move",
+            action=OrgAction.UNIT_MOVE,
             obj=unit,
             unit_id=unit.pk,
             before={"parent": old_parent_id},
             after={"parent": new_parent.pk, "units_moved": moved},
+        )
+        signals.unit_changed.send(
+            sender=OrgAction.UNIT_MOVE, unit=unit, before={"parent": old_parent_id}
         )
     return unit
 
@@ -138,12 +151,13 @@ def do_retire_unit(actor, unit: OrgUnit, reason: str) -> int:
         )
         record_event(
             actor=actor,
-            action="orgs.unit.retire",
+            action=OrgAction.UNIT_RETIRE,
             obj=unit,
             unit_id=unit.pk,
             before={"status": Status.ACTIVE},
             after={"status": Status.RETIRED, "reason": reason, "units_retired": retired},
         )
+        signals.unit_changed.send(sender=OrgAction.UNIT_RETIRE, unit=unit, before={})
     return retired
 
 
@@ -158,12 +172,13 @@ def do_reinstate_unit(actor, unit: OrgUnit) -> OrgUnit:
         unit.save()
         record_event(
             actor=actor,
-            action="orgs.unit.reinstate",
+            action=OrgAction.UNIT_REINSTATE,
             obj=unit,
             unit_id=unit.pk,
             before={"status": Status.RETIRED},
             after={"status": Status.ACTIVE},
         )
+        signals.unit_changed.send(sender=OrgAction.UNIT_REINSTATE, unit=unit, before={})
     return unit
 
 
@@ -180,11 +195,12 @@ def do_delete_unit(actor, unit: OrgUnit) -> None:
             snapshot = unit_snapshot(unit)
             record_event(
                 actor=actor,
-                action="orgs.unit.delete",
+                action=OrgAction.UNIT_DELETE,
                 obj=unit,
                 unit_id=unit.parent_id,
                 before=snapshot,
             )
+            signals.unit_changed.send(sender=OrgAction.UNIT_DELETE, unit=unit, before={})
             unit.delete()
     except ProtectedError as error:
         raise ValidationError(

@@ -1,16 +1,22 @@
 """The rules a unit must satisfy, shared by forms, services, imports and the API."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from orgs.models import (
+from orgs.levels import (
     CATEGORIES_BY_LEVEL,
     CODELESS_CATEGORIES,
     DIVISION_CODE_LENGTHS,
     Category,
     Level,
-    OrgUnit,
 )
+
+if TYPE_CHECKING:  # the model imports this module; the rules only read units they are given
+    from orgs.models import OrgUnit
 
 
 def allowed_parent_levels(level: int) -> set[int]:
@@ -82,7 +88,7 @@ def _code_errors(unit: OrgUnit) -> list[str]:
             _("The division code of a %(level)s has %(digits)d digits.")
             % {"level": Level(unit.level).label, "digits": expected}
         ]
-    clash = OrgUnit.objects.filter(division_code=code).exclude(pk=unit.pk).first()
+    clash = type(unit).objects.filter(division_code=code).exclude(pk=unit.pk).first()
     if clash:
         return [
             _("The division code %(code)s already belongs to “%(name)s”.")

@@ -18,11 +18,11 @@ from accounts.access import (
     visible_ancestors,
     visible_units,
 )
+from core.forms import add_validation_errors
 from orgs import selectors, services
 from orgs.forms import MoveForm, RetireForm, UnitForm
 from orgs.models import Category, Level, OrgUnit
 from orgs.validation import accepts_child, allowed_parent_levels, child_level_for
-from sanlian.forms import add_validation_errors
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from audit.services import record_event
+from registers.actions import RegisterAction
 from registers.models import Carrier, Member, Post, RecruitmentCategory
 
 
@@ -78,7 +79,9 @@ class AuditedListAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             record_event(
                 actor=request.user,
-                action=f"{obj._meta.label_lower}.{'update' if change else 'create'}",
+                action=RegisterAction(
+                    f"{obj._meta.label_lower}.{'update' if change else 'create'}"
+                ),
                 obj=obj,
                 before=before,
                 after=self._snapshot(obj),
@@ -89,7 +92,7 @@ class AuditedListAdmin(admin.ModelAdmin):
         with transaction.atomic():
             record_event(
                 actor=request.user,
-                action=f"{obj._meta.label_lower}.delete",
+                action=RegisterAction(f"{obj._meta.label_lower}.delete"),
                 obj=obj,
                 before=self._snapshot(obj),
                 ip_address=request.META.get("REMOTE_ADDR", ""),

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.loaded import RemembersLoadedValues
+
 
 class Sex(models.TextChoices):
     MALE = "male", _("Male")
@@ -53,7 +55,7 @@ class RecruitmentCategory(models.Model):
         return self.name
 
 
-class Member(models.Model):
+class Member(RemembersLoadedValues, models.Model):
     """One person in the member register of a village-level association (or urban branch)."""
 
     # No index of their own: member_unit_status and member_group_status (Meta.indexes) lead with
@@ -220,7 +222,7 @@ class Audience(models.TextChoices):
     MEMBERS = "members", _("Members")
 
 
-class Training(models.Model):
+class Training(RemembersLoadedValues, models.Model):
     organiser = models.ForeignKey(
         "orgs.OrgUnit",
         verbose_name=_("organising unit"),
@@ -275,7 +277,7 @@ class Need(models.TextChoices):
     REPRODUCTIVE_HEALTH = "reproductive_health", _("Reproductive health")
 
 
-class ServiceActivity(models.Model):
+class ServiceActivity(RemembersLoadedValues, models.Model):
     unit = models.ForeignKey(
         "orgs.OrgUnit",
         verbose_name=_("unit"),

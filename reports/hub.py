@@ -33,6 +33,7 @@ def reports_in_reach(user) -> Hub:
     own = list(
         assessment_selectors.assessments_for_user(user)
         .filter(unit__in=units, parent__isnull=True)
+        .exclude(title="five_good_group")
         .select_related("unit", "round")
         .order_by("-round__year", "-id")[:OWN_ASSESSMENTS]
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.templatetags import people
+from assessments import group_rules
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -262,7 +263,9 @@ def assessment_sheet(assessment: Assessment) -> Sheet:
 def _group_lines(assessment: Assessment) -> list[GroupLine]:
     """The five-good ratings carried by a village's assessment, migrant groups marked."""
     lines = []
-    ratings = assessment.group_ratings.select_related("unit", "standard", "round", "parent")
+    ratings = group_rules.ratings_with(assessment).select_related(
+        "unit", "standard", "round", "parent"
+    )
     for rating in ratings.order_by("unit__parent__name", "unit__name", "pk"):
         outcome = outcome_at(rating, rating.stage)
         lines.append(

@@ -12,6 +12,7 @@ from django_tasks import task
 
 from audit.services import record_event
 from jobs.models import Status
+from reports.actions import ReportAction
 from reports.job_models import ReportJob
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def start_progress_job(user, unit, year: int, kind: str) -> ReportJob:
         )
         record_event(
             actor=user,
-            action="reports.progress.queue",
+            action=ReportAction.PROGRESS_QUEUE,
             obj=job,
             unit_id=unit.pk,
             after={"unit": unit.pk, "year": year, "kind": kind},
@@ -112,7 +113,7 @@ def fail_if_stalled(job: ReportJob) -> bool:
         if changed:
             record_event(
                 actor=None,
-                action="reports.progress.stalled",
+                action=ReportAction.PROGRESS_STALLED,
                 obj=job,
                 unit_id=job.unit_id,
                 before={"status": Status.RUNNING},

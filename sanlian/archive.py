@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import VerifyReport, current_head, record_event
+from sanlian.actions import SystemAction
 from sanlian.backup import BackupError, backup, restore
 from sanlian.evidence import EvidenceReport, verify_evidence
 from sanlian.keys import fingerprint
@@ -120,7 +121,7 @@ def write_archive(path: Path) -> dict:
         os.replace(partial, path)
     record_event(
         actor=None,
-        action="system.backup",
+        action=SystemAction.BACKUP,
         object_type="database",
         object_label=path.name,
         after={"file": path.name, "bytes": path.stat().st_size, "media_files": len(media)},

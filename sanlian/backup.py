@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from audit.services import VerifyReport, record_event, verify_chain
+from sanlian.actions import SystemAction
 
 
 class BackupError(Exception):
@@ -103,7 +104,7 @@ def backup(path: Path, record: bool = True) -> Path:
         return path
     record_event(
         actor=None,
-        action="system.backup",
+        action=SystemAction.BACKUP,
         object_type="database",
         object_label=path.name,
         after={"file": path.name, "bytes": path.stat().st_size},
@@ -152,7 +153,7 @@ def restore(path: Path) -> RestoreReport:
     report = RestoreReport(database_integrity(), verify_chain())
     record_event(
         actor=None,
-        action="system.restore",
+        action=SystemAction.RESTORE,
         object_type="database",
         object_label=path.name,
         after={

@@ -53,28 +53,15 @@ def busy_response(request, reason: str):
     return response
 
 
-def _set_lock_timeout() -> None:
-    """Once per database connection: a web request waits for a row lock at most
-    SANLIAN_LOCK_TIMEOUT_SECONDS, then gets the busy answer. Task workers keep no limit: an
-    import may wait for a long request."""
-    if connection.vendor != "postgresql" or not settings.SANLIAN_LOCK_TIMEOUT_SECONDS:
-        return
-    if connection.connection is None:
-        return  # set when the request connects (_on_connection_created): /healthz opens none
-    if getattr(connection, "sanlian_lock_timeout_on", None) is connection.connection:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('lock_timeout', %s, false)", [_timeout_ms()])
-    if not connection.in_atomic_block:  # (a setting made inside a transaction may be undone)
-        connection.sanlian_lock_timeout_on = connection.connection
-
-
 def _on_connection_created(sender, connection, **kwargs) -> None:
+    """Once per new database connection of a web process: a request waits for a row lock at most
+    SANLIAN_LOCK_TIMEOUT_SECONDS, then gets the busy answer. Only here, not per request: a
+    connection is set once, and a request that opens none (/healthz) costs nothing. Task workers
+    build no middleware, so they keep no limit: an import may wait for a long request."""
     if connection.vendor != "postgresql" or not settings.SANLIAN_LOCK_TIMEOUT_SECONDS:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, false)", [_timeout_ms()])
-    connection.sanlian_lock_timeout_on = connection.connection
 
 
 def _timeout_ms() -> str:
@@ -96,11 +83,11 @@ class BusyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        # Only processes that serve requests build this middleware: task workers keep no limit.
+        # Only processes that serve requests build this middleware, and they build it before
+        # their first connection (sanlian.wsgi closes the one its key check opened).
         connection_created.connect(_on_connection_created, dispatch_uid="sanlian.busy")
 
     def __call__(self, request):
-        _set_lock_timeout()  # a connection opened before this middleware was built
         request.sanlian_atomic_depth = len(connection.atomic_blocks)
         if request.method not in ("GET", "HEAD") and request.content_type != "multipart/form-data":
             request.body  # keep the body, so that a retry can read it again  # noqa: B018

@@ -21,6 +21,9 @@ from django.utils.translation import gettext as _
 FORM_FIELD = "once_token"
 HEADER = "Idempotency-Key"
 KEPT_FOR = timedelta(hours=24)
+# A claim still "being processed" after this long was left by a killed process (the web timeout
+# is 2 minutes by default): a repeat may take it over instead of getting 409 for a day.
+ABANDONED_AFTER = timedelta(minutes=5)
 MAX_KEY = 128
 
 
@@ -47,11 +50,17 @@ def _key(request) -> tuple[str | None, bool]:
 def _claim(scope: str, key: str, path: str):
     from sanlian.models import Submission
 
-    try:
-        with transaction.atomic():
-            return Submission.objects.create(scope=scope, key=key, path=path[:300]), None
-    except IntegrityError:
-        return None, Submission.objects.filter(scope=scope, key=key).first()
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return Submission.objects.create(scope=scope, key=key, path=path[:300]), None
+        except IntegrityError:
+            abandoned = Submission.objects.filter(
+                scope=scope, key=key, status=0, created_at__lt=timezone.now() - ABANDONED_AFTER
+            )
+            if not abandoned.delete()[0]:
+                break
+    return None, Submission.objects.filter(scope=scope, key=key).first()
 
 
 def _repeat(request, earlier, api: bool):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from registers import pii
 from registers.models import Member
+from sanlian.actions import SystemAction
 from sanlian.keys import PII, KeyMismatch, fingerprint
 from sanlian.models import KeyFingerprint
 
@@ -78,7 +79,7 @@ def _start(actor, old_key: str, new_key: str) -> bool:
         KeyFingerprint.objects.create(purpose=ROTATION, fingerprint=new)
         record_event(
             actor=actor,
-            action="system.key_rotation_started",
+            action=SystemAction.KEY_ROTATION_STARTED,
             object_type="key",
             object_label=PII,
             before={"fingerprint": old},
@@ -123,7 +124,7 @@ def rotate_pii_key(
         KeyFingerprint.objects.filter(purpose=ROTATION).delete()
         record_event(
             actor=actor,
-            action="system.key_rotated",
+            action=SystemAction.KEY_ROTATED,
             object_type="key",
             object_label=PII,
             before={"fingerprint": fingerprint(old_key)},

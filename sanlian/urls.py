@@ -5,9 +5,10 @@ from django.urls import include, path
 from accounts import views as account_views
 from api.urls import api
 from sanlian import health
+from sanlian import views as sanlian_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", sanlian_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("login/", account_views.LoginView.as_view(), name="login"),

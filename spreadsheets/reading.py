@@ -11,7 +11,6 @@ message for the user. `sheet_names` lists a workbook's visible worksheets.
 import codecs
 import contextlib
 import csv
-import html
 import io
 import re
 import zipfile
@@ -21,6 +20,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
+
+from spreadsheets.workbook import MAX_COLUMNS, UnreadableFile, _sheet_entries, from_column_a
+from spreadsheets.xlsx_stream import open_streaming
 
 # Limits that keep a hostile or broken file within bounded time and memory.
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -33,17 +35,12 @@ MAX_ROWS = 1_048_576  # Excel's own limit
 MAX_SHEET_ROWS = 300_000
 MAX_SHEET_CELLS = 6_000_000
 MAX_BLANK_RUN = 1000  # consecutive blank rows that end the data
-MAX_COLUMNS = 200
 CSV_FIELD_LIMIT = 100_000
 STREAM_XLSX = True  # False reads every sheet whole (tests compare the two)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
-
-
-class UnreadableFile(Exception):
-    """The file itself cannot be read; the message is for the user."""
 
 
 Cell = object
@@ -55,14 +52,6 @@ def is_blank(cells) -> bool:
             continue
         return False
     return True
-
-
-def from_column_a(cells: list, first_col: int) -> list:
-    """Calamine's row from the sheet's first used column, as cells from column A (blank as
-    None), so a column's position does not depend on which rows were read together."""
-    if "" in cells:
-        cells = [None if c == "" else c for c in cells]
-    return [None] * first_col + cells if first_col else cells
 
 
 @dataclass
@@ -83,15 +72,6 @@ class Sheet:
         close = getattr(self._rows, "close", None)
         if close is not None:
             close()
-
-
-@dataclass(frozen=True)
-class SheetEntry:
-    """A worksheet as xl/workbook.xml lists it, in the workbook's tab order."""
-
-    name: str
-    path: str | None  # its part in the archive
-    hidden: bool
 
 
 def _guard_blank_runs(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
@@ -224,59 +204,6 @@ def check_zip(stream: BinaryIO, sheet: str | None = None) -> str | None:
     return sheet_path
 
 
-def workbook_relationships(archive: zipfile.ZipFile) -> list[str]:
-    """The <Relationship> tags of xl/workbook.xml's relationships (sheets, styles, strings)."""
-    try:
-        rels = archive.read("xl/_rels/workbook.xml.rels")[: 1024 * 1024].decode("utf-8", "replace")
-    except KeyError:
-        return []
-    return re.findall(r"<Relationship\b[^>]*>", rels)
-
-
-def relationship_target(tag: str) -> str | None:
-    """The part a relationship tag points at, as a name in the archive."""
-    target = re.search(r'Target="([^"]+)"', tag)
-    if target is None:
-        return None
-    path = target.group(1).lstrip("/")
-    return path if path.startswith("xl/") else f"xl/{path}"
-
-
-def _sheet_entries(archive: zipfile.ZipFile, worksheets_only: bool = True) -> list[SheetEntry]:
-    """The worksheets (not chart sheets), from xl/workbook.xml and its relationships."""
-    try:
-        workbook = archive.read("xl/workbook.xml")[: 1024 * 1024].decode("utf-8", "replace")
-    except KeyError:
-        return []
-    targets = {}
-    for tag in workbook_relationships(archive):
-        found = re.search(r'\bId="([^"]+)"', tag)
-        if found:
-            targets[found.group(1)] = relationship_target(tag)
-    entries = []
-    for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
-        rid = re.search(r'\br:id="([^"]+)"', tag)
-        name = re.search(r'\bname="([^"]*)"', tag)
-        path = targets.get(rid.group(1)) if rid else None
-        if worksheets_only and path is not None and not path.startswith("xl/worksheets/"):
-            continue  # a chart sheet
-        state = re.search(r'\bstate="([^"]*)"', tag)
-        entries.append(
-            SheetEntry(
-                name=html.unescape(name.group(1)) if name else "",
-                path=path,
-                hidden=bool(state) and state.group(1) != "visible",
-            )
-        )
-    return entries
-
-
-def first_sheet_part(archive: zipfile.ZipFile) -> str | None:
-    """The part of the workbook's first sheet of any kind: the one a reader opens as sheet 0."""
-    entries = _sheet_entries(archive, worksheets_only=False)
-    return entries[0].path if entries else None
-
-
 def sheet_names(source: Path | str | BinaryIO) -> list[str]:
     """The visible worksheets of an .xlsx in tab order; [] for anything else (open_rows then
     says what is wrong with it)."""
@@ -331,7 +258,6 @@ def _check_dimension(archive: zipfile.ZipFile, path: str | None, names: set[str]
 
 
 def _open_xlsx(stream: BinaryIO, *, owned: bool, sheet: str | None) -> Sheet:
-    from spreadsheets.xlsx_stream import open_streaming
 
     sheet_path = check_zip(stream, sheet)
     if STREAM_XLSX:

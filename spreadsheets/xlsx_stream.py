@@ -31,7 +31,7 @@ from typing import BinaryIO
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from spreadsheets.reading import (
+from spreadsheets.workbook import (
     MAX_COLUMNS,
     UnreadableFile,
     first_sheet_part,

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from standards.actions import StandardAction
 from standards.files import build_standard, parse_standard, read_document
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -46,7 +47,7 @@ def install_default_standards(actor=None, *, models=None) -> list:
 
             record_event(
                 actor=actor,
-                action="standards.install_defaults",
+                action=StandardAction.INSTALL_DEFAULTS,
                 object_type="standards.standard",
                 object_id=",".join(str(s.pk) for s in created),
                 object_label="",

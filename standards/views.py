@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from sanlian.forms import add_validation_errors
+from core.forms import add_validation_errors
 from standards import services
 from standards.access import (
     can_edit_standard,

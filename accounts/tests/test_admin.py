@@ -14,6 +14,7 @@ from accounts.models import ApiToken, Role, RoleKind
 from accounts.services import do_create_token, do_create_user, do_grant_role, user_for_token
 from audit.models import AuditEvent
 from audit.services import record_event, verify_chain
+from audit.tests.actions import SampleAction
 from orgs.models import OrgUnit, Status
 from orgs.services import do_retire_unit
 
@@ -211,7 +212,7 @@ def test_it_keeps_the_audit_log_read_only(staff, tree):
 
 
 def test_it_searches_and_filters_the_audit_log(staff, township_officer, tree):
-    record_event(actor=township_officer, action="test.search")
+    record_event(actor=township_officer, action=SampleAction.SEARCH)
     response = staff.get(_url("audit_auditevent_changelist"), {"q": "township_1"})
     found = response.context["cl"].result_list
     assert found and all("township_1" in (e.actor_name + e.object_label).lower() for e in found)
@@ -294,7 +295,7 @@ def test_it_refuses_a_weak_password_set_in_the_admin(staff, county_officer, weak
 
 
 def test_it_deletes_a_user_who_acted_without_rewriting_their_events(staff, county_officer):
-    event = record_event(actor=county_officer, action="test.acted")
+    event = record_event(actor=county_officer, action=SampleAction.ACTED)
     response = staff.post(_url("auth_user_delete", county_officer.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not type(county_officer).objects.filter(pk=county_officer.pk).exists()

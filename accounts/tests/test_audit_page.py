@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent, Result
 from audit.services import record_event
+from audit.tests.actions import SampleAction
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -26,8 +27,8 @@ def _seqs(response) -> set[int]:
 
 
 def test_it_shows_a_county_officer_the_events_of_their_county_only(login, county_officer, tree):
-    ours = record_event(actor=None, action="test.unit", unit_id=tree.village_1.pk)
-    theirs = record_event(actor=None, action="test.unit", unit_id=tree.village_b.pk)
+    ours = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_1.pk)
+    theirs = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_b.pk)
     response = _audit(login(county_officer), action="test.")
     assert response.status_code == 200
     assert _seqs(response) == {ours.seq}
@@ -37,8 +38,8 @@ def test_it_shows_a_county_officer_the_events_of_their_county_only(login, county
 def test_it_shows_a_county_officer_the_events_of_their_users(
     login, county_officer, township_officer, outsider
 ):
-    mine = record_event(actor=township_officer, action="test.user")
-    foreign = record_event(actor=outsider, action="test.user")
+    mine = record_event(actor=township_officer, action=SampleAction.USER)
+    foreign = record_event(actor=outsider, action=SampleAction.USER)
     seqs = _seqs(_audit(login(county_officer), action="test.user"))
     assert mine.seq in seqs
     assert foreign.seq not in seqs
@@ -47,27 +48,29 @@ def test_it_shows_a_county_officer_the_events_of_their_users(
 def test_it_hides_the_name_of_a_unit_the_reader_cannot_see(
     login, county_officer, township_officer, tree
 ):
-    event = record_event(actor=township_officer, action="test.elsewhere", unit_id=tree.village_b.pk)
+    event = record_event(
+        actor=township_officer, action=SampleAction.ELSEWHERE, unit_id=tree.village_b.pk
+    )
     response = _audit(login(county_officer), action="test.elsewhere")
     assert [(e.seq, unit) for e, unit in response.context["rows"]] == [(event.seq, None)]
     assert tree.village_b.name not in response.content.decode()
 
 
 def test_it_shows_a_city_reviewer_both_counties(login, city_reviewer, tree):
-    in_a = record_event(actor=None, action="test.unit", unit_id=tree.group_1.pk)
-    in_b = record_event(actor=None, action="test.unit", unit_id=tree.group_b.pk)
+    in_a = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.group_1.pk)
+    in_b = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.group_b.pk)
     assert _seqs(_audit(login(city_reviewer), action="test.")) == {in_a.seq, in_b.seq}
 
 
 def test_it_shows_an_administrator_everything(login, administrator, tree):
-    system = record_event(actor=None, action="test.system")
-    in_b = record_event(actor=None, action="test.unit", unit_id=tree.village_b.pk)
+    system = record_event(actor=None, action=SampleAction.SYSTEM)
+    in_b = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_b.pk)
     assert _seqs(_audit(login(administrator), action="test.")) == {system.seq, in_b.seq}
 
 
 def test_it_filters_by_user(login, county_officer, township_officer, village_operator):
-    by_township = record_event(actor=township_officer, action="test.user")
-    record_event(actor=village_operator, action="test.user")
+    by_township = record_event(actor=township_officer, action=SampleAction.USER)
+    record_event(actor=village_operator, action=SampleAction.USER)
     response = _audit(login(county_officer), user="TOWNSHIP_1", action="test.user")
     assert _seqs(response) == {by_township.seq}
 
@@ -83,9 +86,9 @@ def test_it_filters_by_action_prefix(login, county_officer, tree):
 
 def test_it_filters_by_result(login, county_officer, tree):
     denied = record_event(
-        actor=None, action="test.result", unit_id=tree.village_1.pk, result=Result.DENIED
+        actor=None, action=SampleAction.RESULT, unit_id=tree.village_1.pk, result=Result.DENIED
     )
-    record_event(actor=None, action="test.result", unit_id=tree.village_1.pk)
+    record_event(actor=None, action=SampleAction.RESULT, unit_id=tree.village_1.pk)
     response = _audit(login(county_officer), action="test.result", result="denied")
     assert _seqs(response) == {denied.seq}
 
@@ -93,7 +96,7 @@ def test_it_filters_by_result(login, county_officer, tree):
 def _event_at(monkeypatch, moment, unit):
     with monkeypatch.context() as patch:
         patch.setattr("audit.services.timezone.now", lambda: moment)
-        return record_event(actor=None, action="test.dated", unit_id=unit.pk)
+        return record_event(actor=None, action=SampleAction.DATED, unit_id=unit.pk)
 
 
 def test_it_filters_by_local_date_range(monkeypatch, login, county_officer, tree):
@@ -118,14 +121,14 @@ def test_it_explains_a_start_date_after_the_end_date(login, county_officer, tree
 
 
 def test_it_filters_by_unit_subtree(login, county_officer, tree):
-    in_township = record_event(actor=None, action="test.unit", unit_id=tree.group_1.pk)
-    record_event(actor=None, action="test.unit", unit_id=tree.village_3.pk)
+    in_township = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.group_1.pk)
+    record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_3.pk)
     response = _audit(login(county_officer), action="test.unit", unit=tree.township_1.pk)
     assert _seqs(response) == {in_township.seq}
 
 
 def test_it_shows_nothing_for_a_unit_outside_the_readers_subtrees(login, county_officer, tree):
-    record_event(actor=None, action="test.unit", unit_id=tree.village_b.pk)
+    record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_b.pk)
     response = _audit(login(county_officer), unit=tree.county_b.pk)
     assert response.status_code == 200
     assert response.context["rows"] == []
@@ -151,7 +154,9 @@ def test_it_sends_an_anonymous_visitor_to_the_login_page(client, tree):
 
 def test_it_pages_fifty_events_at_a_time(login, county_officer, tree):
     for number in range(60):
-        record_event(actor=None, action="test.bulk", object_id=number, unit_id=tree.village_2.pk)
+        record_event(
+            actor=None, action=SampleAction.BULK, object_id=number, unit_id=tree.village_2.pk
+        )
     client = login(county_officer)
     first = _audit(client, action="test.bulk")
     assert len(first.context["rows"]) == 50

@@ -1,14 +1,14 @@
 """Assessments over the API: listing, applying, scores, evidence and the chain's moves."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import Http404
 from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
-from accounts.access import get_unit_for_user, record_denial
+from accounts.access import get_unit_for_user
 from accounts.access import visible_units as _visible_units
-from api.assessments.common import _acting, _conflict, _detail, _evidence_of, _page, router
+from api.assessments.common import _conflict, _detail, _evidence_of, router
 from api.assessments.schemas import (
     ApplyIn,
     AssessmentDetail,
@@ -25,14 +25,20 @@ from api.assessments.schemas import (
     ScoresIn,
     TransitionIn,
 )
+from api.errors import acting
 from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     PageParams,
     page_of,
 )
-from assessments import selectors, services
-from assessments.access import get_assessment_for_user, get_round_for_user
+from assessments import services
+from assessments.access import (
+    assessments_to_decide_for_user,
+    decide_many_for_user,
+    get_assessment_for_user,
+    get_round_for_user,
+)
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -74,7 +80,7 @@ def list_assessments(request, params: Query[AssessmentParams]):
             if a.stage < len(services.stages_of(a)) and services.can_act(request.user, a)
         ]
         rows = rows.filter(pk__in=mine)
-    return _page(rows, params)
+    return page_of(rows, params)
 
 
 @router.post("/bulk-award", response={200: BulkAwardOut, **WRITE_ERRORS})
@@ -83,32 +89,9 @@ def bulk_award(request, payload: BulkAwardIn):
     in its own transaction with the version you read; one refused (changed meanwhile, not your
     turn, the pass rule) leaves the others awarded. Not awarding is decided one by one."""
     chosen = {choice.id: choice.version for choice in payload.items}
-    found = list(selectors.assessments_for_user(request.user).filter(pk__in=chosen))
-    seen = {a.pk for a in found}
-    not_found = [pk for pk in chosen if pk not in seen]
-    for pk in not_found:
-        record_denial(
-            request,
-            request.user,
-            "decide",
-            reason="not_found",
-            object_type="assessments.assessment",
-            object_id=str(pk),
-        )
-    result = services.do_decide_many(
-        request.user, [(a, chosen[a.pk]) for a in found], reason=payload.reason
-    )
-    for refusal in result.refused:
-        if refusal.forbidden:
-            record_denial(
-                request,
-                request.user,
-                "decide",
-                reason="forbidden",
-                unit=refusal.assessment.access_unit,
-            )
-    if found and not result.awarded and all(r.forbidden for r in result.refused):
-        raise PermissionDenied
+    found, not_found = assessments_to_decide_for_user(request, chosen)
+    selection = [(a, chosen[a.pk]) for a in found]
+    result = decide_many_for_user(request, selection, reason=payload.reason)
     return {
         "awarded": [a.pk for a in result.awarded],
         "refused": [
@@ -131,7 +114,7 @@ def apply(request, payload: ApplyIn):
     village). A village's application carries its groups' ratings."""
     unit = get_unit_for_user(request, payload.unit_id)
     round_ = get_round_for_user(request, payload.round_id)
-    assessment = _acting(
+    assessment = acting(
         request,
         unit,
         "assessment.apply",
@@ -147,7 +130,7 @@ def save_scores(request, assessment_id: Id, payload: ScoresIn):
     assessment = get_assessment_for_user(request, assessment_id)
     entries = [services.ScoreInput(**entry.dict()) for entry in payload.entries]
     try:
-        _acting(
+        acting(
             request,
             assessment.access_unit,
             "assessment.score",
@@ -177,7 +160,7 @@ def attach_evidence(
         item = Item.objects.filter(pk=item_id, section__standard=assessment.standard_id).first()
         if item is None:
             raise Http404
-    evidence = _acting(
+    evidence = acting(
         request,
         assessment.access_unit,
         "assessment.evidence",
@@ -189,7 +172,7 @@ def attach_evidence(
 def _move(request, assessment_id: int, action: str, call):
     assessment = get_assessment_for_user(request, assessment_id)
     try:
-        _acting(request, assessment.access_unit, action, lambda: call(assessment))
+        acting(request, assessment.access_unit, action, lambda: call(assessment))
     except ValidationError as error:
         if conflict := _conflict(error):
             return conflict

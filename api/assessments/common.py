@@ -1,16 +1,11 @@
 """The assessments router and the helpers its operations share."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from ninja import Router, Status
 
-from accounts.access import record_denial
-from api.schemas import (
-    PageParams,
-    page_of,
-)
-from assessments import services
+from assessments import group_rules, services
 from assessments.models import (
     Assessment,
     Score,
@@ -23,23 +18,9 @@ router = Router(tags=["assessments"])
 # --- reaching objects through the access helper ----------------------------------------------
 
 
-def _page(queryset, params: PageParams) -> dict:
-    return page_of(queryset, params)
-
-
 def _evidence_of(assessment: Assessment) -> Q:
     kind = ContentType.objects.get_for_model(Assessment)
     return Q(content_type=kind, object_id=assessment.pk)
-
-
-def _acting(request, unit, action: str, call):
-    """Run a service; its PermissionDenied (wrong level, segregation of duties) answers 403 and
-    is recorded as a denial like the access helper's own."""
-    try:
-        return call()
-    except PermissionDenied:
-        record_denial(request, request.user, action, reason="forbidden", unit=unit)
-        raise
 
 
 def _conflict(error: ValidationError) -> Status | None:
@@ -83,6 +64,6 @@ def _detail(request, assessment: Assessment) -> dict:
         },
         scores=list(Score.objects.filter(assessment=assessment).order_by("id")),
         transitions=list(Transition.objects.filter(assessment=assessment).order_by("id")),
-        group_rating_ids=list(assessment.group_ratings.values_list("pk", flat=True)),
+        group_rating_ids=list(group_rules.ratings_with(assessment).values_list("pk", flat=True)),
     )
     return body

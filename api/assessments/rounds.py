@@ -4,8 +4,9 @@ from django.core.exceptions import PermissionDenied
 from ninja import Query, Status
 
 from accounts.access import get_unit_for_user, missing, record_denial
-from api.assessments.common import _acting, _page, router
+from api.assessments.common import router
 from api.assessments.schemas import Id, RoundIn, RoundOut, RoundPage, SpotCheckPage
+from api.errors import acting
 from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -29,7 +30,7 @@ from standards.access import visible_standards
 def list_rounds(request, params: Query[PageParams]):
     """Rounds organised within your subtrees or by a unit above them, newest first."""
     rounds = rounds_for_user(request.user).prefetch_related("titles").order_by("-year", "-id")
-    return _page(rounds, params)
+    return page_of(rounds, params)
 
 
 @router.post("/rounds", response={201: RoundOut, **WRITE_ERRORS})
@@ -43,7 +44,7 @@ def create_round(request, payload: RoundIn):
         if standard is None:
             raise missing(request, "standards.standard", standard_id)
         standards[title.value] = standard
-    round_, _warnings = _acting(
+    round_, _warnings = acting(
         request,
         organiser,
         "round.create",
@@ -62,7 +63,7 @@ def create_round(request, payload: RoundIn):
 def close_round(request, round_id: Id):
     """Close a round to new applications; what is open in it goes on."""
     round_ = get_round_for_user(request, round_id)
-    _acting(
+    acting(
         request,
         round_.organiser,
         "round.close",

@@ -3,8 +3,9 @@
 from ninja import Status
 
 from accounts.access import Action, missing, require
-from api.assessments.common import _acting, router
+from api.assessments.common import router
 from api.assessments.schemas import Id, InspectionIn, SpotCheckEntryOut, SpotCheckIn, SpotCheckOut
+from api.errors import acting
 from api.schemas import (
     WRITE_ERRORS,
 )
@@ -39,7 +40,7 @@ def draw_spot_check(request, round_id: Id, payload: SpotCheckIn):
             township=township,
         )
 
-    check = _acting(request, round_.organiser, "spot_check.draw", draw)
+    check = acting(request, round_.organiser, "spot_check.draw", draw)
     return Status(201, SpotCheck.objects.get(pk=check.pk))
 
 
@@ -54,7 +55,7 @@ def record_inspection(request, entry_id: Id, payload: InspectionIn):
     if entry is None:
         raise missing(request, "assessments.spotcheckentry", entry_id)
     require(request, Action.VIEW, entry.assessment.access_unit)
-    entry = _acting(
+    entry = acting(
         request,
         entry.assessment.access_unit,
         "spot_check.inspect",

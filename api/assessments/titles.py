@@ -3,8 +3,9 @@
 from ninja import Query
 
 from accounts.access import Action, get_unit_for_user, missing, require
-from api.assessments.common import _acting, router
+from api.assessments.common import router
 from api.assessments.schemas import Id, RevokeIn, TitleOut, TitlePage
+from api.errors import acting
 from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -24,7 +25,7 @@ def revoke_title(request, title_id: Id, payload: RevokeIn):
     if title is None:
         raise missing(request, "assessments.awardedtitle", title_id)
     require(request, Action.VIEW, title.unit)
-    return _acting(
+    return acting(
         request,
         title.unit,
         "title.revoke",

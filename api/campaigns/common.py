@@ -1,9 +1,9 @@
 """The campaigns router and the helpers its operations share."""
 
-from django.core.exceptions import PermissionDenied
 from ninja import Router
 
-from accounts.access import missing, record_denial
+from accounts.access import missing
+from api.errors import acting
 from campaigns import checks, services
 from campaigns import targets as t
 from campaigns.access import forbidden, get_township_for_user
@@ -20,15 +20,6 @@ router = Router(tags=["campaigns"])
 
 
 # --- reaching objects as the pages do ---------------------------------------------------------
-
-
-def _acting(request, unit: OrgUnit, action: str, call):
-    """Run a service; its PermissionDenied answers 403 and is recorded as a denial."""
-    try:
-        return call()
-    except PermissionDenied:
-        record_denial(request, request.user, action, reason="forbidden", unit=unit)
-        raise
 
 
 def _targets(targets: t.Targets) -> dict:
@@ -161,7 +152,7 @@ def _decide(request, campaign_id: int, township_id: int, number: int, action: st
     version = _plan_version(campaign, township, number, request)
     if not services.approves_plans(request.user, township):
         raise forbidden(request, action, township)
-    version = _acting(request, township, action, lambda: call(version))
+    version = acting(request, township, action, lambda: call(version))
     return _version(version, entries=True, standings=_standings(campaign, township))
 
 

@@ -3,7 +3,7 @@
 from ninja import Query
 
 from accounts.access import root_units
-from api.campaigns.common import _acting, _targets, _township, router
+from api.campaigns.common import _targets, _township, router
 from api.campaigns.schemas import (
     CampaignOut,
     CampaignPage,
@@ -12,6 +12,7 @@ from api.campaigns.schemas import (
     TownshipOut,
     TownshipTargetIn,
 )
+from api.errors import acting
 from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -97,7 +98,7 @@ def set_township_targets(request, campaign_id: int, township_id: int, payload: T
     campaign's."""
     campaign = get_campaign_for_user(request, campaign_id, keep=True)
     campaign, township = get_township_for_user(request, campaign_id, township_id)
-    _acting(
+    acting(
         request,
         township,
         "set_township_target",

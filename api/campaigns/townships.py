@@ -4,7 +4,6 @@ from ninja import Query, Status
 
 from accounts.access import get_unit_for_user, missing
 from api.campaigns.common import (
-    _acting,
     _decide,
     _pilots,
     _plan,
@@ -27,6 +26,7 @@ from api.campaigns.schemas import (
     SurveyEntryIn,
     SurveyLineOut,
 )
+from api.errors import acting
 from api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -56,7 +56,7 @@ def survey(request, campaign_id: int, township_id: int):
 def save_survey(request, campaign_id: int, township_id: int):
     """Store the prefilled line of every village not yet surveyed, as the township reports it."""
     campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
-    _acting(
+    acting(
         request,
         township,
         "edit_survey",
@@ -77,7 +77,7 @@ def update_survey_entry(
     village = get_unit_for_user(request, village_id)
     if village.township_id != township.pk or not village.is_active:
         raise missing(request, "orgs.orgunit", village_id)
-    _acting(
+    acting(
         request,
         township,
         "edit_survey",
@@ -107,7 +107,7 @@ def save_plan_draft(request, campaign_id: int, township_id: int, payload: PlanDr
     answered beside it and stop only its submission."""
     campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
     years = {e.village_id: (e.qualified_year, e.first_class_year) for e in payload.entries}
-    _acting(
+    acting(
         request,
         township,
         "edit_plan",
@@ -123,7 +123,7 @@ def save_plan_draft(request, campaign_id: int, township_id: int, payload: PlanDr
 def submit_plan(request, campaign_id: int, township_id: int, payload: SubmitIn):
     """Freeze the draft as a new version for the county; an error in the checks refuses it."""
     campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
-    version = _acting(
+    version = acting(
         request,
         township,
         "submit_plan",
@@ -193,7 +193,7 @@ def add_pilot(request, campaign_id: int, township_id: int, payload: PilotIn):
     most)."""
     campaign, township = get_township_for_user(request, campaign_id, township_id, edit=True)
     village = get_unit_for_user(request, payload.village_id)
-    pilot = _acting(
+    pilot = acting(
         request,
         township,
         "edit_pilots",
@@ -213,5 +213,5 @@ def remove_pilot(request, pilot_id: int):
     _campaign, township = get_township_for_user(
         request, pilot.campaign_id, pilot.township_id, edit=True
     )
-    _acting(request, township, "edit_pilots", lambda: services.do_remove_pilot(request.user, pilot))
+    acting(request, township, "edit_pilots", lambda: services.do_remove_pilot(request.user, pilot))
     return Status(204, None)

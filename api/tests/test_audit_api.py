@@ -9,6 +9,7 @@ from django.test import Client
 
 from audit.models import AuditEvent, Result
 from audit.services import current_head, record_event
+from audit.tests.actions import SampleAction
 
 EVENTS = "/api/v1/audit/events"
 HEAD = "/api/v1/audit/head"
@@ -20,8 +21,8 @@ def _seqs(response) -> set[int]:
 
 
 def test_it_lists_a_county_officers_events_of_their_county_only(as_user, county_officer, tree):
-    ours = record_event(actor=None, action="test.unit", unit_id=tree.village_1.pk)
-    theirs = record_event(actor=None, action="test.unit", unit_id=tree.village_b.pk)
+    ours = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_1.pk)
+    theirs = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_b.pk)
     client = as_user(county_officer)
     assert _seqs(client.get(EVENTS, {"action": "test."})) == {ours.seq}
     assert theirs.seq not in _seqs(client.get(EVENTS, {"page_size": 200}))
@@ -30,7 +31,7 @@ def test_it_lists_a_county_officers_events_of_their_county_only(as_user, county_
 def test_it_answers_with_who_when_what_before_after_and_result(as_user, county_officer, tree):
     event = record_event(
         actor=county_officer,
-        action="test.change",
+        action=SampleAction.CHANGE,
         object_type="orgs.orgunit",
         object_id=tree.village_1.pk,
         object_label=tree.village_1.name,
@@ -58,26 +59,28 @@ def test_it_answers_with_who_when_what_before_after_and_result(as_user, county_o
 def test_it_shows_the_events_of_the_readers_users_without_naming_a_foreign_unit(
     as_user, county_officer, township_officer, outsider, tree
 ):
-    mine = record_event(actor=township_officer, action="test.user", unit_id=tree.village_b.pk)
-    foreign = record_event(actor=outsider, action="test.user")
+    mine = record_event(actor=township_officer, action=SampleAction.USER, unit_id=tree.village_b.pk)
+    foreign = record_event(actor=outsider, action=SampleAction.USER)
     items = as_user(county_officer).get(EVENTS, {"action": "test.user"}).json()["items"]
     assert [(i["seq"], i["unit_id"]) for i in items] == [(mine.seq, None)]
     assert foreign.seq not in {i["seq"] for i in items}
 
 
 def test_it_shows_an_administrator_everything(as_user, administrator, tree):
-    system = record_event(actor=None, action="test.system")
-    in_b = record_event(actor=None, action="test.unit", unit_id=tree.village_b.pk)
+    system = record_event(actor=None, action=SampleAction.SYSTEM)
+    in_b = record_event(actor=None, action=SampleAction.UNIT, unit_id=tree.village_b.pk)
     assert _seqs(as_user(administrator).get(EVENTS, {"action": "test."})) == {system.seq, in_b.seq}
 
 
 def test_it_filters_by_unit_user_result_and_date(
     as_user, county_officer, township_officer, village_operator, tree
 ):
-    in_village = record_event(actor=township_officer, action="test.f", unit_id=tree.village_1.pk)
-    record_event(actor=village_operator, action="test.f", unit_id=tree.village_3.pk)
+    in_village = record_event(
+        actor=township_officer, action=SampleAction.F, unit_id=tree.village_1.pk
+    )
+    record_event(actor=village_operator, action=SampleAction.F, unit_id=tree.village_3.pk)
     denied = record_event(
-        actor=village_operator, action="test.f", unit_id=tree.group_3.pk, result=Result.DENIED
+        actor=village_operator, action=SampleAction.F, unit_id=tree.group_3.pk, result=Result.DENIED
     )
     client = as_user(county_officer)
     assert _seqs(client.get(EVENTS, {"action": "test.f", "unit_id": tree.township_1.pk})) == {
@@ -122,7 +125,7 @@ def test_it_answers_401_without_credentials(tree):
 
 
 def test_it_exports_the_chain_head_as_the_command_prints_it(as_user, county_officer, tree):
-    record_event(actor=None, action="test.head")
+    record_event(actor=None, action=SampleAction.HEAD)
     answer = as_user(county_officer).get(HEAD).json()
     seq, hash_ = current_head()
     assert answer == {"seq": seq, "hash": hash_, "exported": f"{seq}:{hash_}"}
@@ -130,7 +133,7 @@ def test_it_exports_the_chain_head_as_the_command_prints_it(as_user, county_offi
 
 def test_it_pages_the_events(as_user, administrator, tree):
     for _ in range(3):
-        record_event(actor=None, action="test.page")
+        record_event(actor=None, action=SampleAction.PAGE)
     answer = as_user(administrator).get(EVENTS, {"action": "test.page", "page_size": 2}).json()
     assert (answer["count"], answer["pages"], len(answer["items"])) == (3, 2, 2)
 

@@ -12,7 +12,7 @@ re-exported here; patch a name in the module that uses it.
 """
 
 from accounts.access import acts_at_level
-from assessments.services.applying import do_apply, groups_rated_with
+from assessments.services.applying import do_apply, groups_rated_with, open_group_ratings
 from assessments.services.chain import (
     VILLAGE_TITLES,
     ScoreConflict,
@@ -108,6 +108,7 @@ __all__ = [
     "groups_rated_with",
     "holds_title_in",
     "is_last_stage",
+    "open_group_ratings",
     "outcome_at",
     "participants",
     "prerequisite_met",

@@ -2,10 +2,11 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments import group_rules
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     Round,
@@ -33,15 +34,13 @@ def _migrant_groups(village: OrgUnit):
     )
 
 
-def groups_rated_with(village: OrgUnit):
-    own = Q(parent=village, level=Level.GROUP, status="active")
-    migrant = Q(level=Level.GROUP, home_village=village, status="active")
-    return OrgUnit.objects.filter(own | migrant).order_by("parent_id", "name", "pk")
+groups_rated_with = group_rules.groups_rated_with
 
 
 def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
-    """Open an application; a village's carries its groups' five-good ratings (its migrant groups
-    included) when the round rates groups."""
+    """Open an application. A village's opens its groups' five-good ratings too (its migrant
+    groups included) when the round rates groups and they are not open yet: they are rated and
+    decided on their own (assessments/group_rules.py), not with the application."""
     if round_.status != RoundStatus.OPEN:
         raise StateConflict(_("This round is closed: it takes no more applications."))
     round_title = RoundTitle.objects.filter(round=round_, title=title).first()
@@ -92,7 +91,7 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
             created_groups = _open_group_ratings(actor, round_, assessment)
         record_event(
             actor=actor,
-            action="assessment.apply",
+            action=AssessmentAction.ASSESSMENT_APPLY,
             obj=assessment,
             unit_id=unit.pk,
             after={
@@ -106,10 +105,15 @@ def do_apply(actor, round_: Round, title: str, unit: OrgUnit) -> Assessment:
 
 
 def _open_group_ratings(actor, round_: Round, village_assessment: Assessment) -> list[Assessment]:
+    return open_group_ratings(actor, round_, village_assessment.unit)
+
+
+def open_group_ratings(actor, round_: Round, village: OrgUnit) -> list[Assessment]:
+    """Open the round's rating of every group the village rates that has none yet; each stands
+    on its own (no parent). The caller checks who acts and records the event."""
     group_title = RoundTitle.objects.filter(round=round_, title=TitleKind.FIVE_GOOD_GROUP).first()
     if group_title is None:
         return []
-    village = village_assessment.unit
     rated = set(
         Assessment.objects.filter(round=round_, title=TitleKind.FIVE_GOOD_GROUP).values_list(
             "unit_id", flat=True
@@ -126,8 +130,14 @@ def _open_group_ratings(actor, round_: Round, village_assessment: Assessment) ->
                 standard=group_title.standard,
                 unit=group,
                 access_unit=village,
-                parent=village_assessment,
                 created_by=actor,
             )
+        )
+        Transition.objects.create(
+            assessment=created[-1],
+            action=TransitionAction.APPLY,
+            from_stage=0,
+            to_stage=0,
+            actor=actor,
         )
     return created

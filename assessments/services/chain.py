@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments import group_rules, signals
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -87,7 +89,7 @@ def can_act(user, assessment: Assessment) -> bool:
     """Whether the user acts at the assessment's current stage (level and subtree)."""
     if not assessment.is_open or assessment.parent_id:
         return False
-    return acts_at_level(user, assessment.access_unit, current_stage(assessment).level)
+    return group_rules.acts_for(user, assessment, current_stage(assessment).level)
 
 
 def _require_actor(actor, assessment: Assessment) -> None:
@@ -99,7 +101,7 @@ def _require_actor(actor, assessment: Assessment) -> None:
         raise ValidationError(
             _("A group's rating moves with its village's assessment; act on that one.")
         )
-    if not acts_at_level(actor, assessment.access_unit, current_stage(assessment).level):
+    if not group_rules.acts_for(actor, assessment, current_stage(assessment).level):
         message = _("It is not your level's turn to act on this assessment.")
         # A level of the chain acting out of turn meets the assessment's state (409 on the
         # API); a level outside the chain may never act on it (403).
@@ -192,6 +194,8 @@ def _move(
     if state != AssessmentState.OPEN:
         assessment.decided_at = timezone.now()
     assessment.save()
+    if state == AssessmentState.NOT_AWARDED:
+        signals.rating_not_kept.send(sender=Assessment, assessment=assessment)
     transition = Transition.objects.create(
         assessment=assessment,
         action=action,
@@ -203,7 +207,7 @@ def _move(
     )
     record_event(
         actor=actor,
-        action=f"assessment.{action}",
+        action=AssessmentAction(f"assessment.{action}"),
         obj=assessment,
         unit_id=assessment.unit_id,
         before={"stage": from_stage},
@@ -215,6 +219,11 @@ def _move(
 def _move_groups(actor, parent: Assessment, action: str, to_stage: int, reason: str = "") -> None:
     for group in parent.group_ratings.filter(state=AssessmentState.OPEN):
         _move(actor, group, action, to_stage, reason)
+
+
+def _require_group_results(assessment: Assessment) -> None:
+    if group_rules.reads_group_results(assessment):
+        group_rules.require_groups_settled(assessment)
 
 
 def _require_not_a_selection(assessment: Assessment) -> None:

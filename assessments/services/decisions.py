@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import signals
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -24,6 +25,7 @@ from assessments.services.chain import (
     _locked,
     _move,
     _require_actor,
+    _require_group_results,
     _require_not_a_selection,
     _require_pass_rule,
     _require_separation,
@@ -75,6 +77,7 @@ def do_decide(
         if award:
             _require_not_a_selection(assessment)
             _require_pass_rule(assessment)
+            _require_group_results(assessment)
             if holds_title_in(assessment.unit, assessment.title, assessment.round.year):
                 raise ValidationError(
                     _("The unit already holds this title for %(year)s.")
@@ -202,7 +205,7 @@ def _award(actor, assessment: Assessment) -> AwardedTitle:
     )
     record_event(
         actor=actor,
-        action="title.award",
+        action=AssessmentAction.TITLE_AWARD,
         obj=title,
         unit_id=assessment.unit_id,
         after={
@@ -318,7 +321,7 @@ def do_revoke_title(
         title.save()
         record_event(
             actor=actor,
-            action="title.revoke",
+            action=AssessmentAction.TITLE_REVOKE,
             obj=title,
             unit_id=title.unit_id,
             before={"status": TitleStatus.AWARDED},

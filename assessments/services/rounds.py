@@ -3,11 +3,12 @@
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
 from assessments import signals
+from assessments.actions import AssessmentAction
 from assessments.models import (
     AwardedTitle,
     Round,
@@ -142,6 +143,26 @@ def do_create_round(
         getattr(actor, "is_superuser", False) or acts_at_level(actor, organiser, organiser.level)
     ):
         raise PermissionDenied(_("Rounds are opened by the organising level itself."))
+    try:
+        round_ = _create_round(actor, organiser, year, name, standards, deadlines)
+    except IntegrityError:
+        # Two submits at once: the unique name decides, and the loser hears why.
+        if Round.objects.filter(organiser=organiser, year=year, name=name).exists():
+            raise ValidationError(
+                {"name": _("This unit already has a round of that name.")}
+            ) from None
+        raise
+    return round_, cadence_warnings(organiser, year, standards, exclude_round=round_)
+
+
+def _create_round(
+    actor,
+    organiser: OrgUnit,
+    year: int,
+    name: str,
+    standards: dict[str, Standard],
+    deadlines: dict[str, dict[int, date]] | None,
+) -> Round:
     with transaction.atomic():
         round_ = Round.objects.create(organiser=organiser, year=year, name=name, created_by=actor)
         for title, standard in standards.items():
@@ -150,7 +171,7 @@ def do_create_round(
                 StageDeadline.objects.create(round_title=round_title, stage=stage, due=due)
         record_event(
             actor=actor,
-            action="round.create",
+            action=AssessmentAction.ROUND_CREATE,
             obj=round_,
             unit_id=organiser.pk,
             after={
@@ -159,7 +180,7 @@ def do_create_round(
                 "standards": {t: s.pk for t, s in standards.items()},
             },
         )
-    return round_, cadence_warnings(organiser, year, standards, exclude_round=round_)
+    return round_
 
 
 def can_close_round(user, round_: Round) -> bool:
@@ -183,7 +204,7 @@ def do_close_round(actor, round_: Round) -> Round:
         round_.save(update_fields=["status"])
         record_event(
             actor=actor,
-            action="round.close",
+            action=AssessmentAction.ROUND_CLOSE,
             obj=round_,
             unit_id=round_.organiser_id,
             before={"status": RoundStatus.OPEN},

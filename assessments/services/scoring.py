@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments import group_rules
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     Comment,
@@ -132,6 +134,8 @@ def do_save_scores(
             previous = current.get(item.pk)
             if previous and _same(previous, points, entry):
                 continue
+            if item.metric == group_rules.FIVE_GOOD_METRIC and stage > 0:
+                group_rules.require_groups_settled(assessment)
             reading = metrics.reading_for(item, assessment.unit, year) if item.metric else None
             suggested = reading.suggested if reading else None
             overridden = suggested is not None and points is not None and points != suggested
@@ -157,7 +161,7 @@ def do_save_scores(
                     current_state=(entry.current_state or "").strip(),
                     measures=(entry.measures or "").strip(),
                     suggested=suggested,
-                    metric_value=reading.display if reading else "",
+                    metric_value=_stored_reading(reading),
                     override_reason=(entry.override_reason or "").strip(),
                     author=actor,
                 )
@@ -172,7 +176,7 @@ def do_save_scores(
             assessment.version = locked.version
             record_event(
                 actor=actor,
-                action="assessment.score",
+                action=AssessmentAction.ASSESSMENT_SCORE,
                 obj=locked,
                 unit_id=locked.unit_id,
                 after={
@@ -187,6 +191,14 @@ def do_save_scores(
                 },
             )
     return saved
+
+
+def _stored_reading(reading: metrics.Reading | None) -> str:
+    """The registers' reading as kept with the score: a long one (a village with many vacant
+    posts names each) is cut to the column, which answered 500 on PostgreSQL before."""
+    limit = Score._meta.get_field("metric_value").max_length
+    text = reading.display if reading else ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _same(previous: Score, points, entry: ScoreInput) -> bool:
@@ -219,7 +231,7 @@ def do_comment(actor, assessment: Assessment, text: str, item: Item | None = Non
         )
         record_event(
             actor=actor,
-            action="assessment.comment",
+            action=AssessmentAction.ASSESSMENT_COMMENT,
             obj=assessment,
             unit_id=assessment.unit_id,
             after={"item": item.number if item else None, "text": text[:500]},
@@ -250,7 +262,7 @@ def do_attach_evidence(
     def audit(evidence: Evidence) -> None:
         record_event(
             actor=actor,
-            action="assessment.evidence",
+            action=AssessmentAction.ASSESSMENT_EVIDENCE,
             obj=assessment,
             unit_id=assessment.unit_id,
             after={

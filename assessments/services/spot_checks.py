@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import acts_at_level
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -154,7 +155,7 @@ def do_draw_spot_check(
         )
         record_event(
             actor=actor,
-            action="spot_check.draw",
+            action=AssessmentAction.SPOT_CHECK_DRAW,
             obj=check,
             unit_id=round_.organiser_id,
             after={
@@ -200,7 +201,7 @@ def do_record_inspection(
         entry.save()
         record_event(
             actor=actor,
-            action="spot_check.inspect",
+            action=AssessmentAction.SPOT_CHECK_INSPECT,
             obj=entry.spot_check,
             unit_id=assessment.unit_id,
             after={"assessment": assessment.pk, "result": entry.result, "reason": reason},

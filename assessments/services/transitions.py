@@ -15,6 +15,7 @@ from assessments.services.chain import (
     _move,
     _move_groups,
     _require_actor,
+    _require_group_results,
     _require_not_a_selection,
     _require_pass_rule,
     _require_separation,
@@ -75,6 +76,7 @@ def do_pass(
         _require_not_a_selection(assessment)
         _require_separation(actor, assessment)
         _require_pass_rule(assessment)
+        _require_group_results(assessment)
         leaving = assessment.stage
         _move(actor, assessment, TransitionAction.PASS, leaving + 1, reason)
         if leaving == 1:

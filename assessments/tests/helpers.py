@@ -1,5 +1,6 @@
 """Steps of the chain shared by the assessment tests."""
 
+from assessments import group_rules
 from assessments.services import (
     ScoreInput,
     do_apply,
@@ -28,7 +29,7 @@ def score_all(actor, assessment, points_by_number=None, veto_violated=False):
 
 
 def rate_groups(actor, assessment, points_by_number=None):
-    for group in assessment.group_ratings.all():
+    for group in group_rules.ratings_with(assessment):
         score_all(actor, group, points_by_number)
 
 

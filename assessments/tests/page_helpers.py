@@ -1,6 +1,7 @@
 """Helpers shared by the assessment page tests: moving an assessment along the chain through
 the services, so that each page test starts where it needs to."""
 
+from assessments import group_rules
 from assessments.services import ScoreInput, do_apply, do_pass, do_save_scores, do_submit
 from standards.models import Item, TitleKind
 
@@ -29,7 +30,7 @@ def submitted(tree, round_, village_operator):
     """A qualified-village application of village_1, self-assessed with its groups, submitted."""
     assessment = applied(tree, round_, village_operator)
     score_all(village_operator, assessment)
-    for group in assessment.group_ratings.all():
+    for group in group_rules.ratings_with(assessment):
         score_all(village_operator, group)
     do_submit(village_operator, assessment)
     assessment.refresh_from_db()

@@ -82,7 +82,7 @@ def test_it_shows_the_return_reason_in_the_banner_on_a_phone(
     expect(page.locator(f"#item-{two.pk} .returned-mark")).to_be_in_viewport()
 
 
-def test_it_lists_the_groups_on_the_pass_confirmation(
+def test_it_names_the_receiver_and_no_groups_on_the_pass_confirmation(
     browser, live_server, tree, village_operator, township_officer, round_2026
 ):
     assessment = submitted(tree, round_2026, village_operator)
@@ -92,8 +92,8 @@ def test_it_lists_the_groups_on_the_pass_confirmation(
     page.goto(f"{live_server.url}/assessments/{assessment.pk}/")
     page.locator("#actions button[data-action='pass']").click()
     page.wait_for_url(re.compile(rf"/assessments/{assessment.pk}/pass/$"))
-    groups = page.locator("#groups-verified input[name=groups]")
-    expect(groups).to_have_count(assessment.group_ratings.count())
+    # Groups are decided on their own page, not with the village's pass.
+    expect(page.locator("#groups-verified")).to_have_count(0)
     expect(page.locator("#receiver")).to_contain_text(tree.county_a.name)
 
 

@@ -1,5 +1,7 @@
 """One qualified-village application from self-assessment to the county's decision."""
 
+from assessments import group_rules
+from assessments.group_ratings import do_decide_group_ratings, do_submit_group_ratings
 from assessments.models import AssessmentState, AwardedTitle, TitleStatus
 from assessments.services import (
     ScoreInput,
@@ -29,12 +31,16 @@ def test_it_awards_the_title_after_the_whole_chain(
     tree, round_2026, village_operator, township_officer, county_officer
 ):
     assessment = do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
-    groups = list(assessment.group_ratings.order_by("unit__name"))
+    groups = list(group_rules.ratings_with(assessment).order_by("unit__name"))
     assert {g.unit for g in groups} == {tree.group_1, tree.group_2, tree.branch_group}
     _score_all(village_operator, assessment, {"3": 40})
     for group in groups:
         _score_all(village_operator, group, {"1": 10})
     do_submit(village_operator, assessment)
+    do_submit_group_ratings(village_operator, round_2026, tree.village_1)
+    do_decide_group_ratings(
+        township_officer, round_2026, tree.village_1, {g.pk: (True, "") for g in groups}
+    )
     _score_all(township_officer, assessment, {"3": 35})
     do_pass(township_officer, assessment)
     do_decide(county_officer, assessment, award=True)

@@ -1,13 +1,14 @@
 """Every confirmation page says what the action will do to whom: the receiving unit, the
 blank review scores that keep the earlier score, the five-good groups it verifies with their
-scores (each can be unticked); the result message repeats it."""
+scores; the result message repeats it. Groups are decided on their own (test_group_ratings)."""
 
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from assessments.models import AssessmentState, AwardedTitle
+from assessments import group_rules
+from assessments.models import AwardedTitle
 from assessments.services import ScoreInput, do_save_scores
 from assessments.tests.page_helpers import applied, item, score_all, submitted
 from standards.models import TitleKind
@@ -28,18 +29,20 @@ def test_it_names_the_township_that_receives_the_submission(
     assert f"将报送{tree.township_1.name}" in page.content.decode()
 
 
-def test_it_lists_the_groups_it_verifies_with_their_scores(
+def test_it_passes_the_village_without_deciding_its_groups(
     login, tree, village_operator, township_officer, round_2026
 ):
+    """Groups are decided on their own page, never by the village's pass."""
     assessment = submitted(tree, round_2026, village_operator)
-    page = login(township_officer).get(_act(assessment, "pass"))
-    groups = page.context["effects"].groups
-    assert len(groups) == assessment.group_ratings.count() > 0
-    html = page.content.decode().split('id="groups-verified"')[1].split("</section>")[0]
-    for group in groups:
-        assert group.assessment.unit.name in html
-        assert f'name="groups" value="{group.assessment.pk}"' in html
-    assert "达标线" in html
+    score_all(township_officer, assessment)
+    assessment.refresh_from_db()
+    client = login(township_officer)
+    assert client.get(_act(assessment, "pass")).context["effects"].groups == []
+    client.post(_act(assessment, "pass"), {"version": assessment.version})
+    assessment.refresh_from_db()
+    assert assessment.stage == 2
+    assert set(group_rules.ratings_with(assessment).values_list("state", flat=True)) == {"open"}
+    assert not AwardedTitle.objects.filter(title=TitleKind.FIVE_GOOD_GROUP).exists()
 
 
 def test_it_warns_of_blank_review_scores_that_keep_the_self_score(
@@ -52,44 +55,6 @@ def test_it_warns_of_blank_review_scores_that_keep_the_self_score(
     inherited = [i.number for i, _points in page.context["effects"].inherited]
     assert "1" not in inherited and "2" in inherited
     assert 'id="inherited"' in page.content.decode()
-
-
-def test_it_leaves_an_unticked_group_unverified_and_says_so(
-    login, tree, village_operator, township_officer, round_2026
-):
-    assessment = submitted(tree, round_2026, village_operator)
-    score_all(township_officer, assessment)
-    assessment.refresh_from_db()
-    client = login(township_officer)
-    groups = list(assessment.group_ratings.order_by("pk"))
-    kept, unticked = groups[0], groups[1]
-    response = client.post(
-        _act(assessment, "pass"),
-        {"version": assessment.version, "groups": [kept.pk]},
-        follow=True,
-    )
-    assert response.status_code == 200
-    kept.refresh_from_db()
-    unticked.refresh_from_db()
-    assert kept.state == AssessmentState.AWARDED
-    assert unticked.state == AssessmentState.NOT_AWARDED
-    assert not AwardedTitle.objects.filter(unit=unticked.unit).exists()
-    message = " ".join(str(m) for m in response.context["messages"])
-    assert kept.unit.name in message and unticked.unit.name in message
-    assert tree.county_a.name in message
-
-
-def test_it_still_verifies_every_group_when_none_is_unticked(
-    login, tree, village_operator, township_officer, round_2026
-):
-    assessment = submitted(tree, round_2026, village_operator)
-    score_all(township_officer, assessment)
-    assessment.refresh_from_db()
-    groups = [g.pk for g in assessment.group_ratings.all()]
-    login(township_officer).post(
-        _act(assessment, "pass"), {"version": assessment.version, "groups": groups}
-    )
-    assert AwardedTitle.objects.filter(title=TitleKind.FIVE_GOOD_GROUP).count() == len(groups)
 
 
 def test_it_names_where_a_return_goes(login, tree, village_operator, township_officer, round_2026):

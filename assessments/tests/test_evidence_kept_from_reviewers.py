@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from assessments import group_rules
 from assessments.services import do_attach_evidence
 from assessments.tests.page_helpers import applied, item, submitted
 from registers.models import Evidence
@@ -54,7 +55,7 @@ def submitted_from(assessment, tree, round_, village_operator):
     from assessments.tests.page_helpers import score_all
 
     score_all(village_operator, assessment)
-    for group in assessment.group_ratings.all():
+    for group in group_rules.ratings_with(assessment):
         score_all(village_operator, group)
     do_submit(village_operator, assessment)
     assessment.refresh_from_db()

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
+from accounts.actions import AccountAction
 from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
 from assessments.models import AwardedTitle, RevocationCause
@@ -97,7 +98,7 @@ WRITERS = {
     "title awarded": _award,
     "title revoked": _revoke,
     "member import": _import,
-    "log-in event": lambda t, p, tmp: lambda: record_event(actor=None, action="accounts.login"),
+    "log-in event": lambda t, p, tmp: lambda: record_event(actor=None, action=AccountAction.LOGIN),
 }
 PAIRS = [(first, second) for first in WRITERS for second in WRITERS if first != second]
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from assessments import group_rules
 from assessments.models import AssessmentState, AwardedTitle, Transition, TransitionAction
 from assessments.tests.page_helpers import applied, at_county, item, score_all, submitted
 
@@ -21,7 +22,7 @@ def test_it_asks_before_submitting_and_submits_on_confirmation(
 ):
     assessment = applied(tree, round_2026, village_operator)
     score_all(village_operator, assessment)
-    for group in assessment.group_ratings.all():
+    for group in group_rules.ratings_with(assessment):
         score_all(village_operator, group)
     assessment.refresh_from_db()
     client = login(village_operator)

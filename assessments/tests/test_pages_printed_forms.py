@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from assessments import group_rules
 from assessments.services import do_apply
 from standards.models import TitleKind
 
@@ -22,7 +23,7 @@ def test_it_links_the_sheet_to_the_printed_forms_that_open_as_pdf(
 
 def test_it_offers_a_group_rating_no_approval_form(tree, round_2026, village_operator, login):
     village = do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
-    group = village.group_ratings.first()
+    group = group_rules.ratings_with(village).first()
     page = login(village_operator).get(reverse("assessments:sheet", args=[group.pk]))
     text = page.content.decode()
     assert reverse("reports:assessment_sheet", args=[group.pk]) in text

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
+from assessments import group_rules
 from assessments.models import Comment, Score
 from assessments.services import ScoreInput, do_apply, do_return, do_save_scores
 from assessments.tests.page_helpers import applied, item, score_all, submitted
@@ -175,6 +176,27 @@ def test_it_asks_for_a_reason_when_a_score_differs_from_the_registers(
     assert (score.suggested, score.override_reason) == (Decimal("20"), "新增会员")
 
 
+def test_it_saves_a_score_whose_registers_reading_is_longer_than_its_column(
+    login, tree, village_operator, round_2026, monkeypatch
+):
+    vacant = "、".join(f"第{n}小组小组长" for n in range(30))  # a village with many vacant posts
+    monkeypatch.setitem(
+        metrics.METRICS,
+        "test_posts",
+        metrics.Metric("test_posts", "岗位", lambda unit, year: (Decimal("1"), "空缺：" + vacant)),
+    )
+    assessment = applied(tree, round_2026, village_operator)
+    one = item(assessment, "1")
+    one.metric, one.metric_bands = ("test_posts", [{"min": 0, "score": 20}])
+    one.save()
+
+    saved = _post(login(village_operator), assessment, {f"points-{one.pk}": "20"})
+
+    assert saved.status_code == 302
+    kept = Score.objects.get(item=one, is_current=True).metric_value
+    assert kept.startswith("空缺：第0小组小组长") and kept.endswith("…") and len(kept) == 100
+
+
 def test_it_attaches_evidence_to_an_item_and_the_township_downloads_it(
     login, tree, village_operator, township_officer, round_2026, settings, tmp_path
 ):
@@ -256,7 +278,7 @@ def test_it_lists_the_group_ratings_with_the_migrant_group(
     response = _sheet(login(village_operator), assessment)
     units = {row.assessment.unit for row in response.context["group_ratings"]}
     assert units == {tree.group_1, tree.group_2, tree.branch_group}
-    migrant = assessment.group_ratings.get(unit=tree.branch_group)
+    migrant = group_rules.ratings_with(assessment).get(unit=tree.branch_group)
     rating = _sheet(login(village_operator), migrant)
     assert rating.context["form"] is not None
     five = item(migrant, "5")
@@ -338,7 +360,7 @@ def test_it_keeps_evidence_of_a_submitted_item(
     from assessments.services import do_submit
 
     score_all(village_operator, assessment)
-    for group in assessment.group_ratings.all():
+    for group in group_rules.ratings_with(assessment):
         score_all(village_operator, group)
     do_submit(village_operator, assessment)
     url = reverse("assessments:delete_evidence", args=[assessment.pk, evidence.pk])

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from assessments import group_rules
+from assessments.group_ratings import do_submit_group_ratings
 from assessments.models import Score, TransitionAction
 from assessments.services import (
     ScoreInput,
@@ -79,23 +81,16 @@ def test_it_closes_the_reopened_items_again_on_resubmission(submitted, chain_per
     score_all(chain_personas.township, submitted)
 
 
-def test_it_reopens_everything_and_the_groups_on_a_whole_return(submitted, chain_personas):
+def test_it_reopens_everything_on_a_whole_return_and_leaves_the_groups(submitted, chain_personas):
+    do_submit_group_ratings(chain_personas.village, submitted.round, submitted.unit)
     do_return(chain_personas.township, submitted, reason="整体退回重评")
     submitted.refresh_from_db()
     assert (submitted.stage, submitted.reopened_items) == (0, [])
-    assert set(submitted.group_ratings.values_list("stage", flat=True)) == {0}
     score_all(chain_personas.village, submitted, {"1": 20, "2": 20})
-    for group in submitted.group_ratings.all():
-        score_all(chain_personas.village, group, {"1": 15})
-
-
-def test_it_keeps_the_groups_at_the_township_on_a_per_item_return(submitted, chain_personas):
-    item = _item(submitted, "3")
-    do_return(chain_personas.township, submitted, reason="补材料", items=[item.pk])
-    group = submitted.group_ratings.first()
-    assert group.stage == 1
-    with pytest.raises(ValidationError, match="not open at this stage"):
-        score_all(chain_personas.village, group)
+    ratings = group_rules.ratings_with(submitted)
+    assert set(ratings.values_list("stage", flat=True)) == {1}
+    with pytest.raises(PermissionDenied):
+        score_all(chain_personas.village, ratings.first())
 
 
 def test_it_returns_from_the_county_to_the_township_per_item(tree, round_2026, chain_personas):

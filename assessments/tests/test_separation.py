@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
+from assessments import group_rules
+from assessments.group_ratings import do_decide_group_ratings, do_submit_group_ratings
 from assessments.models import AssessmentState
 from assessments.services import do_apply, do_decide, do_pass, do_return, do_submit
 from assessments.tests.helpers import rate_groups, score_all
@@ -72,15 +74,15 @@ def test_it_refuses_a_pass_by_who_only_submitted(
         do_pass(village_and_township, assessment)
 
 
-def test_it_refuses_a_pass_by_who_only_rated_a_group(
+def test_it_refuses_deciding_the_groups_to_who_rated_them(
     tree, round_2026, village_operator, village_and_township
 ):
     assessment = do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
-    score_all(village_operator, assessment)
     rate_groups(village_and_township, assessment)
-    do_submit(village_operator, assessment)
-    with pytest.raises(PermissionDenied):
-        do_pass(village_and_township, assessment)
+    do_submit_group_ratings(village_and_township, round_2026, tree.village_1)
+    ratings = {r.pk: (True, "") for r in group_rules.ratings_with(assessment)}
+    with pytest.raises(PermissionDenied, match="previous stage"):
+        do_decide_group_ratings(village_and_township, round_2026, tree.village_1, ratings)
 
 
 def test_it_refuses_a_decision_by_who_scored_at_the_township(

@@ -19,6 +19,7 @@ from hypothesis.stateful import (
 
 from accounts.models import RoleKind
 from accounts.services import do_create_user, do_grant_role
+from assessments import group_rules
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -189,7 +190,10 @@ def test_it_keeps_the_chain_sound_under_random_actions(
             main = self._open_main(index)
             if main is None:
                 return
-            for assessment in [main, *main.group_ratings.filter(state=AssessmentState.OPEN)]:
+            for assessment in [
+                main,
+                *group_rules.ratings_with(main).filter(state=AssessmentState.OPEN),
+            ]:
                 items = Item.objects.filter(section__standard=assessment.standard)
                 if only_reopened and main.reopened_items and assessment is main:
                     items = items.filter(pk__in=main.reopened_items)
@@ -222,7 +226,10 @@ def test_it_keeps_the_chain_sound_under_random_actions(
             stages = main.standard.ordered_stages()
             who = -1 - pick
             if main.stage < len(stages) - 1:
-                for assessment in [main, *main.group_ratings.filter(state=AssessmentState.OPEN)]:
+                for assessment in [
+                    main,
+                    *group_rules.ratings_with(main).filter(state=AssessmentState.OPEN),
+                ]:
                     items = Item.objects.filter(section__standard=assessment.standard)
                     if assessment is main and main.reopened_items:
                         items = items.filter(pk__in=main.reopened_items)

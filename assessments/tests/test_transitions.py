@@ -4,6 +4,7 @@ wrong level, outside the subtree, a closed assessment; the last stage decides, t
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from assessments import group_rules
 from assessments.models import AssessmentState, AwardedTitle, Transition, TransitionAction
 from assessments.services import (
     can_act,
@@ -79,12 +80,9 @@ def test_it_lets_only_the_stages_level_in_the_subtree_act(request, at_stage, sta
 def test_it_submits_a_complete_self_assessment(at_stage, chain_personas):
     assessment = at_stage(0)
     score_all(chain_personas.village, assessment)
-    for group in assessment.group_ratings.all():
-        score_all(chain_personas.village, group)
     do_submit(chain_personas.village, assessment)
     assessment.refresh_from_db()
     assert assessment.stage == 1
-    assert set(assessment.group_ratings.values_list("stage", flat=True)) == {1}
     transition = assessment.transitions.last()
     assert (transition.action, transition.actor) == (
         TransitionAction.SUBMIT,
@@ -99,11 +97,13 @@ def test_it_refuses_to_submit_with_items_unscored(at_stage, chain_personas):
         do_submit(chain_personas.village, assessment)
 
 
-def test_it_refuses_to_submit_with_groups_unrated(at_stage, chain_personas):
+def test_it_submits_without_the_groups_which_go_up_on_their_own(at_stage, chain_personas):
     assessment = at_stage(0)
     score_all(chain_personas.village, assessment)
-    with pytest.raises(ValidationError, match="Rate every group"):
-        do_submit(chain_personas.village, assessment)
+    do_submit(chain_personas.village, assessment)
+    ratings = group_rules.ratings_with(assessment)
+    assert ratings.count() == 3
+    assert set(ratings.values_list("stage", "parent")) == {(0, None)}
 
 
 @pytest.mark.parametrize(
@@ -289,4 +289,5 @@ def test_it_refuses_a_simultaneous_second_application_with_a_message(
     with pytest.raises(ValidationError, match="already applied"):
         do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
     monkeypatch.undo()
-    assert Transition.objects.filter(action=TransitionAction.APPLY).count() == 1
+    applied = Transition.objects.filter(action=TransitionAction.APPLY, assessment__parent=None)
+    assert applied.filter(assessment__unit=tree.village_1).count() == 1

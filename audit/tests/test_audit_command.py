@@ -11,6 +11,7 @@ from django.utils import translation
 from audit.management.commands.audit import Command
 from audit.models import AuditEvent, ChainHead
 from audit.services import current_head, record_event
+from audit.tests.actions import SampleAction
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,7 @@ def chain(db):
     return [
         record_event(
             actor=None,
-            action="test.write",
+            action=SampleAction.WRITE,
             object_label=f"第{number}条",
             before={"名称": "李家村", "z": number, "a": [1, "二"]},
             after={"名称": "王庄村", "人口": 1800 + number, "flag": True},
@@ -93,7 +94,7 @@ def test_it_exits_1_when_the_last_event_is_deleted(chain):
 
 def test_it_catches_a_truncation_that_rewrote_the_head_with_an_exported_head(chain):
     _, exported = audit("head")
-    record_event(actor=None, action="test.after_export")
+    record_event(actor=None, action=SampleAction.AFTER_EXPORT)
     removed = chain[-1]
     AuditEvent.objects.filter(seq__gte=removed.seq).delete()
     ChainHead.objects.filter(pk=1).update(last_seq=removed.seq - 1, last_hash=removed.prev_hash)
@@ -107,7 +108,7 @@ def test_it_catches_a_truncation_that_rewrote_the_head_with_an_exported_head(cha
 
 def test_it_passes_with_an_earlier_exported_head_on_an_intact_chain(chain):
     _, exported = audit("head")
-    record_event(actor=None, action="test.after_export")
+    record_event(actor=None, action=SampleAction.AFTER_EXPORT)
     code, output = audit("verify", "--head", exported.strip())
     assert code == 0
     assert f"{len(chain) + 1} events checked" in output

@@ -14,6 +14,7 @@ from audit.services import (
     record_event,
     verify_chain,
 )
+from audit.tests.actions import SampleAction
 
 # Several keys in an order jsonb will not keep (it sorts by length, then bytes), non-ASCII text,
 # nesting, and numbers jsonb rewrites (1e16 comes back as an integer).
@@ -43,7 +44,7 @@ def chain(db):
         events.append(
             record_event(
                 actor=None,
-                action="test.write",
+                action=SampleAction.WRITE,
                 object_type="orgs.orgunit",
                 object_id=number,
                 object_label=f"第{number}条",
@@ -199,7 +200,7 @@ def test_it_finds_a_rewritten_history_with_the_exported_head(chain):
 
 def test_it_accepts_an_earlier_exported_head_of_an_intact_chain(chain):
     exported = (chain[2].seq, chain[2].hash)
-    record_event(actor=None, action="test.later")
+    record_event(actor=None, action=SampleAction.LATER)
     assert verify_chain(exported).ok
 
 
@@ -222,13 +223,13 @@ def test_it_finds_a_deleted_head_row(chain):
     report = verify_chain()
     assert not report.ok and "head record is missing" in report.reason
     with pytest.raises(ChainHeadMissing):
-        record_event(actor=None, action="test.after")
+        record_event(actor=None, action=SampleAction.AFTER)
 
 
 def test_it_starts_from_the_genesis_when_head_and_events_are_both_gone(db):
     AuditEvent.objects.all().delete()
     ChainHead.objects.all().delete()
-    event = record_event(actor=None, action="test.first")
+    event = record_event(actor=None, action=SampleAction.FIRST)
     assert (event.seq, event.prev_hash) == (1, GENESIS_HASH)
     assert verify_chain().ok
 
@@ -243,10 +244,10 @@ def test_it_accepts_the_genesis_head_of_an_empty_chain(db):
 def test_it_leaves_no_gap_after_a_rolled_back_transaction(chain):
     before = current_head()
     with pytest.raises(RuntimeError), transaction.atomic():
-        record_event(actor=None, action="test.rolled_back")
+        record_event(actor=None, action=SampleAction.ROLLED_BACK)
         raise RuntimeError("undo")
     assert current_head() == before
-    after = record_event(actor=None, action="test.kept")
+    after = record_event(actor=None, action=SampleAction.KEPT)
     assert after.seq == before[0] + 1 and after.prev_hash == before[1]
     assert not AuditEvent.objects.filter(action="test.rolled_back").exists()
     assert verify_chain().ok
@@ -255,7 +256,7 @@ def test_it_leaves_no_gap_after_a_rolled_back_transaction(chain):
 def test_it_stores_values_jsonb_would_refuse(db):
     event = record_event(
         actor=None,
-        action="test.odd",
+        action=SampleAction.ODD,
         after={"nan": float("nan"), "inf": float("-inf"), "nul": "a\x00b", 3: "int key"},
     )
     stored = AuditEvent.objects.get(pk=event.pk)
@@ -264,7 +265,7 @@ def test_it_stores_values_jsonb_would_refuse(db):
 
 
 def test_it_truncates_overlong_labels_instead_of_failing(db):
-    event = record_event(actor=None, action="test.long", object_label="村" * 300)
+    event = record_event(actor=None, action=SampleAction.LONG, object_label="村" * 300)
     assert len(AuditEvent.objects.get(pk=event.pk).object_label) == 200
     assert verify_chain().ok
 

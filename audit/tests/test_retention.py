@@ -10,12 +10,13 @@ from django.utils import timezone
 from audit import services
 from audit.models import AuditEvent
 from audit.services import record_event, verify_chain
+from audit.tests.actions import SampleAction
 
 
 def test_it_keeps_a_year_old_event_through_every_clean_up(monkeypatch, login, administrator):
     year_ago = timezone.now() - timedelta(days=400)
     monkeypatch.setattr(services.timezone, "now", lambda: year_ago)
-    old = record_event(actor=None, action="test.old")
+    old = record_event(actor=None, action=SampleAction.OLD)
     monkeypatch.undo()
     assert timezone.now() - old.created_at > timedelta(days=183)
 

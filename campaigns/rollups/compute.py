@@ -14,6 +14,7 @@ from django.db.models.functions import ExtractYear
 from assessments import standing
 from assessments.models import AwardedTitle
 from campaigns import targets as t
+from campaigns.actions import CampaignAction
 from orgs.models import LEVEL_COLUMNS, Category, Level, OrgUnit, Status
 from registers.models import Member, ServiceActivity, Training
 from registers.selectors import on_register_in
@@ -46,8 +47,8 @@ def _own_field(field: str, category: str) -> str:
     return ENTERPRISE_FIELDS.get(field, field) if category == Category.ENTERPRISE else field
 
 
-REBUILD_ACTION = "campaigns.rollups.rebuild"
-REFRESH_ACTION = "campaigns.rollups.refresh"
+REBUILD_ACTION = CampaignAction.ROLLUPS_REBUILD
+REFRESH_ACTION = CampaignAction.ROLLUPS_REFRESH
 BATCH = 5000
 
 Values = dict[str, int]

@@ -10,6 +10,7 @@ The package: `who` (who may act), `campaign` (campaigns and their targets), `sur
 `pilots`. Patch a name in the module that uses it.
 """
 
+from campaigns.access import approves_plans, keeps_campaign, keeps_township
 from campaigns.selectors import (
     NEXT_TITLE,
     SHARE_FIELDS,
@@ -33,6 +34,7 @@ from campaigns.selectors import (
     standings,
     survey_line,
     survey_lines,
+    takes_plan,
     township_targets,
     townships_of,
     townships_targets,
@@ -52,14 +54,7 @@ from campaigns.services.plans import (
     do_submit_plan,
 )
 from campaigns.services.surveys import do_save_survey, do_update_survey_entry
-from campaigns.services.who import (
-    CAMPAIGN_FIELDS,
-    DEFAULT_YEARS,
-    approves_plans,
-    keeps_campaign,
-    keeps_township,
-    takes_plan,
-)
+from campaigns.services.who import CAMPAIGN_FIELDS, DEFAULT_YEARS
 
 __all__ = [
     "CAMPAIGN_FIELDS",

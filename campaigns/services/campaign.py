@@ -8,19 +8,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.access import keeps_campaign
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     FirstClassBase,
     TownshipTarget,
 )
-from campaigns.selectors import SHARE_FIELDS, in_campaign
-from campaigns.services.who import (
-    CAMPAIGN_FIELDS,
-    DEFAULT_YEARS,
-    _require,
-    keeps_campaign,
-    takes_plan,
-)
+from campaigns.selectors import SHARE_FIELDS, in_campaign, takes_plan
+from campaigns.services.who import CAMPAIGN_FIELDS, DEFAULT_YEARS, _require
 from orgs.models import Level, OrgUnit
 
 # --- campaigns and targets -------------------------------------------------------------------
@@ -103,7 +99,7 @@ def do_create_campaign(
         _save_campaign(campaign)
         record_event(
             actor=actor,
-            action="campaigns.campaign.create",
+            action=CampaignAction.CAMPAIGN_CREATE,
             obj=campaign,
             unit_id=organiser.pk,
             after=_campaign_snapshot(campaign),
@@ -144,7 +140,7 @@ def do_update_campaign(actor, campaign: Campaign, **changes: Any) -> Campaign:
         _save_campaign(campaign)
         record_change(
             actor=actor,
-            action="campaigns.campaign.update",
+            action=CampaignAction.CAMPAIGN_UPDATE,
             obj=campaign,
             unit_id=campaign.organiser_id,
             before=before,
@@ -199,7 +195,7 @@ def do_set_township_target(
             own.save()
         record_change(
             actor=actor,
-            action="campaigns.township_target.set",
+            action=CampaignAction.TOWNSHIP_TARGET_SET,
             obj=own or campaign,
             unit_id=township.pk,
             before=before,

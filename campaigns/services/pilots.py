@@ -8,13 +8,15 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from campaigns import checks
+from campaigns.access import keeps_township
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     Pilot,
 )
 from campaigns.selectors import pilots_of
 from campaigns.services.surveys import _require_township_of
-from campaigns.services.who import _require, keeps_township
+from campaigns.services.who import _require
 from orgs.models import Level, OrgUnit
 
 
@@ -74,7 +76,7 @@ def do_add_pilot(
         )
         record_event(
             actor=actor,
-            action="campaigns.pilot.add",
+            action=CampaignAction.PILOT_ADD,
             obj=pilot,
             unit_id=township.pk,
             after=_pilot_snapshot(pilot),
@@ -88,7 +90,7 @@ def do_remove_pilot(actor, pilot: Pilot) -> None:
     with transaction.atomic():
         record_event(
             actor=actor,
-            action="campaigns.pilot.remove",
+            action=CampaignAction.PILOT_REMOVE,
             obj=pilot,
             unit_id=township.pk,
             before=_pilot_snapshot(pilot),

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
 from campaigns import plan_levels
+from campaigns.access import approves_plans, keeps_township
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     CreationPlan,
@@ -19,7 +21,7 @@ from campaigns.plan_models import (
 )
 from campaigns.selectors import draft_years, plan_findings, plan_rows, villages_of
 from campaigns.services.surveys import _require_township_of
-from campaigns.services.who import _require, approves_plans, keeps_township
+from campaigns.services.who import _require
 from core.errors import StateConflict
 from orgs.models import OrgUnit
 
@@ -85,7 +87,7 @@ def do_save_plan_draft(
         plan.save()
         record_change(
             actor=actor,
-            action="campaigns.plan.save_draft",
+            action=CampaignAction.PLAN_SAVE_DRAFT,
             obj=plan,
             unit_id=township.pk,
             before=before,
@@ -133,7 +135,7 @@ def do_submit_plan(actor, campaign: Campaign, township: OrgUnit, *, note: str = 
         plan.save()
         record_event(
             actor=actor,
-            action="campaigns.plan.submit",
+            action=CampaignAction.PLAN_SUBMIT,
             obj=version,
             unit_id=township.pk,
             after={
@@ -169,7 +171,11 @@ def _decide(actor, version: PlanVersion, status: str, reason: str) -> PlanVersio
         plan.save()
         record_event(
             actor=actor,
-            action=f"campaigns.plan.{'approve' if status == PlanStatus.APPROVED else 'return'}",
+            action=(
+                CampaignAction.PLAN_APPROVE
+                if status == PlanStatus.APPROVED
+                else CampaignAction.PLAN_RETURN
+            ),
             obj=version,
             unit_id=township.pk,
             before={"status": PlanStatus.SUBMITTED.value},

@@ -7,13 +7,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_change, record_event
+from campaigns.access import keeps_township
+from campaigns.actions import CampaignAction
 from campaigns.plan_models import (
     Campaign,
     Standing,
     SurveyEntry,
 )
-from campaigns.selectors import in_campaign, prefilled_line, standings, survey_lines
-from campaigns.services.who import _require, keeps_township, takes_plan
+from campaigns.selectors import in_campaign, prefilled_line, standings, survey_lines, takes_plan
+from campaigns.services.who import _require
 from orgs.models import Level, OrgUnit
 
 
@@ -53,7 +55,7 @@ def do_save_survey(actor, campaign: Campaign, township: OrgUnit) -> int:
         if lines:
             record_event(
                 actor=actor,
-                action="campaigns.survey.save",
+                action=CampaignAction.SURVEY_SAVE,
                 object_type="campaigns.surveyentry",
                 object_id=f"{campaign.pk}:{township.pk}",
                 object_label=f"{campaign.name} · {township.name}",
@@ -113,7 +115,7 @@ def do_update_survey_entry(
         entry.save()
         record_change(
             actor=actor,
-            action="campaigns.survey.update",
+            action=CampaignAction.SURVEY_UPDATE,
             obj=entry,
             unit_id=village.pk,
             before=before,

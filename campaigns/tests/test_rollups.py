@@ -40,6 +40,13 @@ from standards.models import Stage, StageKind, Standard, TitleKind
 
 def award(unit, title: str, year: int, actor=None) -> AwardedTitle:
     """A decision's award through the real award code (the chain itself is tested elsewhere)."""
+    assessment = rating(unit, title, year)
+    with transaction.atomic():
+        return _award(actor, assessment)
+
+
+def rating(unit, title: str, year: int) -> Assessment:
+    """A new one-stage assessment of the unit in the county's round of `year`."""
     round_, _created = Round.objects.get_or_create(
         organiser_id=unit.county_id or unit.pk, year=year, name=f"{year}年度"
     )
@@ -50,11 +57,9 @@ def award(unit, title: str, year: int, actor=None) -> AwardedTitle:
         Stage.objects.create(
             standard=standard, position=0, kind=StageKind.DECISION, level=Level.COUNTY
         )
-    assessment = Assessment.objects.create(
+    return Assessment.objects.create(
         round=round_, title=title, standard=standard, unit=unit, access_unit=unit
     )
-    with transaction.atomic():
-        return _award(actor, assessment)
 
 
 def close_round(county, year: int) -> Round:

@@ -1,6 +1,6 @@
 """Random sequences of decisions, carried-in titles, revocations, closed yearly ratings (lapses),
-register and tree changes: the incrementally kept roll-ups always equal a rebuild from the raw
-rows."""
+yearly ratings decided "not awarded" in an open round (lapses at once), register and tree
+changes: the incrementally kept roll-ups always equal a rebuild from the raw rows."""
 
 import contextlib
 from datetime import date
@@ -15,7 +15,7 @@ from assessments.models import AwardedTitle, TitleStatus
 from assessments.services import do_revoke_title
 from campaigns import rollups
 from campaigns.rollup_models import RollupFigure
-from campaigns.tests.test_rollups import award, close_round
+from campaigns.tests.test_rollups import award, close_round, rating
 from orgs.services import do_move_unit, do_reinstate_unit, do_retire_unit
 from registers.models import Carrier, Member, MemberStatus, Training
 from registers.services import (
@@ -33,6 +33,7 @@ OPERATIONS = [
     "award",
     "carry_in",
     "close_round",
+    "not_award",
     "revoke",
     "member",
     "member",
@@ -49,6 +50,26 @@ steps = st.lists(
     st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 999), st.integers(2022, 2026)),
     max_size=14,
 )
+
+
+def fail_rating(unit, title: str, year: int) -> None:
+    """The year's rating of the unit decided "not awarded" through the chain's own move."""
+    from assessments.models import Assessment, AssessmentState, TransitionAction
+    from assessments.services.chain import _move
+
+    rated = Assessment.objects.filter(round__year=year, title=title, unit=unit)
+    if rated.exists():
+        return
+    with transaction.atomic():
+        not_awarded = AssessmentState.NOT_AWARDED
+        _move(
+            None,
+            rating(unit, title, year),
+            TransitionAction.NOT_AWARD,
+            0,
+            "复查",
+            state=not_awarded,
+        )
 
 
 def _pick(items: list, n: int):
@@ -86,6 +107,15 @@ def _apply(tree, officer, operation: str, n: int, year: int) -> None:
         do_carry_in_title(officer, unit, title=title, year=year - 3, issuer="县计生协")
     elif operation == "close_round":
         close_round(tree.county_a, year)
+    elif operation == "not_award":
+        unit, title = _pick(
+            [
+                *((g, TitleKind.FIVE_GOOD_GROUP) for g in groups),
+                *((v, TitleKind.QUALIFIED_VILLAGE) for v in villages),
+            ],
+            n,
+        )
+        fail_rating(unit, title, year)
     elif operation == "revoke":
         title = _pick(list(AwardedTitle.objects.filter(status=TitleStatus.AWARDED)), n)
         if title is not None:

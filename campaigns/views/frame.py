@@ -29,8 +29,8 @@ from campaigns.plan_models import (
     TownshipTarget,
 )
 from campaigns.years import asked_year, plan_year
+from core.forms import add_validation_errors
 from orgs.models import Level, OrgUnit
-from sanlian.forms import add_validation_errors
 
 NAV = "plans"
 

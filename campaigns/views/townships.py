@@ -29,8 +29,8 @@ from campaigns.plan_models import (
     PlanVersion,
 )
 from campaigns.views.frame import _base, _year
+from core.forms import add_validation_errors
 from orgs.models import Level, OrgUnit
-from sanlian.forms import add_validation_errors
 
 # --- a township's page -------------------------------------------------------------------------
 

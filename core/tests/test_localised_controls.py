@@ -27,9 +27,8 @@ def test_it_renders_a_date_as_a_text_box_with_a_chinese_hint():
 
 def test_it_says_in_chinese_how_to_write_a_date_it_cannot_read():
     field = DateTextField()
-    with translation.override("zh-hans"):
-        with pytest.raises(Exception) as refused:
-            field.clean(field.widget.value_from_datadict({"when": "3月5号"}, {}, "when"))
+    with translation.override("zh-hans"), pytest.raises(Exception) as refused:
+        field.clean(field.widget.value_from_datadict({"when": "3月5号"}, {}, "when"))
     assert "请按“年-月-日”填写日期" in str(refused.value)
 
 

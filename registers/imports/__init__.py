@@ -101,7 +101,15 @@ from registers.imports.records import (
     find_unit,
     unit_reference,
 )
-from registers.imports.running import IMPORTERS, register_kind, run_import, sqlite_page_cache
+from registers.imports.running import (
+    IMPORTERS,
+    RUN_DEFERRALS,
+    RunDeferral,
+    register_kind,
+    register_run_deferral,
+    run_import,
+    sqlite_page_cache,
+)
 from registers.imports.writing import (
     MEMBER_INSERT_COLUMNS,
     BatchWriter,
@@ -158,10 +166,12 @@ __all__ = [
     "PostImporter",
     "QUERYING_OUTCOMES",
     "ROWS_PER_INSERT",
+    "RUN_DEFERRALS",
     "RecordImporter",
     "Row",
     "RowError",
     "RowSink",
+    "RunDeferral",
     "SEX_BY_WORD",
     "SEX_WORDS",
     "SQLITE_IMPORT_CACHE_KIB",
@@ -177,6 +187,7 @@ __all__ = [
     "present",
     "quick_text",
     "register_kind",
+    "register_run_deferral",
     "run_import",
     "sqlite_page_cache",
     "unit_reference",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import Action, can
 from orgs.models import LEVEL_COLUMNS, OrgUnit
+from registers.actions import RegisterAction
 from registers.identity import (
     clean_text,
 )
@@ -33,7 +34,7 @@ SQLITE_IMPORT_CACHE_KIB = 32 * 1024  # see sqlite_page_cache
 LOOKUP_CHUNK = 500  # keys of one IN (…) lookup, under SQLite's oldest limit of parameters
 MEMO_LIMIT = 20_000  # remembered outcomes per column, see MemberImporter._remember
 ANALYZE_AFTER = 10_000  # rows created by one import, after which PostgreSQL's statistics refresh
-IMPORT_ACTION = "registers.import"
+IMPORT_ACTION = RegisterAction.IMPORT
 OBJECT_TYPES = {
     "orgs": "orgs.orgunit",
     "members": "registers.member",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,7 +18,6 @@ from django.db import (
 from django.utils.translation import gettext as _
 
 from audit.services import deferred_events, record_event
-from campaigns import rollups
 from registers.imports.base import (
     ANALYZE_AFTER,
     BATCH_SIZE,
@@ -36,6 +36,7 @@ from registers.imports.records import ActivityImporter, PostImporter, TrainingIm
 from registers.models import (
     Member,
 )
+from registers.signals import records_loaded
 from spreadsheets.columns import Column, Header
 from spreadsheets.reading import UnreadableFile
 from spreadsheets.table import Table, TableSheet, open_table
@@ -47,6 +48,27 @@ IMPORTERS: dict[str, type[Importer]] = {
     "trainings": TrainingImporter,
     "activities": ActivityImporter,
 }
+
+
+@dataclass(frozen=True)
+class RunDeferral:
+    """Work another app does after each write, put off to the end of an import run: `defer()`
+    is entered around the run's rows, `discard()` drops what was put off when nothing is kept."""
+
+    defer: Callable[[], AbstractContextManager]
+    discard: Callable[[], None]
+
+
+# Filled by the apps above registers from their AppConfig.ready (campaigns' roll-ups), since
+# registers must not import them; entered in this order, before the rows' audit events are.
+RUN_DEFERRALS: list[RunDeferral] = []
+
+
+def register_run_deferral(defer: Callable[[], AbstractContextManager], discard: Callable[[], None]):
+    """Put `defer()`'s work off to the end of every import run (see RunDeferral)."""
+    deferral = RunDeferral(defer, discard)
+    if deferral not in RUN_DEFERRALS:
+        RUN_DEFERRALS.append(deferral)
 
 
 def register_kind(kind: str, importer: type[Importer], columns: list[Column], object_type: str):
@@ -154,13 +176,17 @@ def run_import(
         # The rows' audit events and roll-up refreshes wait for the end of the run, so that
         # neither the chain head nor the roll-up rows are locked while the rows are read and
         # checked (a preview never locks them at all): docs/decisions.md, Lock order.
-        with rollups.deferred(), deferred_events() as row_events:
+        with ExitStack() as deferring:
+            for deferral in RUN_DEFERRALS:
+                deferring.enter_context(deferral.defer())
+            row_events = deferring.enter_context(deferred_events())
             # The importer's writer (if it has one) is joined before the transaction ends.
             _process_all(importer, table, report, total, progress)
             keep = not dry_run and (only_valid or not report.errors)
             if not keep:
                 row_events.discard()
-                rollups.discard_deferred()
+                for deferral in RUN_DEFERRALS:
+                    deferral.discard()
         report.skipped_notes = [
             {"sheet": note.sheet, "row": note.row, "text": note.text} for note in table.notes
         ]
@@ -169,12 +195,13 @@ def run_import(
         if report.rows == 0:
             raise UnreadableFile(_("The file has a header row but no data rows."))
         if keep and (report.created or report.updated):
+            common_unit_id = importer.common_unit_id()
             record_event(
                 actor=actor,
                 action=IMPORT_ACTION,
                 object_type=OBJECT_TYPES[kind],
                 object_label=str(filename)[:200],
-                unit_id=importer.common_unit_id(),
+                unit_id=common_unit_id,
                 after={
                     "kind": kind,
                     "file": str(filename)[:200],
@@ -186,6 +213,8 @@ def run_import(
                     "only_valid": only_valid,
                 },
             )
+            if kind == "members":  # bulk-written: no model signals were sent
+                records_loaded.send(sender=IMPORT_ACTION, unit_id=common_unit_id)
         report.imported = keep
         if not keep:
             transaction.set_rollback(True)

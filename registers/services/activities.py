@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_change, record_event
 from core.errors import add_error, check_fields
 from orgs.models import OrgUnit
+from registers.actions import RegisterAction
 from registers.models import (
     Carrier,
     Need,
@@ -121,7 +122,7 @@ def do_create_activity(actor, unit: OrgUnit, **fields: Any) -> ServiceActivity:
         activity.save()
         record_event(
             actor=actor,
-            action="registers.activity.create",
+            action=RegisterAction.ACTIVITY_CREATE,
             obj=activity,
             unit_id=unit.pk,
             after=activity_snapshot(activity),
@@ -139,7 +140,7 @@ def do_update_activity(actor, activity: ServiceActivity, **changes: Any) -> Serv
         after = activity_snapshot(activity)
         record_change(
             actor=actor,
-            action="registers.activity.update",
+            action=RegisterAction.ACTIVITY_UPDATE,
             obj=activity,
             unit_id=activity.unit_id,
             before=before,
@@ -156,7 +157,7 @@ def do_delete_activity(actor, activity: ServiceActivity) -> None:
         before["evidence"] = [e.original_name for e in files]
         record_event(
             actor=actor,
-            action="registers.activity.delete",
+            action=RegisterAction.ACTIVITY_DELETE,
             obj=activity,
             unit_id=activity.unit_id,
             before=before,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from core.errors import add_error
 from orgs.models import Category, Level, OrgUnit
+from registers.actions import RegisterAction
 from registers.models import (
     InclusionItem,
     InclusionRecord,
@@ -129,7 +130,7 @@ def do_save_inclusion(
         if after:
             record_event(
                 actor=actor,
-                action="registers.inclusion.save",
+                action=RegisterAction.INCLUSION_SAVE,
                 object_type="registers.inclusionrecord",
                 object_id=f"{township.pk}:{year}",
                 object_label=f"{township.name} {year}",
@@ -154,7 +155,7 @@ def do_get_inclusion_record(actor, township: OrgUnit, year: int, item: str) -> I
             record = InclusionRecord.objects.create(township=township, year=year, item=item)
             record_event(
                 actor=actor,
-                action="registers.inclusion.save",
+                action=RegisterAction.INCLUSION_SAVE,
                 obj=record,
                 unit_id=township.pk,
                 after={item: _inclusion_snapshot(record)},

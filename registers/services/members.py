@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from audit.services import record_change, record_event
 from orgs.models import Level, OrgUnit
 from registers import pii
+from registers.actions import RegisterAction
 from registers.identity import (
     IdentityError,
     birth_date_from_id,
@@ -135,7 +136,7 @@ def _validate(member: Member, errors: dict, today: date, actor=None) -> None:
 # A user may learn that an ID number is registered outside their subtree this many times a day;
 # then every ID number they enter is refused until the day is over (docs/decisions.md, issue 16).
 HIDDEN_DUPLICATES_PER_DAY = 5
-REFUSED_ELSEWHERE = "registers.member.id_registered_elsewhere"
+REFUSED_ELSEWHERE = RegisterAction.MEMBER_ID_REGISTERED_ELSEWHERE
 
 
 def _duplicate_message(actor, member: Member, other: Member) -> str:
@@ -236,7 +237,7 @@ def do_create_member(actor, unit: OrgUnit, **fields: Any) -> Member:
             member.categories.set(categories)
         record_event(
             actor=actor,
-            action="registers.member.create",
+            action=RegisterAction.MEMBER_CREATE,
             obj=member,
             unit_id=unit.pk,
             after=member_snapshot(member),
@@ -272,7 +273,7 @@ def do_update_member(actor, member: Member, expected_version: int | None = None,
             return member
         record_change(
             actor=actor,
-            action="registers.member.update",
+            action=RegisterAction.MEMBER_UPDATE,
             obj=member,
             unit_id=member.unit_id,
             before=before,
@@ -308,7 +309,7 @@ def _end_current_posts(actor, member: Member, on: date, reason: str) -> None:
         post.save(update_fields=["end_date"])
         record_event(
             actor=actor,
-            action="registers.post.end",
+            action=RegisterAction.POST_END,
             obj=post,
             unit_id=post.unit_id,
             before={"end_date": before["end_date"]},
@@ -370,7 +371,7 @@ def do_change_member_status(
         member.save()
         record_event(
             actor=actor,
-            action="registers.member.status",
+            action=RegisterAction.MEMBER_STATUS,
             obj=member,
             unit_id=member.unit_id,
             before=before,
@@ -420,7 +421,7 @@ def do_transfer_member(
         member.save()
         record_event(
             actor=actor,
-            action="registers.member.transfer",
+            action=RegisterAction.MEMBER_TRANSFER,
             obj=member,
             unit_id=to_unit.pk,
             before=before,
@@ -438,7 +439,7 @@ def reveal_personal_info(actor, member: Member, request_address: str = "") -> di
     with transaction.atomic():
         record_event(
             actor=actor,
-            action="registers.member.unmask",
+            action=RegisterAction.MEMBER_UNMASK,
             obj=member,
             unit_id=member.unit_id,
             after={"id_number": member.id_number_masked, "phone": member.phone_masked},
@@ -458,7 +459,7 @@ def record_identity_search(actor, unit: OrgUnit, kind: str, text: str) -> None:
     with transaction.atomic():
         record_event(
             actor=actor,
-            action="registers.member.search_identity",
+            action=RegisterAction.MEMBER_SEARCH_IDENTITY,
             obj=unit,
             unit_id=unit.pk,
             after={"kind": kind, "query": shown},

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from core.errors import StateConflict
 from orgs.models import Level, OrgUnit
+from registers.actions import RegisterAction
 from registers.identity import (
     clean_text,
 )
@@ -176,7 +177,7 @@ def do_appoint_post(
             ) from error
         record_event(
             actor=actor,
-            action="registers.post.appoint",
+            action=RegisterAction.POST_APPOINT,
             obj=post,
             unit_id=unit.pk,
             after=post_snapshot(post),
@@ -192,7 +193,7 @@ def _end_post(actor, post: Post, end_date: date, reason: str = "") -> Post:
         after["reason"] = reason
     record_event(
         actor=actor,
-        action="registers.post.end",
+        action=RegisterAction.POST_END,
         obj=post,
         unit_id=post.unit_id,
         before={"end_date": None},

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_event
 from core.errors import add_error, check_fields
 from orgs.models import Level, OrgUnit
+from registers.actions import RegisterAction
 from registers.models import (
     AssociationProfile,
     ProfileItem,
@@ -150,7 +151,7 @@ def do_save_profile(
             profile.save()
             record_event(
                 actor=actor,
-                action="registers.profile.save",
+                action=RegisterAction.PROFILE_SAVE,
                 obj=profile,
                 unit_id=unit.pk,
                 before={k: v for k, v in before.items() if after[k] != v} if before else None,
@@ -177,7 +178,7 @@ def do_get_or_create_profile(actor, unit: OrgUnit, year: int) -> AssociationProf
             )
             record_event(
                 actor=actor,
-                action="registers.profile.save",
+                action=RegisterAction.PROFILE_SAVE,
                 obj=profile,
                 unit_id=unit.pk,
                 after=profile_snapshot(profile),

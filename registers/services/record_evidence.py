@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record_event
 from orgs.models import OrgUnit
+from registers.actions import RegisterAction
 from registers.evidence import checked_upload, store_evidence
 from registers.models import (
     AssociationProfile,
@@ -69,7 +70,7 @@ def do_add_evidence(actor, record, uploaded, slot: str = "") -> Evidence:
     def audit(evidence: Evidence) -> None:
         record_event(
             actor=actor,
-            action="registers.evidence.add",
+            action=RegisterAction.EVIDENCE_ADD,
             obj=evidence,
             unit_id=unit.pk,
             after=evidence_snapshot(evidence),
@@ -82,7 +83,7 @@ def do_delete_evidence(actor, evidence: Evidence) -> None:
     with transaction.atomic():
         record_event(
             actor=actor,
-            action="registers.evidence.delete",
+            action=RegisterAction.EVIDENCE_DELETE,
             obj=evidence,
             unit_id=evidence.unit_id,
             before=evidence_snapshot(evidence),

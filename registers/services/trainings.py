@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_change, record_event
 from core.errors import add_error, check_fields
 from orgs.models import Level, OrgUnit, subtree_q
+from registers.actions import RegisterAction
 from registers.models import (
     Audience,
     Member,
@@ -136,7 +137,7 @@ def do_create_training(actor, organiser: OrgUnit, **fields: Any) -> Training:
             training.attendees.set(members)
         record_event(
             actor=actor,
-            action="registers.training.create",
+            action=RegisterAction.TRAINING_CREATE,
             obj=training,
             unit_id=organiser.pk,
             after=training_snapshot(training),
@@ -160,7 +161,7 @@ def do_update_training(actor, training: Training, **changes: Any) -> Training:
         after = training_snapshot(training)
         record_change(
             actor=actor,
-            action="registers.training.update",
+            action=RegisterAction.TRAINING_UPDATE,
             obj=training,
             unit_id=training.organiser_id,
             before=before,
@@ -174,7 +175,7 @@ def do_delete_training(actor, training: Training) -> None:
         before = training_snapshot(training)
         record_event(
             actor=actor,
-            action="registers.training.delete",
+            action=RegisterAction.TRAINING_DELETE,
             obj=training,
             unit_id=training.organiser_id,
             before=before,

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from audit.services import record_event
+from registers.actions import RegisterAction
 from registers.identity import ID_CHECK_CHARS, id_check_char
 from registers.tests.conftest import ID_LI, ID_WANG, ID_ZHAO, PHONE_WANG
 
@@ -102,7 +103,7 @@ def test_it_leaves_hundreds_of_candidates_from_everything_a_reader_sees(
     # An older event in the chain still holds the old masked form; it is shown remasked.
     record_event(
         actor=None,
-        action="registers.member.update",
+        action=RegisterAction.MEMBER_UPDATE,
         obj=members.wang,
         unit_id=tree.village_1.pk,
         after={"id_number": "430***********0017"},
@@ -156,7 +157,7 @@ def test_it_shows_an_older_events_masked_number_the_current_way(
 ):
     record_event(
         actor=None,
-        action="registers.member.update",
+        action=RegisterAction.MEMBER_UPDATE,
         obj=members.wang,
         unit_id=tree.village_1.pk,
         after={"id_number": old, "list": [old]},

@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 
 from accounts.access import Action, can, client_address, get_unit_for_user
 from audit.services import record_event
+from registers.actions import RegisterAction
 from registers.exporters import EXPORT_KINDS, export_workbook
 from registers.forms_records import ActivityFilterForm, TrainingFilterForm
 from registers.selectors import MemberFilters, activities_for, members_for, trainings_for
@@ -40,7 +41,7 @@ def export(request):
         # An export carries personal information out of the system: worth a record.
         record_event(
             actor=request.user,
-            action="registers.export",
+            action=RegisterAction.EXPORT,
             object_type="registers.export",
             object_label=kind,
             unit_id=unit.pk,

@@ -27,6 +27,7 @@ from accounts.access import (
     visible_units,
 )
 from audit import masking
+from core.forms import add_validation_errors
 from orgs.models import Category, Level, OrgUnit
 from registers import selectors, services
 from registers.access import get_member_for_user, get_register_unit_for_user, parse_pk
@@ -40,7 +41,6 @@ from registers.models import (
     RecruitmentCategory,
     Sex,
 )
-from sanlian.forms import add_validation_errors
 
 
 def _history_labels():

@@ -24,6 +24,7 @@ from accounts.access import (
     root_units,
     visible_ancestors,
 )
+from core.forms import add_validation_errors
 from orgs.models import Level, OrgUnit
 from registers import services
 from registers.access import (
@@ -46,7 +47,6 @@ from registers.models import (
 )
 from registers.selectors import activities_for, trainings_for
 from registers.uploads import ACCEPTED
-from sanlian.forms import add_validation_errors
 
 PAGE_SIZE = 50
 NAV = "records"

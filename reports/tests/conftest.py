@@ -7,6 +7,7 @@ import zlib
 
 import pytest
 
+from assessments import group_rules
 from assessments.services import (
     ScoreInput,
     do_apply,
@@ -44,7 +45,7 @@ def passed_to_county(tree, round_2026, village_operator, township_officer):  # n
     then scored by the township (item 3: 35) and passed to the county."""
     assessment = do_apply(village_operator, round_2026, TitleKind.QUALIFIED_VILLAGE, tree.village_1)
     score_all(village_operator, assessment, {"3": 40}, current_state="村协会有会员名册和台账")
-    for group in assessment.group_ratings.all():
+    for group in group_rules.ratings_with(assessment):
         score_all(village_operator, group, {"1": 10})
     assessment = do_submit(village_operator, assessment)
     score_all(township_officer, assessment, {"3": 35}, measures="补齐宣传记录")

@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from audit.services import verify_chain
 from sanlian.demo.assessment_parts import (
     BULK_LOAD_ACTION,
+    GROUPS_HISTORY_ACTION,
     HISTORY_ACTION,
     SCORE_COLUMNS,
     TRANSITION_COLUMNS,
@@ -109,9 +110,57 @@ def test_it_records_every_bulk_application_in_the_verifiable_audit_chain(campaig
     recorded = set(
         AuditEvent.objects.filter(action=HISTORY_ACTION).values_list("object_id", flat=True)
     )
-    bulk = Assessment.objects.filter(round__year__in=[2024, 2025], parent=None)
+    bulk = Assessment.objects.filter(round__year__in=[2024, 2025]).exclude(
+        title=TitleKind.FIVE_GOOD_GROUP
+    )
     assert {str(pk) for pk in bulk.values_list("pk", flat=True)} <= recorded
+    # Group ratings are recorded with their village's application, or alone for the village.
+    events = AuditEvent.objects.filter(action__in=[HISTORY_ACTION, GROUPS_HISTORY_ACTION])
+    rated = {unit for e in events for unit in (e.after or {}).get("group_ratings", {})}
+    groups = Assessment.objects.filter(
+        round__year__in=[2024, 2025], title=TitleKind.FIVE_GOOD_GROUP
+    )
+    assert {str(pk) for pk in groups.values_list("unit_id", flat=True)} <= rated
     assert AuditEvent.objects.filter(action=BULK_LOAD_ACTION).count() == 1
+
+
+def test_it_rates_the_groups_of_every_village_on_their_own(campaign, tree):
+    """Groups are rated whether or not their village applies, and one is five-good in 2024 in
+    a village that was not qualified that year."""
+    rated = set(
+        Assessment.objects.filter(round__year=2024, title=TitleKind.FIVE_GOOD_GROUP).values_list(
+            "unit_id", flat=True
+        )
+    )
+    assert {tree.group_1.pk, tree.group_2.pk, tree.group_3.pk, tree.branch_group.pk} <= rated
+    assert not Assessment.objects.filter(title=TitleKind.FIVE_GOOD_GROUP, parent__isnull=False)
+    five_good = AwardedTitle.objects.filter(title=TitleKind.FIVE_GOOD_GROUP).held_in(2024)
+    qualified = AwardedTitle.objects.filter(title=TitleKind.QUALIFIED_VILLAGE).held_in(2024)
+    homes = {t.unit.home_village_id or t.unit.parent_id for t in five_good.select_related("unit")}
+    assert homes - set(qualified.values_list("unit_id", flat=True))
+
+
+def test_it_shows_a_lapse_and_a_revocation_that_stop_counting_and_verifies_the_roll_ups(
+    campaign, tree
+):
+    from assessments import standing
+    from campaigns import rollups
+
+    revoked = AwardedTitle.objects.filter(status=TitleStatus.REVOKED).first()
+    assert revoked is not None
+    titles = AwardedTitle.objects.filter(unit=revoked.unit, title=revoked.title)
+    assert not titles.held_in(revoked.year).exists()
+    # On this small tree no village carries a 双创 title in (the whole demo's test has one
+    # lapse); groups not kept by a later year's rating lapse.
+    lapsed = [
+        unit
+        for unit in {t.unit for t in AwardedTitle.objects.select_related("unit")}
+        if any(e.event == standing.LAPSED for e in standing.timeline(unit, 2026))
+    ]
+    assert lapsed
+    # As `sanlian demo` does after the bulk history, which sends no title signals.
+    rollups.refresh_subtree(tree.county_a)
+    assert rollups.verify() == []
 
 
 def test_it_writes_every_column_of_the_rows_it_inserts_directly():

@@ -33,6 +33,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import reset_queries, transaction
 from django.utils.translation import gettext as _
 
+from registers.actions import RegisterAction
+
 MEMBERS_PER_VILLAGE = 300
 VILLAGES_PER_TOWNSHIP = 20
 GROUPS_PER_VILLAGE = 5
@@ -255,6 +257,7 @@ LOAD_OPTIONS = [
     ("seconds", 60, "bench load: length of the mixed run in seconds (default %(default)s)."),
     ("clients", 8, "bench load: concurrent clients (default %(default)s)."),
     ("trivial-seconds", 5, "bench load: seconds on the trivial view (default %(default)s)."),
+    ("page-seconds", 3, "bench load: seconds on each main page alone, 0 to skip (default 3)."),
     ("import-rows", 5000, "bench load: rows of the members import run meanwhile, 0 for none."),
     ("org-rows", 200, "bench load: rows of the org import run meanwhile (default %(default)s)."),
     ("port", 0, "bench load: port on 127.0.0.1 (default: a free one)."),
@@ -516,7 +519,7 @@ class Command(BaseCommand):
                     OrgUnit.objects.filter(province=root, level=level).delete()
                 record_event(
                     actor=None,
-                    action="registers.bench_cleanup",
+                    action=RegisterAction.BENCH_CLEANUP,
                     object_type="orgs.orgunit",
                     object_id=root.pk,
                     object_label=root.name,

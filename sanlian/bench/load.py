@@ -1,12 +1,14 @@
 """`sanlian bench load`: many users at once against the configured database (issue 14).
 
 It starts gunicorn with --processes workers and --workers task workers (`sanlian db_worker`) on
-127.0.0.1, measures a trivial view (the anonymous login page) for the ratio, then drives a bounded
-mixed workload for --seconds from --clients threads: log-ins by every role, the main pages of
-each role, and writes through the API (members created and edited, trainings recorded), while a
-members import of --import-rows rows and an org import run through `sanlian import`. It prints,
-per page and action, the throughput, p50, p99 and errors; the busy answers by cause (deadlock,
-lock timeout) and the retries; how long log-ins took while an import ran; and at the end runs
+127.0.0.1, measures a trivial view (the anonymous login page), then each main page of each role
+alone for --page-seconds (its throughput as a share of the trivial view's), then drives a bounded
+mixed workload for --seconds from --clients threads: log-ins by every role, the main pages of each
+role, writes through the API (members created and edited, trainings recorded, scores saved on the
+bench village's application) and progress report requests by the county, while a members import of
+--import-rows rows and an org import run through `sanlian import`. It prints, per page and action,
+the throughput, p50, p99 and errors; the busy answers by cause (deadlock, lock timeout) and the
+retries; how long log-ins took while an import ran; the report jobs by outcome; and at the end runs
 `rollups verify` and `audit verify`. A benchmark, not a test: nothing is asserted.
 
 The accounts it uses are `bench_<role>` on the first county that has villages (created once,
@@ -36,6 +38,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from sanlian.bench.servers import (
     BASE_DIR,
@@ -63,6 +66,12 @@ class Setup:
     county_code: str
     writer_token: str
     member_ids: list[int]
+    # Score saves: the village's open application at its own stage, and its items
+    # (id, full points, veto item); none when the database has no open round for the village.
+    assessment_id: int | None = None
+    score_items: list[tuple[int, str, bool]] = field(default_factory=list)
+    report_unit_id: int | None = None  # the county, for progress report jobs
+    report_year: int = 0
 
 
 @dataclass
@@ -72,6 +81,7 @@ class Samples:
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     busy: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    error_statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     retried: int = 0
     logins: list[tuple[float, float]] = field(default_factory=list)  # (start, duration)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -140,7 +150,7 @@ def prepare() -> Setup:
     members = list(
         Member.objects.filter(unit=village).order_by("pk").values_list("pk", flat=True)[:50]
     )
-    return Setup(
+    setup = Setup(
         password,
         personas,
         village.pk,
@@ -149,6 +159,51 @@ def prepare() -> Setup:
         raw,
         members,
     )
+    _prepare_scores(setup, village, writer)
+    _prepare_reports(setup, county)
+    for persona in personas:
+        if persona.role == "village" and setup.assessment_id:
+            persona.pages["assessment sheet"] = reverse(
+                "assessments:sheet", args=[setup.assessment_id]
+            )
+    return setup
+
+
+def _prepare_scores(setup: Setup, village, writer) -> None:
+    """The village's open application at its own stage, applied for now if an open round
+    takes it; without one the run has no score saves (and says so)."""
+    from django.core.exceptions import ValidationError
+
+    from assessments.models import Assessment, AssessmentState, Round, RoundStatus
+    from assessments.services import do_apply
+    from standards.models import Item, TitleKind
+
+    assessment = Assessment.objects.filter(
+        unit=village, stage=0, state=AssessmentState.OPEN
+    ).first()
+    if assessment is None:
+        for round_ in Round.objects.filter(status=RoundStatus.OPEN).order_by("-year"):
+            try:
+                assessment = do_apply(writer, round_, TitleKind.QUALIFIED_VILLAGE, village)
+                break
+            except (ValidationError, PermissionError):
+                continue
+    if assessment is None:
+        return
+    setup.assessment_id = assessment.pk
+    setup.score_items = [
+        (item.pk, str(item.points), item.is_veto)
+        for item in Item.objects.filter(section__standard=assessment.standard).order_by("pk")
+    ]
+
+
+def _prepare_reports(setup: Setup, county) -> None:
+    from campaigns.years import board_year
+    from dashboards.selectors import campaign_for
+
+    campaign = campaign_for(county)
+    if campaign is not None:
+        setup.report_unit_id, setup.report_year = county.pk, board_year(campaign, None)
 
 
 def _pages(unit, role: str) -> dict[str, str]:
@@ -220,13 +275,53 @@ def _timed(samples: Samples, action: str, call, ok_statuses=(200,)):
         samples.add(action, time.perf_counter() - start, False)
         return None
     samples.add(action, time.perf_counter() - start, status in ok_statuses, headers)
+    if status not in ok_statuses:
+        with samples.lock:
+            samples.error_statuses[f"{action} {status}"] += 1
     return status, headers, _body
+
+
+def _save_scores(client: Client, setup: Setup, samples: Samples, rng: random.Random) -> None:
+    """The village scores three items of its application (a new version of each; no base, so
+    two clients saving at once both succeed, one after the other)."""
+    auth = {"Authorization": f"Bearer {setup.writer_token}", "Content-Type": "application/json"}
+    picked = rng.sample(setup.score_items, min(3, len(setup.score_items)))
+    entries = [
+        {
+            "item_id": item_id,
+            "points": points,
+            "veto_violated": False if is_veto else None,
+            "override_reason": "压测",
+        }
+        for item_id, points, is_veto in picked
+    ]
+    path = f"/api/v1/assessments/{setup.assessment_id}/scores"
+    _timed(
+        samples,
+        "score saved (API)",
+        lambda: client.request("PUT", path, {"entries": entries}, auth),
+    )
+
+
+def _request_report(client: Client, setup: Setup, samples: Samples, rng: random.Random) -> None:
+    """The county asks for its progress report: a background job for a large county (302 to
+    the job's page), the file at once for a small one (302 to the download)."""
+    path = reverse("reports:progress", args=[setup.report_unit_id])
+    kind = rng.choice(["xlsx", "pdf"])
+    _timed(
+        samples,
+        "report requested",
+        lambda: client.request("POST", f"{path}?year={setup.report_year}", {"kind": kind}),
+        (302,),
+    )
 
 
 def _write(client: Client, setup: Setup, samples: Samples, rng: random.Random) -> None:
     auth = {"Authorization": f"Bearer {setup.writer_token}", "Content-Type": "application/json"}
     choice = rng.random()
-    if choice < 0.4:
+    if choice < 0.25 and setup.assessment_id and setup.score_items:
+        _save_scores(client, setup, samples, rng)
+    elif choice < 0.5:
         body = {"name": "压测" + "".join(rng.sample("伟芳娜秀英敏静丽强磊军洋", 2))}
         path = f"/api/v1/members/units/{setup.village_id}/members"
         _timed(
@@ -235,7 +330,7 @@ def _write(client: Client, setup: Setup, samples: Samples, rng: random.Random) -
             lambda: client.request("POST", path, body, auth),
             (201,),
         )
-    elif choice < 0.7 and setup.member_ids:
+    elif choice < 0.75 and setup.member_ids:
         member_id = rng.choice(setup.member_ids)
         path = f"/api/v1/members/{member_id}"
         got = client.request("GET", path, headers=auth)
@@ -289,27 +384,59 @@ def run_client(
             if persona.role == "village" and rng.random() < 0.3:
                 _write(client, setup, samples, rng)
                 continue
+            if persona.role == "county" and setup.report_unit_id and rng.random() < 0.05:
+                _request_report(client, setup, samples, rng)
+                continue
             name, path = rng.choice(list(persona.pages.items()))
             # The tree page sends an officer to their own unit's page (302).
             _timed(samples, name, lambda p=path: client.request("GET", p), (200, 302))
 
 
-def trivial_throughput(base: str, clients: int, seconds: float) -> tuple[int, list[float], int]:
+def _hammer(
+    browsers: list[Client], name: str, path: str, seconds: float
+) -> tuple[list[float], int]:
+    """GET one page as fast as the browsers can for `seconds`; the durations (errors count)."""
     samples = Samples()
     until = time.monotonic() + seconds
 
-    def hammer():
-        client = Client(base)
+    def hammer(browser: Client) -> None:
         while time.monotonic() < until:
-            _timed(samples, "trivial", lambda: client.request("GET", reverse("login")))
+            _timed(samples, name, lambda: browser.request("GET", path), (200, 302))
 
-    threads = [threading.Thread(target=hammer) for _ in range(clients)]
+    threads = [threading.Thread(target=hammer, args=(browser,)) for browser in browsers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    times = samples.times["trivial"]
-    return len(times), times, samples.errors["trivial"]
+    return samples.times[name], samples.errors[name]
+
+
+def trivial_throughput(base: str, clients: int, seconds: float) -> tuple[int, list[float], int]:
+    browsers = [Client(base) for _ in range(clients)]
+    times, errors = _hammer(browsers, "trivial", reverse("login"), seconds)
+    return len(times), times, errors
+
+
+def pages_alone(base: str, setup: Setup, clients: int, seconds: float, trivial_rate: float, write):
+    """Each main page of each role on its own, logged in, from `clients` clients: its
+    throughput against the trivial view's (the target: at least half), p50 and p99."""
+    write(
+        f"{'page alone (role)':<34}{'req/s':>8}{'÷trivial':>9}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'p99/p50':>8}{'errors':>7}"
+    )
+    for persona in setup.personas:
+        browsers = [Client(base) for _ in range(clients)]
+        for browser in browsers:
+            browser.log_in(persona.username, setup.password)
+        for name, path in persona.pages.items():
+            times, errors = _hammer(browsers, name, path, seconds)
+            rate = len(times) / seconds
+            p50, p99 = (statistics.median(times), percentile(times, 0.99)) if times else (0, 0)
+            write(
+                f"{name + ' (' + persona.role + ')':<34}{rate:>8.1f}"
+                f"{rate / trivial_rate if trivial_rate else 0:>9.2f}{_ms(p50):>8}{_ms(p99):>8}"
+                f"{p99 / p50 if p50 else 0:>8.1f}{errors:>7}"
+            )
 
 
 # Imports running meanwhile ----------------------------------------------------------------------
@@ -439,6 +566,15 @@ def run(options: dict, write) -> int:
             f"p50 {_ms(statistics.median(times) if times else 0)} ms, "
             f"p99 {_ms(percentile(times, 0.99))} ms, errors {errors}"
         )
+        if options.get("page_seconds"):
+            pages_alone(
+                base, setup, options["clients"], options["page_seconds"], trivial_rate, write
+            )
+        if not setup.assessment_id:
+            write("score saves: none (no open round takes the bench village's application)")
+        if not setup.report_unit_id:
+            write("report jobs: none (no campaign covers the bench county)")
+        mixed_from = timezone.now()
         samples = _mixed(base, setup, options)
     finally:
         stop_servers(started)
@@ -453,6 +589,11 @@ def run(options: dict, write) -> int:
         f"busy answers: deadlocks {deadlocks}, lock timeouts {timeouts}, "
         f"other {sum(busy.values())}; requests retried after a deadlock: {samples.samples.retried}"
     )
+    if samples.samples.error_statuses:
+        write(
+            "errors by answer: "
+            + ", ".join(f"{k} ×{n}" for k, n in sorted(samples.samples.error_statuses.items()))
+        )
     for imported in samples.imports:
         state = "not finished" if imported.exit_code is None else f"exit {imported.exit_code}"
         took = imported.end - imported.start if imported.end else 0.0
@@ -471,6 +612,7 @@ def run(options: dict, write) -> int:
         )
     else:
         write("log-in while an import ran: none measured")
+    _print_report_jobs(mixed_from, write)
     write(f"load average after: {load_average()}")
     status = 0
     for command in (["rollups", "verify"], ["audit", "verify"]):
@@ -479,6 +621,24 @@ def run(options: dict, write) -> int:
         except SystemExit as stop:
             status = status or (1 if stop.code else 0)
     return status
+
+
+def _print_report_jobs(since, write) -> None:
+    from django.db.models import Count
+
+    from reports.job_models import ReportJob
+
+    by_status = dict(
+        ReportJob.objects.filter(created_at__gte=since)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    if by_status:
+        write(
+            "report jobs queued in the run: "
+            + ", ".join(f"{status} {n}" for status, n in sorted(by_status.items()))
+        )
 
 
 class _Lines:

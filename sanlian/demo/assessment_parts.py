@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection
 
+from assessments.actions import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -28,8 +29,9 @@ from orgs.models import Category, Level, OrgUnit
 from standards import metrics
 from standards.models import Item, Standard, TitleKind
 
-BULK_LOAD_ACTION = "assessments.bulk_load"
-HISTORY_ACTION = "assessment.history"
+BULK_LOAD_ACTION = AssessmentAction.BULK_LOAD
+HISTORY_ACTION = AssessmentAction.ASSESSMENT_HISTORY
+GROUPS_HISTORY_ACTION = AssessmentAction.GROUP_RATINGS_HISTORY
 DEFAULT_SEED = 319
 BATCH = 2000
 YEARS = (2024, 2025, 2026)
@@ -183,6 +185,8 @@ class _Writer:
     def __init__(self, round_: Round):
         self.round = round_
         self.planned: list[_Planned] = []
+        # Villages whose groups are rated without a village application: (village, ratings).
+        self.group_only: list[tuple[OrgUnit, list[_Planned]]] = []
         self.counts: dict[str, int] = defaultdict(int)
 
     def add(self, planned: _Planned) -> _Planned:
@@ -193,8 +197,7 @@ class _Writer:
         top = self.planned
         self._insert(top)
         children = [c for p in top for c in p.children]
-        for child in children:
-            child.access_unit = child.parent.unit
+        children += [g for _village, groups in self.group_only for g in groups]
         self._insert(children)
         everything = top + children
         self._insert_scores(everything)
@@ -202,9 +205,12 @@ class _Writer:
         self._insert_titles(everything)
         for planned in top:
             self._record(planned)
+        for village, groups in self.group_only:
+            self._record_groups(village, groups)
         self.counts["assessments"] += len(top)
         self.counts["group_ratings"] += len(children)
-        self.planned = []
+        self.planned, self.group_only = [], []
+        _analyze_assessments()
 
     def _insert(self, plans: list[_Planned]) -> None:
         rows = []
@@ -216,7 +222,9 @@ class _Writer:
                 standard=p.rubric.standard,
                 unit=p.unit,
                 access_unit=p.access_unit,
-                parent=p.parent.obj if p.parent else None,
+                # Group ratings stand on their own (assessments/group_rules.py); `parent` in the
+                # plan only says with which village's history they are recorded.
+                parent=None,
                 stage=p.stage,
                 state=p.state,
                 reopened_items=p.reopened,
@@ -290,6 +298,7 @@ class _Writer:
                     assessment=p.obj,
                     awarded_by=p.award[0],
                     awarded_at=p.award[1],
+                    valid_years=p.rubric.standard.validity_years,
                 )
                 for p in awarded
             ],
@@ -299,18 +308,6 @@ class _Writer:
 
     def _record(self, p: _Planned) -> None:
         """The application's one audit event: what the services would have recorded in many."""
-
-        def scores(plan: _Planned) -> dict:
-            by_stage: dict[str, dict] = defaultdict(dict)
-            for stage, item, points, *_rest in plan.scores:
-                by_stage[str(stage)][item.number] = str(points) if points is not None else None
-            return dict(by_stage)
-
-        def moves(plan: _Planned) -> list:
-            return [
-                [m.action, m.from_stage, m.to_stage, _username(m.actor), m.reason, m.items]
-                for m in plan.moves
-            ]
 
         record_event(
             actor=None,
@@ -323,19 +320,48 @@ class _Writer:
                 "standard": p.rubric.standard.pk,
                 "stage": p.stage,
                 "state": p.state,
-                "scores": scores(p),
-                "moves": moves(p),
+                "scores": _scores_of(p),
+                "moves": _moves_of(p),
                 "awarded": bool(p.award),
-                "group_ratings": {
-                    str(c.unit.pk): {
-                        "scores": scores(c),
-                        "state": c.state,
-                        "awarded": bool(c.award),
-                    }
-                    for c in p.children
-                },
+                "group_ratings": _groups_of(p.children),
             },
         )
+
+    def _record_groups(self, village: OrgUnit, groups: list[_Planned]) -> None:
+        """One event for a village's group ratings rated without a village application."""
+        record_event(
+            actor=None,
+            action=GROUPS_HISTORY_ACTION,
+            obj=self.round,
+            unit_id=village.pk,
+            after={"village": village.pk, "group_ratings": _groups_of(groups)},
+        )
+
+
+def _scores_of(plan: _Planned) -> dict:
+    by_stage: dict[str, dict] = defaultdict(dict)
+    for stage, item, points, *_rest in plan.scores:
+        by_stage[str(stage)][item.number] = str(points) if points is not None else None
+    return dict(by_stage)
+
+
+def _moves_of(plan: _Planned) -> list:
+    return [
+        [m.action, m.from_stage, m.to_stage, _username(m.actor), m.reason, m.items]
+        for m in plan.moves
+    ]
+
+
+def _groups_of(groups: list[_Planned]) -> dict:
+    return {
+        str(g.unit.pk): {
+            "scores": _scores_of(g),
+            "moves": _moves_of(g),
+            "state": g.state,
+            "awarded": bool(g.award),
+        }
+        for g in groups
+    }
 
 
 SCORE_COLUMNS = [
@@ -363,6 +389,17 @@ TRANSITION_COLUMNS = [
     "actor",
     "created_at",
 ]
+
+
+def _analyze_assessments() -> None:
+    """Refresh PostgreSQL's statistics after a round's bulk history: inside the demo's one
+    transaction autovacuum never sees the rows, and the planner, taking the tables for nearly
+    empty, nested-looped the spot check's join over tens of thousands of ratings for minutes."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in (Assessment, AwardedTitle, Score, Transition)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def _raw_insert(model, names: list[str], rows: list[tuple]) -> None:

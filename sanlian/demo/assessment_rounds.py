@@ -7,7 +7,9 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
+from assessments import group_rules
 from assessments.carried import do_carry_in_title
+from assessments.group_ratings import do_decide_group_ratings, do_submit_group_ratings
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -15,7 +17,6 @@ from assessments.models import (
     Round,
     Score,
     SpotCheckResult,
-    TitleStatus,
     TransitionAction,
 )
 from assessments.services import (
@@ -29,6 +30,7 @@ from assessments.services import (
     do_return,
     do_save_scores,
     do_submit,
+    outcome_at,
     spot_check_population,
 )
 from orgs.models import Level, OrgUnit
@@ -125,7 +127,9 @@ class _Campaign:
     ) -> _Planned:
         """outcome: "award", "fail" (returned by the township, withdrawn), or a stage to leave
         it open at: "draft" (partly self-scored), "submitted" (at the township), "passed" (at the
-        county)."""
+        county). Its groups (`rate_groups`) are rated on their own footing beside it: decided by
+        the township whatever becomes of the application, except while it is a draft or waits
+        for the township."""
         year = writer.round.year
         rubric = self.rubrics[title]
         p = writer.add(_Planned(unit=village, title=title, rubric=rubric, access_unit=village))
@@ -139,46 +143,21 @@ class _Campaign:
             marks = rubric.failing_marks(self.rng, 0.7)
         else:
             marks = rubric.passing_marks(self.rng, quality)
-        groups = []
         if rate_groups:
-            group_rubric = self.rubrics[TitleKind.FIVE_GOOD_GROUP]
-            for group in self.groups.get(village.pk, []):
-                g = _Planned(
-                    unit=group,
-                    title=TitleKind.FIVE_GOOD_GROUP,
-                    rubric=group_rubric,
-                    access_unit=village,
-                    parent=p,
-                    created_at=_when(year, "apply"),
-                )
-                good = self.rng.random() < 0.62
-                g_marks = (group_rubric.passing_marks if good else group_rubric.failing_marks)(
-                    self.rng, 0.88 if good else 0.7
-                )
-                g.good = good
-                g.marks = g_marks
-                p.children.append(g)
-                groups.append(g)
+            group_outcome = outcome if outcome in ("draft", "submitted") else "decided"
+            p.children = self.plan_groups(village, year, group_outcome, parent=p)
         if outcome == "draft":
             scored = {i.pk for i in rubric.items[: max(1, len(rubric.items) * 2 // 3)]}
             p.score(0, marks, village_actor, _when(year, "score0"), only=scored)
-            for g in groups[: len(groups) // 2]:
-                g.score(0, g.marks, village_actor, _when(year, "score0"))
             return p
         p.score(0, marks, village_actor, _when(year, "score0"), state=_current_state(self.rng))
-        for g in groups:
-            g.score(0, g.marks, village_actor, _when(year, "score0"))
         p.move(TransitionAction.SUBMIT, 1, _when(year, "submit"), village_actor)
-        for g in groups:
-            g.move(TransitionAction.SUBMIT, 1, _when(year, "submit"), village_actor)
         p.marks = marks
         if outcome == "submitted":
             return p
         if outcome == "fail":
             reason = "验收未达到标准，请对照评估细则整改后再申报。"
             p.move(TransitionAction.RETURN, 0, _when(year, "return1"), township_actor, reason)
-            for g in groups:
-                g.move(TransitionAction.RETURN, 0, _when(year, "return1"), township_actor, reason)
             why = "整改需要时间，本年度撤回申报。"
             p.move(
                 TransitionAction.WITHDRAW,
@@ -188,15 +167,6 @@ class _Campaign:
                 why,
                 state=AssessmentState.WITHDRAWN,
             )
-            for g in groups:
-                g.move(
-                    TransitionAction.WITHDRAW,
-                    0,
-                    _when(year, "withdraw"),
-                    village_actor,
-                    why,
-                    state=AssessmentState.WITHDRAWN,
-                )
             return p
         # The township re-scores a couple of items a little lower, when the total allows it.
         lowered = dict(marks)
@@ -218,6 +188,53 @@ class _Campaign:
         p.move(
             TransitionAction.PASS, 2, _when(year, "pass1"), township_actor, "验收合格，报县协会。"
         )
+        if outcome == "passed":
+            return p
+        p.move(
+            TransitionAction.AWARD,
+            2,
+            _when(year, "decide"),
+            county,
+            "",
+            state=AssessmentState.AWARDED,
+        )
+        p.award = (county, _when(year, "decide"))
+        return p
+
+    def plan_groups(
+        self, village: OrgUnit, year: int, outcome: str, *, parent: _Planned | None = None
+    ) -> list[_Planned]:
+        """The year's five-good ratings of the village's groups. outcome: "draft" (half rated by
+        the council), "submitted" (at the township) or "decided" (the township decided each
+        group on its own)."""
+        rubric = self.rubrics[TitleKind.FIVE_GOOD_GROUP]
+        village_actor = self.actor(Level.VILLAGE, village)
+        township_actor = self.actor(Level.TOWNSHIP, village)
+        groups = []
+        for group in self.groups.get(village.pk, []):
+            g = _Planned(
+                unit=group,
+                title=TitleKind.FIVE_GOOD_GROUP,
+                rubric=rubric,
+                access_unit=village,
+                parent=parent,
+                created_at=_when(year, "apply"),
+            )
+            g.good = self.rng.random() < 0.62
+            g.marks = (rubric.passing_marks if g.good else rubric.failing_marks)(
+                self.rng, 0.88 if g.good else 0.7
+            )
+            g.move(TransitionAction.APPLY, 0, _when(year, "apply"), village_actor)
+            groups.append(g)
+        if outcome == "draft":
+            for g in groups[: len(groups) // 2]:
+                g.score(0, g.marks, village_actor, _when(year, "score0"))
+            return groups
+        for g in groups:
+            g.score(0, g.marks, village_actor, _when(year, "score0"))
+            g.move(TransitionAction.SUBMIT, 1, _when(year, "submit"), village_actor)
+        if outcome == "submitted":
+            return groups
         for g in groups:
             if g.good:
                 g.move(
@@ -237,18 +254,13 @@ class _Campaign:
                     "总分未达到“五好”小组标准。",
                     state=AssessmentState.NOT_AWARDED,
                 )
-        if outcome == "passed":
-            return p
-        p.move(
-            TransitionAction.AWARD,
-            2,
-            _when(year, "decide"),
-            county,
-            "",
-            state=AssessmentState.AWARDED,
-        )
-        p.award = (county, _when(year, "decide"))
-        return p
+        return groups
+
+    def rate_groups_only(self, writer: _Writer, village: OrgUnit) -> None:
+        """A village that does not apply this year: its groups are rated all the same."""
+        groups = self.plan_groups(village, writer.round.year, "decided")
+        if groups:
+            writer.group_only.append((village, groups))
 
     def plan_township(self, writer: _Writer, township: OrgUnit, *, outcome: str) -> _Planned:
         """outcome: "award" (selected and confirmed), "not_selected", "submitted", "selected"."""
@@ -305,10 +317,26 @@ class _Campaign:
 
     # the rounds ------------------------------------------------------------------------------
 
-    def holds(self, unit: OrgUnit, title: str) -> bool:
-        return AwardedTitle.objects.filter(
-            unit=unit, title=title, status=TitleStatus.AWARDED
-        ).exists()
+    def holds(self, unit: OrgUnit, title: str, year: int) -> bool:
+        """By the one rule (assessments/standing.py): a lapsed or revoked title is not held."""
+        return AwardedTitle.objects.filter(unit=unit, title=title).held_in(year).exists()
+
+    def held_by_villages(self, title: str, year: int) -> set[int]:
+        titles = AwardedTitle.objects.filter(title=title, unit__county=self.units.county)
+        return set(titles.held_in(year).values_list("unit_id", flat=True))
+
+    def rate_other_villages_groups(self, writer: _Writer) -> None:
+        """Every year's rating covers the groups of every village, applying or not: the
+        villages the round did not take have their groups rated alone. A separate random
+        stream, so that the rest of the demo stays as it was."""
+        taken = {p.unit.pk for p in writer.planned}
+        saved, self.rng = self.rng, random.Random(writer.round.year * 31)
+        try:
+            for village in self.villages:
+                if village.pk not in taken:
+                    self.rate_groups_only(writer, village)
+        finally:
+            self.rng = saved
 
     def round_2024(self) -> Round:
         round_ = self.create_round(2024, list(TitleKind))
@@ -346,6 +374,7 @@ class _Campaign:
         for index, township in enumerate(applicants):
             self.plan_township(writer, township, outcome="not_selected" if index == 3 else "award")
         self.rerate_carried(writer)
+        self.rate_other_villages_groups(writer)
         writer.flush()
         self._merge(writer)
         chosen = demo_selection.record_selection(round_, self.users.get("county"), places=3)
@@ -399,20 +428,9 @@ class _Campaign:
             [TitleKind.FIVE_GOOD_GROUP, TitleKind.QUALIFIED_VILLAGE, TitleKind.FIRST_CLASS_VILLAGE],
         )
         writer = _Writer(round_)
-        qualified = set(
-            AwardedTitle.objects.filter(
-                title=TitleKind.QUALIFIED_VILLAGE,
-                status=TitleStatus.AWARDED,
-                unit__county=self.units.county,
-            ).values_list("unit_id", flat=True)
-        )
-        first_class = set(
-            AwardedTitle.objects.filter(
-                title=TitleKind.FIRST_CLASS_VILLAGE,
-                status=TitleStatus.AWARDED,
-                unit__county=self.units.county,
-            ).values_list("unit_id", flat=True)
-        )
+        # Who holds what after 2024's rating, lapses and revocations included.
+        qualified = self.held_by_villages(TitleKind.QUALIFIED_VILLAGE, 2024)
+        first_class = self.held_by_villages(TitleKind.FIRST_CLASS_VILLAGE, 2024)
         for village in self.villages:
             if village.pk == self.units.village1.pk:
                 continue
@@ -437,6 +455,7 @@ class _Campaign:
                     outcome="fail" if failing else "award",
                     rate_groups=True,
                 )
+        self.rate_other_villages_groups(writer)
         writer.flush()
         self._merge(writer)
         return round_
@@ -483,8 +502,8 @@ class _Campaign:
 
         def apply(village, outcome):
             # Titles are assessed every year: a first-class village applies again.
-            holder = self.holds(village, TitleKind.QUALIFIED_VILLAGE) or self.holds(
-                village, TitleKind.FIRST_CLASS_VILLAGE
+            holder = self.holds(village, TitleKind.QUALIFIED_VILLAGE, 2025) or self.holds(
+                village, TitleKind.FIRST_CLASS_VILLAGE, 2025
             )
             title = TitleKind.FIRST_CLASS_VILLAGE if holder else TitleKind.QUALIFIED_VILLAGE
             return self.plan_village(writer, village, title, outcome=outcome, rate_groups=True)
@@ -546,7 +565,10 @@ class _Campaign:
         return round_
 
     def township_passes(self, assessment: Assessment) -> None:
+        """The township decides the village's groups on their own, then (their results read by
+        the item on five-good groups) scores and passes the village."""
         actor = self.actor(Level.TOWNSHIP, assessment.unit)
+        self.township_decides_groups(actor, assessment.round, assessment.unit)
         rubric = self.rubrics[assessment.title]
         plain = [i for i in rubric.items if i.points and not i.metric and not i.is_veto][:1]
         marks = {s.item_id: s.points for s in Score.objects.filter(assessment=assessment, stage=0)}
@@ -563,6 +585,17 @@ class _Campaign:
         do_pass(actor, assessment, reason="乡镇协会验收合格，报县协会。")
         self.counts["passed_now"] += 1
 
+    def township_decides_groups(self, actor, round_: Round, village: OrgUnit) -> None:
+        waiting = group_rules.group_ratings_of(round_, village).filter(
+            state=AssessmentState.OPEN, stage=1
+        )
+        decisions = {}
+        for rating in waiting.select_related("standard"):
+            passes = outcome_at(rating).passes
+            decisions[rating.pk] = (passes, "" if passes else "总分未达到“五好”小组标准。")
+        if decisions:
+            do_decide_group_ratings(actor, round_, village, decisions)
+
     def county_selects(self, assessment: Assessment) -> None:
         demo_selection.county_selects_now(assessment.round, self.users["county"], assessment)
 
@@ -572,7 +605,7 @@ class _Campaign:
         unit = self.units.village1
         title = (
             TitleKind.FIRST_CLASS_VILLAGE
-            if self.holds(unit, TitleKind.QUALIFIED_VILLAGE)
+            if self.holds(unit, TitleKind.QUALIFIED_VILLAGE, round_.year - 1)
             else TitleKind.QUALIFIED_VILLAGE
         )
         assessment = do_apply(village1, round_, title, unit)
@@ -580,11 +613,13 @@ class _Campaign:
         marks = rubric.passing_marks(self.rng, 0.94)
         do_save_scores(village1, assessment, _entries(rubric, marks, unit, round_.year, state=True))
         group_rubric = self.rubrics[TitleKind.FIVE_GOOD_GROUP]
-        for rating in assessment.group_ratings.select_related("unit").order_by("pk"):
+        for rating in group_rules.ratings_with(assessment).select_related("unit").order_by("pk"):
             g_marks = group_rubric.passing_marks(self.rng, 0.9)
             do_save_scores(
                 village1, rating, _entries(group_rubric, g_marks, rating.unit, round_.year)
             )
+        # The council's ratings go up to the township beside the application.
+        do_submit_group_ratings(village1, round_, unit)
         assessment = do_submit(village1, assessment)
         returned = [i for i in rubric.items if i.points and not i.metric][1:3]
         do_return(

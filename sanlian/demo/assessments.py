@@ -3,11 +3,12 @@
 `build_demo_assessments(tree, users, seed=…)` runs on the demo tree and its registers (the
 `sanlian demo` command calls it inside its transaction) with the shipped example standards:
 
-- 2024: villages apply for the qualified title (some also for first-class in the same round), their
-  groups are rated five-good with them, and four townships apply for advanced township: the county
-  selects three against three places (名额) and marks the fourth 未入选 with its reason; the city
-  confirms the three with its document number and issues their titles. The county then
-  spot-checks a village per township; two fail and lose their title.
+- 2024: villages apply for the qualified title (some also for first-class in the same round), the
+  groups of every village, applying or not, are rated five-good on their own (so some groups are
+  five-good in villages not yet qualified, and in villages that fail), and four townships apply for
+  advanced township: the county selects three against three places (名额) and marks the fourth
+  未入选 with its reason; the city confirms the three with its document number and issues their
+  titles. The county then spot-checks a village per township; two fail and lose their title.
 - 2025: villages without a qualified title apply for it, qualified ones for first-class; the county
   spot-checks again, two fail, and some inspections are still to record.
 - 2026, in progress: applications waiting at every stage, so that every demo account has work:

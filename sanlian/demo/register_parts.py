@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from orgs.demo_names import GIVEN_NAMES, SURNAMES
 from orgs.models import Category, OrgUnit
+from registers.actions import RegisterAction
 from registers.identity import id_check_char
 from registers.models import (
     AssociationProfile,
@@ -26,7 +27,7 @@ from registers.models import (
 )
 from sanlian.demo import register_words as words
 
-BULK_LOAD_ACTION = "registers.bulk_load"
+BULK_LOAD_ACTION = RegisterAction.BULK_LOAD
 DEFAULT_BATCH_SIZE = 2000
 # Associations per chunk: members, posts, trainings and activities of a chunk are planned,
 # inserted and dropped together.

@@ -40,6 +40,7 @@ from registers.models import (
     Sex,
     Training,
 )
+from registers.signals import records_loaded
 from sanlian.demo import register_words as words
 from sanlian.demo.register_parts import (
     BULK_LOAD_ACTION,
@@ -423,6 +424,7 @@ def build_demo_registers(
         unit_id=county.pk,
         after={"registers": counts, "command": command, "seed": seed, "year": builder.year},
     )
+    records_loaded.send(sender=BULK_LOAD_ACTION, unit_id=county.pk)
     return counts
 
 

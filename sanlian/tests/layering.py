@@ -39,6 +39,7 @@ TAG_LIBRARIES = {
     "people": "accounts",
     "assessment_tags": "assessments",
     "campaign_nav": "campaigns",
+    "panels": "core",
 }
 
 _SKIPPED_FOLDERS = {"tests", "migrations", "__pycache__"}

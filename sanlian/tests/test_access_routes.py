@@ -158,6 +158,8 @@ ROUTES = {
     "page healthz": PUBLIC,
     "page readyz": PUBLIC,
     "page assessments:rerating": FETCHES,
+    "page assessments:group_villages": FETCHES,
+    "page assessments:group_ratings": FETCHES,
     "page assessments:selection": FETCHES,
     "api GET /selections/rounds/{round_id}": FETCHES,
     "api GET /plan-levels/{campaign_id}/townships/{township_id}": FETCHES,

@@ -9,7 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import translation
 
+from assessments.services import do_create_round
 from sanlian.tests import crash
+from standards.models import Standard, TitleKind
 
 ROW = r"^{name}\s+(\d+)\s+\d+\.\d\s+\d+\s+\d+\s+(\d+)$"
 
@@ -19,6 +21,10 @@ def test_it_runs_a_short_mixed_load_and_prints_its_figures(
     live_seeded, tree, tmp_path, monkeypatch, settings
 ):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    shipped = Standard.objects.filter(title=TitleKind.QUALIFIED_VILLAGE).order_by("version").first()
+    do_create_round(
+        None, tree.county_a, year=2026, name="压测轮次", standards={shipped.title: shipped}
+    )  # the village's application takes the bench's score saves
     url = crash.database_url(tmp_path)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SANLIAN_VAR_DIR", str(tmp_path))
@@ -31,6 +37,7 @@ def test_it_runs_a_short_mixed_load_and_prints_its_figures(
         "processes": 1,
         "workers": 1,
         "trivial_seconds": 1,
+        "page_seconds": 1,
         "import_rows": 20,
         "org_rows": 3,
     }
@@ -58,6 +65,11 @@ def test_it_runs_a_short_mixed_load_and_prints_its_figures(
         text,
         re.M,
     ), text
+    assert re.search(
+        r"^home \(county\)\s+\d+\.\d\s+\d+\.\d\d\s+\d+\s+\d+\s+\d+\.\d\s+0$", text, re.M
+    )
+    assert re.search(r"^assessment sheet \(village\)\s+\d+\.\d\s+", text, re.M), text
+    assert "score saves: none" not in text
     assert re.search(r"^page or action\s+count\s+req/s\s+p50 ms\s+p99 ms\s+errors$", text, re.M)
     logins = re.search(ROW.format(name=r"log-in \(\w+\)"), text, re.M)
     assert logins and int(logins[1]) >= 1, text

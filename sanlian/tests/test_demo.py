@@ -216,6 +216,31 @@ class TestTheWholeDemo:
         assert AwardedTitle.objects.filter(status=TitleStatus.REVOKED).count() >= 2
         assert verify_chain().ok
 
+    def test_it_shows_each_standing_case_and_its_roll_ups_verify(self, db, built):
+        """A village lapsing after failing its yearly rating, revoked titles that stop counting,
+        groups five-good in villages not yet qualified; `sanlian rollups verify` passes."""
+        from assessments import standing
+        from campaigns import rollups
+
+        carried = {t.unit for t in AwardedTitle.objects.filter(carried_in=True)}
+        assert any(
+            e.event == standing.LAPSED for unit in carried for e in standing.timeline(unit, 2026)
+        )
+        for revoked in AwardedTitle.objects.filter(status=TitleStatus.REVOKED):
+            same = AwardedTitle.objects.filter(unit=revoked.unit, title=revoked.title)
+            assert not same.held_in(revoked.year).exists()
+        five_good = AwardedTitle.objects.filter(title="five_good_group").held_in(2025)
+        qualified = set(
+            AwardedTitle.objects.filter(title__in=["qualified_village", "first_class_village"])
+            .held_in(2025)
+            .values_list("unit_id", flat=True)
+        )
+        homes = {
+            t.unit.home_village_id or t.unit.parent_id for t in five_good.select_related("unit")
+        }
+        assert homes - qualified
+        assert rollups.verify() == []
+
 
 def test_it_builds_empty_registers_with_no_registers(db, var_dir, monkeypatch):
     monkeypatch.setenv(demo.PASSWORD_ENV, PASSWORD)

@@ -80,7 +80,7 @@ def _township_officer(demo):
     township.shows(township.open(sheet_path + "return/"), "退回修改的条目", "确认退回")
     campaigns = township.open("/campaigns/")
     overview = township.open(_links(campaigns, r"/campaigns/\d+/townships/\d+/")[0])
-    township.shows(overview, "概况", "调查摸底", "五年创建规划", "试点")
+    township.shows(overview, "概览", "调查摸底", "五年创建规划", "试点")
     plan = township.open(_links(overview, r"/campaigns/\d+/townships/\d+/plan/")[0])
     township.shows(plan, "保存草稿", "逐年累计", "达到合格", "达到一流", "上报县协会…")
 
@@ -103,7 +103,7 @@ def _county_officer(demo):
     submitted = _row_link(plans, "已上报", r"/campaigns/\d+/townships/\d+/plan/versions/\d+/")
     county.shows(county.open(submitted), "批准规划", "退回规划")
     county.shows(county.open("/registers/import/"), "上传并预览", "模板")
-    county.shows(county.open("/reports/"), "进展报告", "表彰名单")
+    county.shows(county.open("/reports/"), "工作进展情况报告", "表彰名单")
 
 
 def _city_reviewer_and_leader(demo):
@@ -114,7 +114,7 @@ def _city_reviewer_and_leader(demo):
     city.shows(city.open(sheet_path + "decide/"), "授予称号", "不予授予", "登记审定")
     leader = Reader(demo["leader"])
     leader.shows(leader.open("/dashboards/"), "排名与预测指标", "查看")
-    leader.shows(leader.open("/reports/"), "进展报告", "表彰名单")
+    leader.shows(leader.open("/reports/"), "工作进展情况报告", "表彰名单")
 
 
 def test_every_roles_steps_show_the_buttons_the_guide_names(demo):

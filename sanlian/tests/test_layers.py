@@ -11,22 +11,6 @@ from sanlian.tests.layering import LAYERS, Dependency, stale_exceptions, upward_
 
 ROOT = Path(__file__).resolve().parents[2]
 
-_HOME = (
-    "the home page (工作台) and its navigation compose higher apps; removed when it "
-    "moves up to dashboards or sanlian (issue 15, step 3)"
-)
-_FORMS = (
-    "add_validation_errors lives in sanlian/forms.py; removed when it moves to a "
-    "bottom `core` app (issue 15, step 3)"
-)
-_PANELS = (
-    "the unit page links to and includes higher apps' panels; removed by a panel "
-    "registry filled by the higher apps (issue 15, step 3)"
-)
-_PRINTED = (
-    "links to the printed forms and certificates of reports; removed by a panel "
-    "registry filled by reports (issue 15, step 3)"
-)
 
 # (file, the app it reaches up to) → why it is allowed for now, and what removes it.
 EXCEPTIONS = {
@@ -35,50 +19,11 @@ EXCEPTIONS = {
         "the pages move above accounts or the rule 'web modules may import "
         "accounts.access' is adopted (issue 15, step 3)"
     ),
-    ("orgs/views.py", "sanlian"): _FORMS,
-    ("registers/views/members.py", "sanlian"): _FORMS,
-    ("registers/views/records.py", "sanlian"): _FORMS,
-    ("standards/views.py", "sanlian"): _FORMS,
-    ("assessments/views.py", "sanlian"): _FORMS,
-    ("assessments/views_sheet.py", "sanlian"): _FORMS,
-    ("assessments/views_titles.py", "sanlian"): _FORMS,
-    ("campaigns/views/frame.py", "sanlian"): _FORMS,
-    ("campaigns/views/townships.py", "sanlian"): _FORMS,
-    ("accounts/context_processors.py", "registers"): _HOME,
-    ("accounts/views.py", "dashboards"): _HOME,
-    ("accounts/views.py", "registers"): _HOME,
-    ("accounts/templates/accounts/home.html", "assessments"): _HOME,
-    ("accounts/templates/accounts/home.html", "registers"): _HOME,
-    ("accounts/templates/accounts/home.html", "dashboards"): _HOME,
-    ("jobs/management/commands/prune_jobs.py", "reports"): (
-        "prunes ReportJob files; removed when ReportJob moves to reports and "
-        "prune_jobs to sanlian/management (issue 15, step 3)"
-    ),
-    ("jobs/heartbeat.py", "reports"): (
-        "fails the ReportJob of a lost worker; removed when ReportJob moves to reports and "
-        "registers its own worker-lost handler (issue 15, step 3)"
-    ),
-    ("jobs/management/commands/prune_jobs.py", "sanlian"): (
-        "prunes the idempotency keys kept by sanlian/idempotency.py; removed when prune_jobs "
-        "moves to sanlian/management (issue 15, step 3)"
-    ),
-    ("registers/imports/running.py", "campaigns"): (
-        "an import defers the roll-ups' maintenance to the end of its run "
-        "(campaigns.rollups.deferred, the lock order of issue 14); removed by the domain "
-        "signals that replace the audit-table listener (issue 15, step 4)"
-    ),
     ("standards/metrics.py", "assessments"): (
         "the title metrics read AwardedTitle through apps.get_model; removed when"
         " they move to assessments/metrics.py, registered through "
         "standards.metrics.register (issue 12's home for title standing)"
     ),
-    ("orgs/templates/orgs/unit_detail.html", "registers"): _PANELS,
-    ("orgs/templates/orgs/unit_detail.html", "dashboards"): _PANELS,
-    ("orgs/templates/orgs/unit_detail.html", "assessments"): _PANELS,
-    ("assessments/templates/assessments/_printed_forms.html", "reports"): _PRINTED,
-    ("assessments/templates/assessments/_unit_titles.html", "reports"): _PRINTED,
-    ("assessments/templates/assessments/round_detail.html", "reports"): _PRINTED,
-    ("dashboards/templates/dashboards/unit.html", "reports"): _PRINTED,
 }
 
 

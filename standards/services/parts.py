@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_change, record_event
 from core.errors import add_error, check_fields
 from orgs.models import Level
+from standards.actions import StandardAction
 from standards.metrics import METRICS
 from standards.models import Item, Section, Stage, StageKind, Standard
 from standards.services.common import (
@@ -41,7 +42,7 @@ def _add_part(actor, standard: Standard, model, related: str, apply, snapshot, f
         part.save()
         record_event(
             actor=actor,
-            action=f"standards.{model._meta.model_name}.create",
+            action=StandardAction(f"standards.{model._meta.model_name}.create"),
             obj=part,
             unit_id=standard.unit_id,
             after={"standard": standard.pk, **snapshot(part)},
@@ -62,7 +63,7 @@ def _update_part(actor, part, apply, snapshot, changes: dict):
         part.save()
         record_change(
             actor=actor,
-            action=f"standards.{part._meta.model_name}.update",
+            action=StandardAction(f"standards.{part._meta.model_name}.update"),
             obj=part,
             unit_id=standard.unit_id,
             before=before,
@@ -115,7 +116,7 @@ def do_delete_section(actor, section: Section) -> None:
         snapshot["items"] = [i.number for i in section.items.order_by("position")]
         record_event(
             actor=actor,
-            action="standards.section.delete",
+            action=StandardAction.SECTION_DELETE,
             obj=section,
             unit_id=standard.unit_id,
             before={"standard": standard.pk, **snapshot},
@@ -183,7 +184,7 @@ def do_add_item(actor, section: Section, **fields: Any) -> Item:
         item.save()
         record_event(
             actor=actor,
-            action="standards.item.create",
+            action=StandardAction.ITEM_CREATE,
             obj=item,
             unit_id=standard.unit_id,
             after=item_snapshot(item),
@@ -206,7 +207,7 @@ def do_update_item(actor, item: Item, **changes: Any) -> Item:
         item.save()
         record_change(
             actor=actor,
-            action="standards.item.update",
+            action=StandardAction.ITEM_UPDATE,
             obj=item,
             unit_id=standard.unit_id,
             before=before,
@@ -221,7 +222,7 @@ def do_delete_item(actor, item: Item) -> None:
         item = Item.objects.get(pk=item.pk)
         record_event(
             actor=actor,
-            action="standards.item.delete",
+            action=StandardAction.ITEM_DELETE,
             obj=item,
             unit_id=standard.unit_id,
             before=item_snapshot(item),
@@ -268,7 +269,7 @@ def do_delete_stage(actor, stage: Stage) -> None:
         stage = Stage.objects.get(pk=stage.pk)
         record_event(
             actor=actor,
-            action="standards.stage.delete",
+            action=StandardAction.STAGE_DELETE,
             obj=stage,
             unit_id=standard.unit_id,
             before={"standard": standard.pk, **stage_snapshot(stage)},
@@ -303,7 +304,7 @@ def do_move(actor, obj: Section | Item | Stage, offset: int) -> None:
         type(obj).objects.filter(pk=obj.pk).update(position=second)
         record_event(
             actor=actor,
-            action=f"standards.{obj._meta.model_name}.move",
+            action=StandardAction(f"standards.{obj._meta.model_name}.move"),
             obj=obj,
             unit_id=standard.unit_id,
             before={"position": first},

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_change, record_event
 from core.errors import add_error, check_fields
 from orgs.models import Level, OrgUnit
+from standards.actions import StandardAction
 from standards.files import (
     StandardData,
     build_standard,
@@ -41,7 +42,7 @@ def do_import_standard(
     )
     record_event(
         actor=actor,
-        action="standards.standard.import",
+        action=StandardAction.STANDARD_IMPORT,
         obj=standard,
         unit_id=unit.pk if unit else None,
         after={"title": standard.title, "version": standard.version, "source": source[:200]},
@@ -74,7 +75,7 @@ def do_copy_standard(actor, standard: Standard, *, unit: OrgUnit | None = None) 
         copy.save(update_fields=["validity_years"])
     record_event(
         actor=actor,
-        action="standards.standard.copy",
+        action=StandardAction.STANDARD_COPY,
         obj=copy,
         unit_id=unit.pk if unit else None,
         after={"based_on": standard.pk, "title": copy.title, "version": copy.version},
@@ -177,7 +178,7 @@ def do_update_standard(actor, standard: Standard, **changes: Any) -> Standard:
         standard.save()
         record_change(
             actor=actor,
-            action="standards.standard.update",
+            action=StandardAction.STANDARD_UPDATE,
             obj=standard,
             unit_id=standard.unit_id,
             before=before,
@@ -267,7 +268,7 @@ def do_confirm_standard(actor, standard: Standard) -> Standard:
         standard.save()
         record_event(
             actor=actor,
-            action="standards.standard.confirm",
+            action=StandardAction.STANDARD_CONFIRM,
             obj=standard,
             unit_id=standard.unit_id,
             before=was,

@@ -3,6 +3,8 @@
 from django.utils.translation import gettext as _
 
 from jobs.management.commands import prune_import_jobs
+from reports import services as reports
+from sanlian import idempotency
 
 
 class Command(prune_import_jobs.Command):
@@ -15,9 +17,6 @@ class Command(prune_import_jobs.Command):
         )
 
     def handle(self, *args, **options):
-        # reports builds on jobs, not the other way round: imported here, when the command runs.
-        from reports import services as reports
-
         self.prune_imports(options["days"])
         stalled = reports.fail_stalled_report_jobs()
         if stalled:
@@ -26,6 +25,4 @@ class Command(prune_import_jobs.Command):
             )
         count = reports.prune_report_files(days=options["days"])
         self.stdout.write(_("Deleted %(count)d stored report file(s).") % {"count": count})
-        from sanlian import idempotency  # (issue 14: keys of double submits, kept a day)
-
-        idempotency.prune()
+        idempotency.prune()  # (issue 14: keys of double submits, kept a day)

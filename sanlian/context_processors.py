@@ -1,3 +1,5 @@
+"""The navigation of every page's top bar, which links into the apps (the project composes them)."""
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
