@@ -91,10 +91,10 @@ def _apply(tree, officer, operation: str, n: int, year: int) -> None:
             ],
             n,
         )
-        held = AwardedTitle.objects.filter(
-            unit=unit, title=title, year=year, status=TitleStatus.AWARDED
-        )
-        if not held.exists():
+        # One rating a unit, title and round: a title awarded then revoked is not re-awarded.
+        from assessments.models import Assessment
+
+        if not Assessment.objects.filter(unit=unit, title=title, round__year=year).exists():
             award(unit, title, year)
     elif operation == "carry_in":
         unit, title = _pick(

@@ -220,12 +220,17 @@ class TestTheWholeDemo:
         """A village lapsing after failing its yearly rating, revoked titles that stop counting,
         groups five-good in villages not yet qualified; `sanlian rollups verify` passes."""
         from assessments import standing
+        from assessments.models import Assessment
         from campaigns import rollups
 
-        carried = {t.unit for t in AwardedTitle.objects.filter(carried_in=True)}
-        assert any(
-            e.event == standing.LAPSED for unit in carried for e in standing.timeline(unit, 2026)
-        )
+        # Groups five-good in 2024 that 2025's rating did not keep stop counting in 2025.
+        failed = Assessment.objects.filter(
+            round__year=2025, title="five_good_group", state="not_awarded"
+        ).values("unit_id")
+        held_2024 = AwardedTitle.objects.filter(unit_id__in=failed, year=2024)
+        assert held_2024.exists()
+        assert not AwardedTitle.objects.filter(unit_id__in=failed).held_in(2025).exists()
+        assert standing.LAPSED in {e.event for e in standing.timeline(held_2024.first().unit, 2026)}
         for revoked in AwardedTitle.objects.filter(status=TitleStatus.REVOKED):
             same = AwardedTitle.objects.filter(unit=revoked.unit, title=revoked.title)
             assert not same.held_in(revoked.year).exists()
