@@ -25,6 +25,7 @@ NOT_LABELS = {
         "以××村名义申报‘合格村(居)协会’",  # unit and title put into the label
         "预审（乡镇(街道)）",  # stage and level put together
         "验收（乡镇(街道)）",
+        "五好小组达到50%以上",  # an item of the shipped standard: data, not a catalogue string
     },
     "en": {
         "2026 Sanlian assessment",
