@@ -33,6 +33,7 @@ from assessments.models import (
 from assessments.services.chain import _locked, _move, is_last_stage, outcome_at, stages_of
 from assessments.services.decisions import _award, holds_title_in
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import OrgUnit
 from registers.models import Evidence
 from standards.models import StageKind, TitleKind
@@ -167,7 +168,7 @@ def do_set_places(actor, round_: Round, places: int) -> Selection:
         if selection is None:
             selection = Selection(round=round_, places=places, set_by=actor)
         elif selection.confirmed_at:
-            raise ValidationError(_("The city has confirmed this selection; it is closed."))
+            raise StateConflict(_("The city has confirmed this selection; it is closed."))
         chosen = selected_count(selection) if selection.pk else 0
         if places < chosen:
             raise ValidationError(
@@ -211,15 +212,15 @@ def do_mark(
     with transaction.atomic():
         selection = Selection.objects.select_for_update().filter(round=round_).first()
         if selection is None:
-            raise ValidationError(_("Set the number of places before selecting."))
+            raise StateConflict(_("Set the number of places before selecting."))
         if selection.confirmed_at:
-            raise ValidationError(_("The city has confirmed this selection; it is closed."))
+            raise StateConflict(_("The city has confirmed this selection; it is closed."))
         assessment = _locked(assessment, expected_version)
         if not is_at_selection(assessment):
-            raise ValidationError(_("This township is not waiting for the selection."))
+            raise StateConflict(_("This township is not waiting for the selection."))
         taken = selected_count(selection)
         if selected and taken >= selection.places:
-            raise ValidationError(
+            raise StateConflict(
                 _(
                     "All %(places)s places are taken (%(count)s selected): mark another township "
                     "未入选 first, or ask the county to set more places."
@@ -295,10 +296,10 @@ def do_confirm(actor, round_: Round, *, document_number: str) -> list[AwardedTit
         selection = Selection.objects.select_for_update().filter(round=round_).first()
         waiting = awaiting_confirmation(round_)
         if selection is None or not waiting:
-            raise ValidationError(_("No selected township is waiting for confirmation."))
+            raise StateConflict(_("No selected township is waiting for confirmation."))
         unmarked = [c.assessment.unit.name for c in candidates(round_) if c.mark is None]
         if unmarked:
-            raise ValidationError(
+            raise StateConflict(
                 _("The county has not yet marked %(units)s 入选 or 未入选.")
                 % {"units": "、".join(unmarked)}
             )
@@ -306,7 +307,7 @@ def do_confirm(actor, round_: Round, *, document_number: str) -> list[AwardedTit
         for assessment in waiting:
             assessment = _locked(assessment, None)
             if holds_title_in(assessment.unit, assessment.title, round_.year):
-                raise ValidationError(
+                raise StateConflict(
                     _("%(unit)s already holds this title for %(year)s.")
                     % {"unit": assessment.unit.name, "year": round_.year}
                 )

@@ -16,6 +16,7 @@ from audit.services import record_change
 from campaigns import checks
 from campaigns.actions import CampaignAction
 from campaigns.plan_models import Campaign, CreationPlan, PlanEntry, PlanStatus
+from core.errors import StateConflict
 from orgs.models import Level, OrgUnit
 
 NOTE_LENGTH = 500
@@ -124,7 +125,7 @@ def do_save_plan_levels(
             campaign=campaign, township=township
         )
         if plan.status == PlanStatus.SUBMITTED:
-            raise ValidationError(
+            raise StateConflict(
                 _("The plan is with the county for approval; it can be changed once decided.")
             )
         draft = {e.village_id: e for e in plan.entries.filter(version__isnull=True)}

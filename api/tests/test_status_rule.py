@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from assessments import selection
 from assessments.models import AwardedTitle, TitleStatus
 from assessments.services import ScoreInput, do_apply
 from assessments.tests.conftest import (  # noqa: F401 (fixtures)
@@ -19,8 +20,10 @@ from assessments.tests.conftest import (  # noqa: F401 (fixtures)
     group_standard,
     qualified_standard,
     round_2026,
+    township_standard,
 )
 from assessments.tests.page_helpers import submitted
+from assessments.tests.test_selection import selection_round, two_recommended  # noqa: F401
 from campaigns.services import do_create_campaign
 from registers.services import do_appoint_post, do_change_member_status
 from registers.tests.conftest import members  # noqa: F401 (fixture)
@@ -184,6 +187,39 @@ def _plan_returned_after_approval(g):
     return "county_officer", "post", f"{base}/plan/versions/1/return", {"reason": "重做"}
 
 
+def _selection_confirmed(g):
+    """A selection of one place, both townships marked and the city's confirmation given."""
+    stronger, weaker = g("two_recommended")
+    round_ = g("selection_round")
+    selection.do_set_places(g("county_officer"), round_, 1)
+    selection.do_mark(g("county_officer"), stronger, selected=True, reason="得分第一")
+    selection.do_mark(g("county_officer"), weaker, selected=False, reason="名额有限")
+    selection.do_confirm(g("city_reviewer"), round_, document_number="长计协〔2026〕5号")
+    return round_, stronger
+
+
+def _selection_confirmed_twice(g):
+    round_, _stronger = _selection_confirmed(g)
+    body = {"document_number": "长计协〔2026〕6号"}
+    return "city_reviewer", "post", f"/api/v1/selections/rounds/{round_.pk}/confirm", body
+
+
+def _places_after_confirmation(g):
+    round_, _stronger = _selection_confirmed(g)
+    return "county_officer", "put", f"/api/v1/selections/rounds/{round_.pk}/places", {"places": 2}
+
+
+def _marked_after_confirmation(g):
+    _round, stronger = _selection_confirmed(g)
+    body = {"selected": False, "reason": "改判"}
+    return "county_officer", "post", f"/api/v1/selections/assessments/{stronger.pk}/mark", body
+
+
+def _plan_levels_while_submitted(g):
+    base = _plan_submitted(g).replace("/api/v1/campaigns/", "/api/v1/plan-levels/")
+    return "township_officer", "put", base, {"advanced_year": None, "villages": []}
+
+
 CONFLICTS = {
     "api POST /units/{unit_id}/retire": _retired_twice,
     "api POST /members/posts/{post_id}/end": _post_ended_twice,
@@ -203,6 +239,10 @@ CONFLICTS = {
     "api POST /campaigns/{campaign_id}/townships/{township_id}/plan/versions/{number}/return": (
         _plan_returned_after_approval
     ),
+    "api POST /selections/rounds/{round_id}/confirm": _selection_confirmed_twice,
+    "api PUT /selections/rounds/{round_id}/places": _places_after_confirmation,
+    "api POST /selections/assessments/{assessment_id}/mark": _marked_after_confirmation,
+    "api PUT /plan-levels/{campaign_id}/townships/{township_id}": _plan_levels_while_submitted,
 }
 
 # Conflicts tested in their own files (same rule, same status).
@@ -248,19 +288,9 @@ NO_STATE = {
 }
 
 
-# Merged from issue 12 at the deadline: their services refuse wrong states with StateConflict,
-# but no wrong-state call drives them here yet (left for the next session).
-NOT_YET_DRIVEN = {
-    "api POST /selections/rounds/{round_id}/confirm": "confirming a confirmed selection",
-    "api PUT /selections/rounds/{round_id}/places": "places after the confirmation",
-    "api POST /selections/assessments/{assessment_id}/mark": "marking after the confirmation",
-    "api PUT /plan-levels/{campaign_id}/townships/{township_id}": "levels of an approved plan",
-}
-
-
 def test_every_write_operation_is_classified():
     writes = {r.key for r in all_routes() if r.is_api and r.methods[0] != "GET"}
-    classified = set(CONFLICTS) | set(TESTED_ELSEWHERE) | set(NO_STATE) | set(NOT_YET_DRIVEN)
+    classified = set(CONFLICTS) | set(TESTED_ELSEWHERE) | set(NO_STATE)
     assert writes - classified == set(), "add each new write operation to CONFLICTS or NO_STATE"
     assert classified - writes == set(), "remove what the router no longer has"
 
