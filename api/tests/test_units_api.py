@@ -400,6 +400,8 @@ def test_it_publishes_an_openapi_schema_listing_every_endpoint(client):
         "audit",
         "reports",
         "imports",
+        "selections",
+        "plan-levels",
     }
     assert operations == {
         ("GET", "/api/v1/units/"),

@@ -23,18 +23,19 @@ REVIEWER = """
 from django.contrib.auth import get_user_model
 from assessments import services
 from assessments.models import Assessment
+from assessments.services import scoring
 
 reviewer = get_user_model().objects.get(pk=ARGS["actor"])
 assessment = Assessment.objects.get(pk=ARGS["assessment"])
 for n, (item_id, points, veto) in enumerate(ARGS["items"]):
     if n == ARGS["kill_at"]:
-        original_record_event = services.record_event
+        original_record_event = scoring.record_event
 
         def record_event(**fields):
             event = original_record_event(**fields)
             die_here()
 
-        services.record_event = record_event
+        scoring.record_event = record_event
     entry = services.ScoreInput(item_id, points, veto_violated=veto, base=0)
     services.do_save_scores(reviewer, assessment, [entry])
     ack(item_id)

@@ -4,6 +4,7 @@ township's decision) may revoke, the history is kept, and a failed spot check re
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from assessments import group_ratings as groups
 from assessments.models import AwardedTitle, RevocationCause, TitleStatus
 from assessments.services import (
     can_revoke,
@@ -12,7 +13,7 @@ from assessments.services import (
     do_record_inspection,
     do_revoke_title,
 )
-from assessments.tests.helpers import chain_to_last_stage
+from assessments.tests.helpers import chain_to_last_stage, entries
 from audit.models import AuditEvent
 from standards.models import TitleKind
 
@@ -65,10 +66,21 @@ def test_it_refuses_a_revocation_by_anyone_but_the_deciding_level(request, title
     assert title.status == TitleStatus.AWARDED
 
 
+def _group_title_decided_by_the_township(round_, village, personas):
+    """Groups are rated on their own footing: the village rates them, the township decides."""
+    groups.do_open_group_ratings(personas.village, round_, village)
+    ratings = list(groups.group_rules.group_ratings_of(round_, village).order_by("pk"))
+    groups.do_rate_groups(personas.village, round_, village, {r.pk: entries(r) for r in ratings})
+    groups.do_submit_group_ratings(personas.village, round_, village)
+    decisions = {r.pk: (True, "") for r in ratings}
+    groups.do_decide_group_ratings(personas.township, round_, village, decisions)
+    return AwardedTitle.objects.filter(title=TitleKind.FIVE_GOOD_GROUP, year=round_.year).first()
+
+
 def test_it_lets_the_county_revoke_a_five_good_title_the_township_verified(
-    title, county_officer, township_officer
+    title, tree, round_2026, chain_personas, county_officer, township_officer
 ):
-    group_title = AwardedTitle.objects.filter(title=TitleKind.FIVE_GOOD_GROUP).first()
+    group_title = _group_title_decided_by_the_township(round_2026, tree.village_1, chain_personas)
     assert not can_revoke(township_officer, group_title)
     do_revoke_title(county_officer, group_title, cause=RevocationCause.REINSPECTION, reason="复查")
     group_title.refresh_from_db()
