@@ -17,6 +17,7 @@ from assessments import group_rules, services
 from assessments.actions import AssessmentAction
 from assessments.models import Assessment, AssessmentState, Round, RoundStatus
 from audit.services import record_event
+from core.errors import StateConflict
 from orgs.models import Level, OrgUnit
 
 
@@ -37,7 +38,7 @@ def _on_behalf(actor, village: OrgUnit) -> bool:
 
 def _require_rater(actor, round_: Round, village: OrgUnit) -> None:
     if round_.status != RoundStatus.OPEN:
-        raise ValidationError(_("This round is closed: it takes no more ratings."))
+        raise StateConflict(_("This round is closed: it takes no more ratings."))
     if not group_rules.rates_groups(round_):
         raise ValidationError(_("This round does not rate five-good groups."))
     if village.level != Level.VILLAGE or not round_.organiser.contains(village):
@@ -116,7 +117,7 @@ def do_submit_group_ratings(actor, round_: Round, village: OrgUnit) -> list[Asse
             .select_related("unit", "standard", "round")
         )
         if not waiting:
-            raise ValidationError(_("No group rating is waiting to be sent up."))
+            raise StateConflict(_("No group rating is waiting to be sent up."))
         unrated = [r.unit.name for r in waiting if services.outcome_at(r, 0).unscored]
         if unrated:
             raise ValidationError(
@@ -141,6 +142,7 @@ def do_decide_group_ratings(
         ratings = _open_ratings(round_, village, decisions.keys())
         errors = {}
         decided = []
+        conflict = False
         for pk, (award, reason) in decisions.items():
             try:
                 decided.append(
@@ -148,7 +150,11 @@ def do_decide_group_ratings(
                 )
             except ValidationError as error:
                 errors[str(pk)] = f"{ratings[pk].unit.name}：" + " ".join(error.messages)
+                conflict = conflict or isinstance(error, StateConflict)
         if errors:
+            # A group already decided is a conflict with its state (409 on the API).
+            if conflict:
+                raise StateConflict("；".join(errors.values()))
             raise ValidationError(errors)
         _audit(
             actor,

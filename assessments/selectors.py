@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import CHAIN_ACTORS, roles_of, visible_units
+from assessments import group_rules
 from assessments.models import (
     Assessment,
     AssessmentState,
@@ -295,6 +296,60 @@ def waiting_for(user) -> list[Row]:
     ]
     far = date.max
     rows.sort(key=lambda r: (not r.overdue, r.due or far, r.assessment.unit.name))
+    return rows
+
+
+@dataclass
+class GroupsWaiting:
+    """A village's five-good group ratings of one round waiting at a stage where the user acts:
+    one row on 待我处理 for all of them, leading to the village's 五好小组评定 page."""
+
+    round: Round
+    village: OrgUnit
+    stage: Stage
+    groups: int = 0
+    due: date | None = None
+    on_behalf: bool = False  # the township enters the rating of a village without an account
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.due and self.due < timezone.localdate())
+
+
+def group_ratings_waiting_for(user) -> list[GroupsWaiting]:
+    """The villages whose group ratings wait for the user's level: the council rating them (its
+    township for a village without an operator account), or the township deciding them. Overdue
+    first, then by due date, then by village."""
+    levels = {role.unit.level for role in roles_of(user) if CHAIN_ACTORS.get(role.unit.level)}
+    if not levels & {Level.VILLAGE, Level.TOWNSHIP}:
+        return []
+    candidates = (
+        assessments_for_user(user)
+        .filter(state=AssessmentState.OPEN, parent__isnull=True, title=TitleKind.FIVE_GOOD_GROUP)
+        .select_related("round", "access_unit", "access_unit__township", "standard")
+    )
+    found: dict[tuple[int, int, int], GroupsWaiting | None] = {}
+    for row in rows_for(candidates):
+        if row.stage is None:
+            continue
+        rating = row.assessment
+        key = (rating.round_id, rating.access_unit_id, row.stage.level)
+        if key not in found:
+            # Who acts is the same for every group of the village at one stage: asked once.
+            found[key] = None
+            if group_rules.acts_for(user, rating, row.stage.level):
+                own = acts_at_level(user, rating.access_unit, row.stage.level)
+                found[key] = GroupsWaiting(
+                    rating.round, rating.access_unit, row.stage, on_behalf=not own
+                )
+        waiting = found[key]
+        if waiting is not None:
+            waiting.groups += 1
+            if row.due and (waiting.due is None or row.due < waiting.due):
+                waiting.due = row.due
+    rows = [w for w in found.values() if w is not None]
+    far = date.max
+    rows.sort(key=lambda w: (not w.overdue, w.due or far, w.village.name))
     return rows
 
 

@@ -291,6 +291,8 @@ def waiting(request):
             "total": len(rows),
             "shown": len(shown),
             "overdue": sum(1 for r in rows if r.overdue),
+            # Group ratings wait as one row per village, leading to its 五好小组评定 page.
+            "group_rows": selectors.group_ratings_waiting_for(request.user),
             # 授予所选: what the user's level decides now, by the services' own check.
             "decidable": {
                 r.assessment.pk for r in rows if services.can_decide(request.user, r.assessment)

@@ -315,3 +315,57 @@ class TitlePage(Schema):
     page: int
     pages: int
     items: list[TitleOut]
+
+
+# --- 五好小组评定: a village's group ratings of one round -------------------------------------
+
+
+class GroupRatingOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str
+    stage: int
+    state: str
+    version: int
+    entered_by_township: bool
+    total: Decimal | None
+    passes: bool
+    can_act: bool
+
+
+class GroupUnitOut(Schema):
+    id: int
+    name: str
+
+
+class VillageGroupsOut(Schema):
+    round_id: int
+    village_id: int
+    village_name: str
+    rates_groups: bool
+    can_open: bool
+    on_behalf: bool = Field(
+        description="The caller is the township entering the rating of a village without an "
+        "operator account (recorded as 乡镇代录)."
+    )
+    unopened: list[GroupUnitOut]
+    ratings: list[GroupRatingOut]
+
+
+class GroupScoresIn(BodyIn):
+    rating_id: int = Field(..., ge=1, le=MAX_ID)
+    entries: list[ScoreEntryIn] = Field(..., max_length=1000)
+
+
+class GroupRatingsScoresIn(BodyIn):
+    ratings: list[GroupScoresIn] = Field(..., min_length=1, max_length=1000)
+
+
+class GroupDecisionIn(BodyIn):
+    rating_id: int = Field(..., ge=1, le=MAX_ID)
+    award: bool
+    reason: Text = Field("", max_length=5000)
+
+
+class GroupDecisionsIn(BodyIn):
+    decisions: list[GroupDecisionIn] = Field(..., min_length=1, max_length=1000)

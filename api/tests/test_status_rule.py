@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from assessments import selection
+from assessments import group_ratings, group_rules, selection
 from assessments.models import AwardedTitle, TitleStatus
 from assessments.services import ScoreInput, do_apply
 from assessments.tests.conftest import (  # noqa: F401 (fixtures)
@@ -220,7 +220,64 @@ def _plan_levels_while_submitted(g):
     return "township_officer", "put", base, {"advanced_year": None, "villages": []}
 
 
+def _groups_path(g):
+    return f"/api/v1/assessments/rounds/{g('round_2026').pk}/groups/{g('tree').village_1.pk}"
+
+
+def _groups_on_closed_round(g):
+    _applied_to_closed_round(g)
+    return _groups_path(g)
+
+
+def _groups_opened_on_closed_round(g):
+    return "village_operator", "post", f"{_groups_on_closed_round(g)}/open", {}
+
+
+def _groups_scored_on_closed_round(g):
+    body = {"ratings": [{"rating_id": 1, "entries": []}]}
+    return "village_operator", "put", f"{_groups_on_closed_round(g)}/scores", body
+
+
+def _groups_sent_up(g):
+    """village_1's council opens, fully rates and sends up its groups' ratings."""
+    actor, round_, village = g("village_operator"), g("round_2026"), g("tree").village_1
+    group_ratings.do_open_group_ratings(actor, round_, village)
+    ratings = list(group_rules.group_ratings_of(round_, village))
+    entries = {
+        r.pk: [ScoreInput(item_id=i.pk, points=i.points) for i in _items(r)] for r in ratings
+    }
+    group_ratings.do_rate_groups(actor, round_, village, entries)
+    group_ratings.do_submit_group_ratings(actor, round_, village)
+    return ratings
+
+
+def _items(rating):
+    return [i for s in rating.standard.sections.all() for i in s.items.all()]
+
+
+def _groups_sent_up_twice(g):
+    _groups_sent_up(g)
+    return "village_operator", "post", f"{_groups_path(g)}/submit", {}
+
+
+def _groups_decided_twice(g):
+    ratings = _groups_sent_up(g)
+    decisions = {r.pk: (True, "") for r in ratings}
+    round_, village = g("round_2026"), g("tree").village_1
+    group_ratings.do_decide_group_ratings(g("township_officer"), round_, village, decisions)
+    body = {"decisions": [{"rating_id": ratings[0].pk, "award": False, "reason": "改判"}]}
+    return "township_officer", "post", f"{_groups_path(g)}/decide", body
+
+
 CONFLICTS = {
+    "api POST /assessments/rounds/{round_id}/groups/{village_id}/open": (
+        _groups_opened_on_closed_round
+    ),
+    "api PUT /assessments/rounds/{round_id}/groups/{village_id}/scores": (
+        _groups_scored_on_closed_round
+    ),
+    "api POST /assessments/rounds/{round_id}/groups/{village_id}/submit": _groups_sent_up_twice,
+    "api POST /assessments/rounds/{round_id}/groups/{village_id}/decide": _groups_decided_twice,
     "api POST /units/{unit_id}/retire": _retired_twice,
     "api POST /members/posts/{post_id}/end": _post_ended_twice,
     "api PATCH /members/{member_id}": _member_stale,

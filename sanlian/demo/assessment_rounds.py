@@ -342,6 +342,7 @@ class _Campaign:
         round_ = self.create_round(2024, list(TitleKind))
         writer = _Writer(round_)
         village1 = self.units.village1
+        carried = {v.pk for v in self.carried_villages()}
         for village in self.villages:
             if village.pk == village1.pk:
                 self.plan_village(
@@ -350,9 +351,13 @@ class _Campaign:
                 continue
             if self.rng.random() >= 0.5:
                 continue
+            # The carried-in villages are re-rated by `rerate_carried` alone, so that one fails
+            # and two go unrated (and lapse) whatever the draws and the database: their draws are
+            # still made, into a writer never flushed, so that the others' draws stay as they were.
+            target = _Writer(round_) if village.pk in carried else writer
             failing = self.rng.random() < 0.08
             self.plan_village(
-                writer,
+                target,
                 village,
                 TitleKind.QUALIFIED_VILLAGE,
                 outcome="fail" if failing else "award",
@@ -360,7 +365,7 @@ class _Campaign:
             )
             if not failing and self.rng.random() < 0.12:
                 self.plan_village(
-                    writer,
+                    target,
                     village,
                     TitleKind.FIRST_CLASS_VILLAGE,
                     outcome="award",
@@ -407,12 +412,11 @@ class _Campaign:
             )
 
     def rerate_carried(self, writer: _Writer) -> None:
-        """2024's yearly rating: of the carried-in villages the round did not already take, the
-        first fails its re-rating and the second keeps its title; the others are not re-rated.
-        When the round closes, the failed and the unrated titles lapse. A separate random stream,
-        so that the rest of the demo stays as it was."""
-        taken = {p.unit.pk for p in writer.planned}
-        waiting = [v for v in self.carried_villages() if v.pk not in taken]
+        """2024's yearly rating of the four carried-in villages (the round's draws never take
+        them): the first fails its re-rating and the second keeps its title; the other two are
+        not re-rated. When the round closes, the failed and the unrated titles lapse. A separate
+        random stream, so that the rest of the demo stays as it was."""
+        waiting = self.carried_villages()
         saved, self.rng = self.rng, random.Random(2024_12)
         try:
             for village, outcome in zip(waiting, ("fail", "award"), strict=False):

@@ -223,6 +223,20 @@ class TestTheWholeDemo:
         from assessments.models import Assessment
         from campaigns import rollups
 
+        # A carried-in 双创 village whose 2024 re-rating failed lapses from 2024 (the round is
+        # closed), whatever the draws: the carried-in villages are re-rated apart from them.
+        carried = AwardedTitle.objects.filter(carried_in=True, year=2023)
+        failed_rerating = Assessment.objects.filter(
+            round__year=2024,
+            title="qualified_village",
+            unit_id__in=carried.values("unit_id"),
+            state__in=["withdrawn", "not_awarded"],
+        )
+        assert failed_rerating.exists()
+        for rating in failed_rerating.select_related("unit"):
+            events = {(e.year, e.event) for e in standing.timeline(rating.unit, 2026)}
+            assert (2024, standing.LAPSED) in events
+            assert not carried.filter(unit=rating.unit).held_in(2024).exists()
         # Groups five-good in 2024 that 2025's rating did not keep stop counting in 2025.
         failed = Assessment.objects.filter(
             round__year=2025, title="five_good_group", state="not_awarded"
