@@ -100,6 +100,10 @@ def do_update_unit(actor, unit: OrgUnit, **changes: Any) -> OrgUnit:
             before=before,
             after=after,
         )
+        if before["category"] != after["category"]:
+            # A village that becomes an enterprise association (or back) moves between the
+            # roll-ups' village and enterprise figures.
+            signals.unit_changed.send(sender=OrgAction.UNIT_UPDATE, unit=unit, before=before)
     return unit
 
 

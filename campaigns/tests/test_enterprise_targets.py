@@ -7,7 +7,7 @@ from campaigns import rollups
 from campaigns.services import current_counts, do_create_campaign, do_update_campaign
 from campaigns.tests.test_rollups import award
 from orgs.models import Category, Level
-from orgs.services import do_create_unit
+from orgs.services import do_create_unit, do_update_unit
 from standards.models import TitleKind
 
 
@@ -34,6 +34,14 @@ def test_the_rollups_keep_enterprises_apart_from_villages(tree, enterprise):
     figures = rollups.figures(tree.county_a, 2026)
     assert (figures.villages, figures.qualified_villages) == (3, 1)
     assert (figures.enterprises, figures.qualified_enterprises) == (1, 1)
+    assert rollups.verify() == []
+
+
+def test_recategorising_a_village_moves_it_between_the_figures(tree, enterprise, county_officer):
+    do_update_unit(county_officer, tree.village_1, category=Category.ENTERPRISE)
+    figures = rollups.figures(tree.county_a, 2026)
+    assert (figures.villages, figures.qualified_villages) == (2, 0)
+    assert (figures.enterprises, figures.qualified_enterprises) == (2, 2)
     assert rollups.verify() == []
 
 
