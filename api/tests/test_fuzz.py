@@ -3,9 +3,11 @@ operation, a seeded sample of requests built from its own OpenAPI description (r
 path values, junk in each query parameter and body field, junk whole bodies). No answer may be a
 5xx, every error must have the one JSON shape, and every answer must conform to the schema
 declared for its status. The counts are printed (`pytest -s`) for the CI log: operations, cases,
-5xx (issue 16)."""
+5xx (issue 16). Under xdist a worker's print is lost, so CI also names a file in
+SANLIAN_FUZZ_REPORT for the line and prints it after the run."""
 
 import json
+import os
 import random
 import re
 from datetime import date
@@ -200,11 +202,15 @@ def test_it_answers_every_operation_without_a_5xx_and_as_its_schema_says(
                     found = conforms(response.json(), declared_schema["schema"], _COMPONENTS)
                     if found:
                         problems.append((method, path, status, found[:3]))
+    summary = (
+        f"API fuzz: {operations} operations, {cases} cases, {server_errors} 5xx, "
+        f"{checked} answers checked against their schema, {len(problems)} problems"
+    )
     with capsys.disabled():
-        print(
-            f"\nAPI fuzz: {operations} operations, {cases} cases, {server_errors} 5xx, "
-            f"{checked} answers checked against their schema, {len(problems)} problems"
-        )
+        print("\n" + summary)
+    if os.environ.get("SANLIAN_FUZZ_REPORT"):
+        with open(os.environ["SANLIAN_FUZZ_REPORT"], "a", encoding="utf-8") as report:
+            report.write(summary + "\n")
     assert operations >= 70 and cases >= 10 * operations
     assert server_errors == 0, problems[:10]
     assert problems == [], problems[:10]
